@@ -1,0 +1,1 @@
+"""Foundation shared by every layer: errors, paths, logging, i18n, ids, clock."""

@@ -1,0 +1,1 @@
+"""The form engine: XLSForm ingest, ODK expressions, dependency graph, FormSession."""

@@ -22,12 +22,17 @@ class Node:
         "attrs",
         "by_name",
         "children",
+        "choices",
+        "constraint_ok",
         "data_type",
         "definition",
         "depth",
         "name",
         "parent",
+        "readonly",
         "relevant",
+        "required",
+        "self_relevant",
         "value",
     )
 
@@ -48,6 +53,12 @@ class Node:
         self.by_name: dict[str, list[Node]] = {}
         self.attrs: dict[str, str] = {}
         self.relevant = True  # effective: own relevance and every ancestor's
+        self.self_relevant = True  # this node's own `relevant` expression
+        # Form state kept by the session for primary-instance fields.
+        self.required = False
+        self.readonly = False
+        self.constraint_ok = True
+        self.choices: tuple[str, ...] | None = None  # after choice_filter; None = all
         self.depth = 0 if parent is None else parent.depth + 1
 
     def __repr__(self) -> str:

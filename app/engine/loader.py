@@ -1,0 +1,103 @@
+"""Load a form file into a `CompiledForm`, with a cache keyed by the file's hash.
+
+Parsing an XLSForm through pyxform is the slow part of opening a form; the
+normalised `FormDef` (pure data, including parsed expressions) is pickled in
+the user cache directory under the SHA-256 of the file bytes and the engine's
+model version, so re-opening an unchanged form only re-compiles closures.
+A cache entry that cannot be read is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import pyxform
+
+from app.core import paths
+from app.core.errors import FormError, Location
+from app.engine.compiled import CompiledForm
+from app.engine.model import FormDef
+
+log = logging.getLogger(__name__)
+
+# Bump when FormDef or the ingest adapter changes shape, to invalidate caches.
+MODEL_VERSION = "1"
+FORM_SUFFIXES = (".xlsx", ".xls", ".csv", ".md")
+
+
+def _cache_key(data: bytes) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"samluat-form:{MODEL_VERSION}:pyxform-{pyxform.__version__}:".encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _cache_file(key: str) -> Path:
+    folder = paths.cache_dir() / "forms"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{key}.pickle"
+
+
+def _read_cache(key: str) -> FormDef | None:
+    path = _cache_file(key)
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as handle:
+            formdef = pickle.load(handle)
+    except Exception:  # a damaged entry is rebuilt, never fatal
+        log.warning("ignoring unreadable form cache entry %s", path, exc_info=True)
+        return None
+    return formdef if isinstance(formdef, FormDef) else None
+
+
+def _write_cache(key: str, formdef: FormDef) -> None:
+    path = _cache_file(key)
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
+            pickle.dump(formdef, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary = Path(handle.name)
+        os.replace(temporary, path)
+    except OSError:
+        log.warning("could not write form cache %s", path, exc_info=True)
+
+
+def parse_form_bytes(data: bytes, filename: str) -> FormDef:
+    """Parse (without compiling) through the ingest adapter."""
+    from app.engine.ingest import read_xlsform_bytes
+
+    return read_xlsform_bytes(data, filename)
+
+
+def load_form_bytes(data: bytes, filename: str, *, use_cache: bool = True) -> CompiledForm:
+    """Load a form from its file bytes; raises `FormError`/`FormErrors` naming the problem."""
+    key = _cache_key(data) if use_cache else ""
+    formdef = _read_cache(key) if use_cache else None
+    if formdef is not None and Path(formdef.source.file).name == Path(filename).name:
+        return CompiledForm.build(formdef)
+    formdef = parse_form_bytes(data, filename)
+    compiled = CompiledForm.build(formdef)
+    if use_cache:
+        _write_cache(key, formdef)
+    return compiled
+
+
+def load_form(path: str | Path, *, use_cache: bool = True) -> CompiledForm:
+    """Load and compile a form file (.xlsx, .xls, .csv or .md)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FormError(f"cannot read the file: {error.strerror or error}", Location(str(path))) from None
+    return load_form_bytes(data, str(path), use_cache=use_cache)
+
+
+def form_files(folder: str | Path) -> list[Path]:
+    """Form files in a folder, sorted by name."""
+    folder = Path(folder)
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in FORM_SUFFIXES and p.is_file())

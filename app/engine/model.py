@@ -148,6 +148,8 @@ class Element:
     classification: str = DEFAULT_CLASSIFICATION
     # Any other column the row had, verbatim (after pyxform's own handling).
     extra: Mapping[str, str] = field(default_factory=dict)
+    # ${names} shown in label/hint/guidance_hint/constraint and required messages.
+    label_refs: frozenset[str] = frozenset()
 
     @property
     def dotted(self) -> str:
@@ -181,7 +183,6 @@ class Question(Element):
     external_choices: bool = False  # select_one_external / from_file: choices not in the form
     parameters: Mapping[str, str] = field(default_factory=dict)
     preload: tuple[str, str] | None = None  # (jr:preload, jr:preloadParams), e.g. ("timestamp", "start")
-    label_refs: frozenset[str] = frozenset()  # ${names} used in label/hint texts
 
 
 @dataclass(frozen=True)

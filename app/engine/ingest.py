@@ -1,0 +1,375 @@
+"""XLSForm ingest: the one adapter between pyxform and Samluat's form model.
+
+A form file (``.xlsx``, ``.xls``, ``.csv`` or pyxform's ``.md`` tables) is read
+with pyxform's own parsing API — `get_xlsform` for the workbook and
+`workbook_to_json` for its survey dict — and never through XForm XML or Java.
+pyxform's dict is internal to the pinned pyxform release, so this module (with
+`ingest_sheet` for the raw sheets, `ingest_build` for the dict and
+`ingest_types` for question types) is the only code that knows its shape; it
+returns a frozen `FormDef`.
+
+Errors: everything wrong with a form — what pyxform rejects and what it lets
+through (expression syntax, unknown ``${name}``, missing choice lists,
+unsupported types, bad study columns) — is reported as `FormError`s naming
+``file:sheet:row:column``, all of them at once where possible (`FormErrors`).
+No other exception leaves `read_xlsform`, whatever the file holds. Function
+names, arity and dependency cycles are checked later, when the form is
+compiled (`app.engine.compiled`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+import warnings
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pyxform.errors import PyXFormError
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import (
+    Definition,
+    DefinitionData,
+    SupportedFileTypes,
+    get_xlsform,
+)
+
+from app.core.errors import FormError, FormErrors, Location
+from app.engine.ingest_build import BuildContext, JsonBuilder
+from app.engine.ingest_sheet import (
+    ErrorList,
+    RefChecker,
+    SheetHeaders,
+    choice_rows,
+    choices_headers,
+    index_survey,
+    lint_choices,
+    lint_settings,
+    lint_survey,
+    settings_headers,
+    survey_headers,
+)
+from app.engine.model import DEFAULT_LANG, Expr, FormDef
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
+# XLSForms are small; these bounds keep a hostile file from exhausting memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+
+_ROW_PREFIX = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
+_SHEET_MENTION = re.compile(r"On the '([^']+)' sheet", re.IGNORECASE)
+_SHEET_HEADERS = re.compile(r"provided for sheet: '([^']+)'", re.IGNORECASE)
+_VALUE_MENTION = re.compile(r"the '([^']+)' value")
+_SETTINGS_KEYS_USED = frozenset(
+    {"type", "name", "title", "id_string", "version", "default_language", "children",
+     "choices", "instance_name"}
+)  # fmt: skip
+
+
+def read_xlsform(path: str | Path) -> FormDef:
+    """Load the XLSForm at `path` into a `FormDef`.
+
+    Raises `FormError` (one problem) or `FormErrors` (several); locations name
+    the file as `path` was given.
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise FormError(f"cannot read the form file: {reason}", Location(name)) from err
+    return read_xlsform_bytes(data, name)
+
+
+def read_xlsform_bytes(data: bytes, filename: str) -> FormDef:
+    """Load an XLSForm held in memory; `filename` gives the format (by suffix) and names errors."""
+    try:
+        workbook = _read_workbook(data, filename)
+        return _load(workbook, filename, hashlib.sha256(data).hexdigest())
+    except (FormError, FormErrors):
+        raise
+    except Exception as err:  # a bug here or in pyxform: still only FormError may escape
+        logger.exception("internal error while loading %s", filename)
+        raise FormError(
+            f"internal error while loading the form ({type(err).__name__}: {err})",
+            Location(filename),
+        ) from err
+
+
+def read_xlsform_dict(workbook: Mapping[str, Any], filename: str = "form.md") -> FormDef:
+    """Load a form given as pyxform's workbook dict (``{"survey": [row dicts], …}``).
+
+    Useful for generated forms (benchmarks, tests). Cell values that are not
+    strings are converted as a spreadsheet reader would; ``None`` is an empty cell.
+    """
+    try:
+        sheets = {key: _clean_sheet(value) for key, value in workbook.items()}
+        digest = hashlib.sha256(repr(sorted(sheets.items(), key=str)).encode()).hexdigest()
+        try:
+            definition = get_xlsform(sheets)
+        except (TypeError, ValueError) as err:
+            raise FormError(f"not an XLSForm workbook: {err}", Location(filename)) from err
+        if definition.fallback_form_name is None:
+            definition.fallback_form_name = Path(filename).stem
+        return _load(definition, filename, digest)
+    except (FormError, FormErrors):
+        raise
+    except Exception as err:
+        logger.exception("internal error while loading %s", filename)
+        raise FormError(
+            f"internal error while loading the form ({type(err).__name__}: {err})",
+            Location(filename),
+        ) from err
+
+
+# The model's docstring and older callers know the loader by this name.
+load_form = read_xlsform
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _clean_cell(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _clean_sheet(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        rows = []
+        for row in value:
+            if isinstance(row, Mapping):
+                cleaned = {str(k): _clean_cell(v) for k, v in row.items()}
+                rows.append({k: v for k, v in cleaned.items() if v not in (None, "")})
+            else:
+                rows.append(row)
+        return rows
+    return value
+
+
+def _check_zip(data: bytes, location: Location) -> None:
+    """Refuse zip bombs before openpyxl inflates them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
+        raise FormError(f"not a valid .xlsx file ({err})", location) from err
+    if total > MAX_UNZIPPED_BYTES or total > MAX_ZIP_RATIO * max(len(data), 1):
+        raise FormError("the .xlsx file expands to an implausible size; refusing it", location)
+
+
+def _read_workbook(data: bytes, filename: str) -> DefinitionData:
+    location = Location(filename)
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise FormError(
+            f"unsupported: file type {suffix or '(none)'!r} (use .xlsx, .xls, .csv or .md)",
+            location,
+        )
+    if not data.strip():
+        raise FormError("the form file is empty", location)
+    if len(data) > MAX_FILE_BYTES:
+        raise FormError("the form file is too large for an XLSForm", location)
+    if suffix in (".xlsx", ".xlsm"):
+        _check_zip(data, location)
+    definition = Definition(
+        data=io.BytesIO(data),
+        file_type=SupportedFileTypes(suffix),
+        file_path_stem=Path(filename).stem,
+    )
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about spreadsheet features it drops; they do not matter here.
+            warnings.simplefilter("ignore")
+            workbook = get_xlsform(definition, file_type=suffix)
+    except PyXFormError as err:
+        raise _translate(err, filename) from err
+    except RecursionError as err:
+        raise FormError("the file is too deeply nested to read", location) from err
+    except Exception as err:  # hostile bytes make xlrd/openpyxl/csv raise anything
+        raise FormError(
+            f"cannot read the file as {suffix} ({type(err).__name__}: {err})", location
+        ) from err
+    if not isinstance(workbook, DefinitionData):
+        raise FormError("not an XLSForm workbook", location)
+    return workbook
+
+
+def _translate(err: PyXFormError, filename: str) -> FormError:
+    """A pyxform error as a `FormError`, with the sheet/row/column pyxform knew."""
+    message = str(err).strip() or type(err).__name__
+    context = getattr(err, "context", None) or {}
+    row: int | None = None
+    sheet: str | None = context.get("sheet")
+    column: str | None = context.get("column")
+    if isinstance(context.get("row"), int):
+        row = context["row"]
+    match = _ROW_PREFIX.match(message)
+    if match:
+        row = row or int(match.group(1))
+        message = message[match.end() :]
+    if sheet is None:
+        found = _SHEET_MENTION.search(message) or _SHEET_HEADERS.search(message)
+        if found:
+            sheet = found.group(1).lower()
+        elif row is not None:
+            sheet = "survey"  # pyxform's "[row : n]" errors without a sheet are survey rows
+    if column is None and row is not None:
+        found = _VALUE_MENTION.search(message)
+        column = found.group(1) if found else None
+    if err.code is not None and err.code.name == "PYREF_003" and "q" in context:
+        message = f"unknown field ${{{context['q']}}}"
+    elif err.code is not None and err.code.name == "PYREF_004" and "q" in context:
+        message = f"ambiguous reference ${{{context['q']}}}: several fields have this name"
+    if sheet is not None and row is None and column is None and "header" in message.lower():
+        row = 1
+    return FormError(message, Location(filename, sheet, row if sheet else None, column))
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def _sheet(workbook: DefinitionData, name: str) -> list[Any]:
+    rows = getattr(workbook, name, None)
+    return list(rows) if isinstance(rows, list | tuple) else []
+
+
+def _load(workbook: DefinitionData, filename: str, source_hash: str) -> FormDef:
+    errors = ErrorList()
+    survey_rows = _sheet(workbook, "survey")
+    choice_sheet = _sheet(workbook, "choices")
+    settings_rows = _sheet(workbook, "settings")
+    survey = survey_headers(workbook.survey_header, survey_rows)
+    choices = choices_headers(workbook.choices_header, choice_sheet)
+    settings = settings_headers(workbook.settings_header, settings_rows)
+    index = index_survey(survey_rows, survey)
+    refs = RefChecker(index.names, errors)
+    lint_survey(filename, survey_rows, survey, index, refs)
+    lint_choices(filename, choice_sheet, choices, refs)
+    lint_settings(filename, settings_rows, settings, refs)
+
+    pyxform_warnings: list[str] = []
+    form_json: dict[str, Any] | None = None
+    try:
+        form_json = workbook_to_json(
+            workbook_dict=workbook,
+            form_name=None,
+            fallback_form_name=workbook.fallback_form_name,
+            warnings=pyxform_warnings,
+        )
+    except PyXFormError as err:
+        errors.add_error(_translate(err, filename))
+    except RecursionError as err:
+        errors.add("the form is too deeply nested", Location(filename, "survey"))
+        logger.debug("recursion in pyxform: %s", err)
+    except Exception as err:  # pyxform is not hardened against every malformed workbook
+        logger.debug("pyxform failed on %s", filename, exc_info=True)
+        errors.add(
+            f"pyxform cannot read this form ({type(err).__name__}: {err})",
+            Location(filename, "survey"),
+        )
+
+    formdef: FormDef | None = None
+    if form_json is not None:
+        ctx = BuildContext(
+            file=filename,
+            errors=errors,
+            refs=refs,
+            survey=survey,
+            choices=choices,
+            index=index,
+            choice_rows=choice_rows(choice_sheet, choices),
+            settings_header=_settings_columns(settings),
+        )
+        formdef = _build(form_json, ctx, pyxform_warnings, source_hash)
+    if errors:
+        found = errors.all()
+        if len(found) == 1:
+            raise found[0]
+        raise FormErrors(found)
+    assert formdef is not None  # no errors means pyxform produced its dict
+    return formdef
+
+
+def _settings_columns(settings: SheetHeaders) -> dict[str, str]:
+    """Canonical settings name → header as written (for locations)."""
+    return {tokens[0]: header for header, tokens in settings.tokens.items()}
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _build(
+    form_json: Mapping[str, Any],
+    ctx: BuildContext,
+    pyxform_warnings: list[str],
+    source_hash: str,
+) -> FormDef:
+    builder = JsonBuilder(ctx)
+    # Languages in the order their columns appear: survey sheet first, then choices.
+    for headers in (ctx.survey, ctx.choices):
+        for tokens in headers.tokens.values():
+            if len(tokens) == 2 and tokens[0] in ("label", "hint", "guidance_hint"):
+                ctx.code(tokens[1])
+    ctx.choice_lists = builder.choice_lists(form_json.get("choices"))
+    root_name = str(form_json.get("name") or "data")
+    children = builder.children(form_json.get("children") or (), (root_name,), (), None)
+
+    instance_name: Expr | None = None
+    if form_json.get("instance_name"):
+        location = Location(
+            ctx.file, "settings", 2, ctx.settings_header.get("instance_name", "instance_name")
+        )
+        instance_name = builder.expr(form_json["instance_name"], location)
+
+    default_language: str | None = None
+    pyxform_default = form_json.get("default_language")
+    if pyxform_default and pyxform_default != DEFAULT_LANG:
+        default_language = ctx.code(str(pyxform_default))
+
+    settings = {
+        str(key): _setting_text(value)
+        for key, value in form_json.items()
+        if key not in _SETTINGS_KEYS_USED and not isinstance(value, Mapping | list)
+    }
+    form_warnings = list(pyxform_warnings)
+    if ctx.entity_lists:
+        settings["entities"] = ", ".join(ctx.entity_lists)
+        form_warnings.append(
+            "entities: this form declares entity list(s) "
+            f"{', '.join(ctx.entity_lists)}; Samluat loads it but does not create or update "
+            "entities"
+        )
+    form_id = str(form_json.get("id_string") or Path(ctx.file).stem)
+    return FormDef(
+        form_id=form_id,
+        title=str(form_json.get("title") or form_id),
+        version=str(form_json.get("version") or ""),
+        root_name=root_name,
+        children=children,
+        choice_lists=ctx.choice_lists,
+        languages=tuple(
+            language for language in ctx.languages.values() if language.code != DEFAULT_LANG
+        ),
+        default_language=default_language,
+        source=Location(ctx.file),
+        source_hash=source_hash,
+        instance_name=instance_name,
+        settings=settings,
+        warnings=tuple(form_warnings),
+    )

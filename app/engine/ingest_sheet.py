@@ -1,0 +1,383 @@
+"""Raw-sheet side of XLSForm ingest: column headers, row numbers and the lint pass.
+
+pyxform's json drops row numbers and the column headers as the author wrote
+them, and `workbook_to_json` stops at its first error. So before calling it we
+read the raw sheet rows once to
+
+- map every column header to pyxform's meaning of it (with pyxform's own
+  `process_header`, so aliases such as ``relevance`` or ``caption::en`` agree),
+- number every survey row by its element path, so an element found in the json
+  can name its ``file:survey:row``,
+- check what we can check per row — expression syntax, ``${name}`` references,
+  the ``classification`` column — and report all of it, even when pyxform
+  rejects the form on some other row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyxform import aliases
+from pyxform import constants as pyxform_constants
+from pyxform.parsing.expression import RE_PYXFORM_REF_INNER
+from pyxform.parsing.sheet_headers import process_header
+from pyxform.question import MultipleChoiceQuestion, Option
+from pyxform.utils import default_is_dynamic
+from pyxform.xls2json import RE_BEGIN_CONTROL, RE_END_CONTROL
+
+from app.core.errors import FormError, Location, XPathSyntaxError
+from app.engine.model import CLASSIFICATIONS
+from app.engine.xpath import ast
+from app.engine.xpath.parser import parse
+
+SURVEY_COLUMNS = frozenset(MultipleChoiceQuestion.get_slot_names())
+CHOICE_COLUMNS = frozenset(Option.get_slot_names())
+
+# Survey columns (as pyxform's header tokens) that hold an ODK expression.
+EXPRESSION_COLUMNS: Mapping[tuple[str, ...], str] = {
+    ("bind", "relevant"): "relevant",
+    ("bind", "constraint"): "constraint",
+    ("bind", "calculate"): "calculation",
+    ("bind", "required"): "required",
+    ("bind", "readonly"): "read_only",
+    ("choice_filter",): "choice_filter",
+    ("control", "jr:count"): "repeat_count",
+}
+# Of those, the ones where yes/no/true/false are constants rather than expressions.
+BOOLEAN_COLUMNS = frozenset({("bind", "required"), ("bind", "readonly")})
+# Columns whose values are never searched for ${name}: pyxform checks them otherwise.
+_NO_REF_COLUMNS = frozenset({"type", "name", "trigger"})
+
+TAG_COLUMNS = ("pillar", "element")
+CLASSIFICATION_COLUMN = "classification"
+
+_REF = re.compile(r"\$\{([^}]*)\}|\$\{[^}]*$")
+_LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[^()]+)\)\s*$")
+
+
+def clean_type(value: object) -> str:
+    """A type cell as pyxform compares it: whitespace runs collapsed."""
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def language_code(header_language: str) -> str:
+    """``"Lao (lo)"`` → ``"lo"``; a language without ``(code)`` is its own code."""
+    match = _LANGUAGE.match(header_language)
+    if match and match.group("code").strip():
+        return match.group("code").strip()
+    return header_language.strip()
+
+
+class SheetHeaders:
+    """The headers of one sheet and what pyxform makes of each (its token tuple)."""
+
+    def __init__(
+        self,
+        headers: Iterable[str],
+        header_aliases: Mapping[str, Any],
+        columns: frozenset[str],
+    ) -> None:
+        names = [h for h in headers if isinstance(h, str)]
+        double_colon = any("::" in h for h in names)
+        self.tokens: dict[str, tuple[str, ...]] = {}
+        self.raw: dict[tuple[str, ...], str] = {}
+        for header in names:
+            _, tokens = process_header(header, double_colon, dict(header_aliases), columns)
+            self.tokens[header] = tuple(str(t) for t in tokens)
+            self.raw.setdefault(self.tokens[header], header)
+
+    @classmethod
+    def of_sheet(
+        cls,
+        header_rows: Sequence[Mapping[str, Any]] | None,
+        rows: Sequence[Mapping[str, Any]] | None,
+        header_aliases: Mapping[str, Any],
+        columns: frozenset[str],
+    ) -> SheetHeaders:
+        """Headers from pyxform's ``<sheet>_header`` row, else from the rows themselves."""
+        if header_rows:
+            return cls(list(header_rows[0]), header_aliases, columns)
+        seen: dict[str, None] = {}
+        for row in rows or ():
+            if isinstance(row, Mapping):
+                seen.update(dict.fromkeys(k for k in row if isinstance(k, str)))
+        return cls(seen, header_aliases, columns)
+
+    def column(self, *tokens: str) -> str:
+        """The header as written for these tokens (or the tokens joined, if absent)."""
+        found = self.raw.get(tuple(tokens))
+        if found is not None:
+            return found
+        for known, header in self.raw.items():
+            if known[: len(tokens)] == tuple(tokens):
+                return header
+        return "::".join(tokens)
+
+    def find(self, raw_name: str) -> str | None:
+        """The header whose name, case-insensitively, is `raw_name` (for our own columns)."""
+        for header in self.tokens:
+            if header.strip().lower() == raw_name:
+                return header
+        return None
+
+
+def survey_headers(header_rows: Any, rows: Any) -> SheetHeaders:
+    """Headers of the survey sheet, interpreted as pyxform does."""
+    return SheetHeaders.of_sheet(header_rows, rows, aliases.survey_header, SURVEY_COLUMNS)
+
+
+def choices_headers(header_rows: Any, rows: Any) -> SheetHeaders:
+    """Headers of the choices sheet, interpreted as pyxform does."""
+    return SheetHeaders.of_sheet(header_rows, rows, aliases.list_header, CHOICE_COLUMNS)
+
+
+def settings_headers(header_rows: Any, rows: Any) -> SheetHeaders:
+    """Headers of the settings sheet, interpreted as pyxform does."""
+    return SheetHeaders.of_sheet(header_rows, rows, aliases.settings_header, frozenset())
+
+
+@dataclass
+class SurveyIndex:
+    """Row numbers of the survey sheet, by element path below the root."""
+
+    rows: dict[tuple[str, ...], int] = field(default_factory=dict)
+    raw_rows: dict[int, Mapping[str, Any]] = field(default_factory=dict)
+    names: Counter[str] = field(default_factory=Counter)
+    audit_row: int | None = None
+
+    def row_of(self, raw_path: tuple[str, ...]) -> int | None:
+        return self.rows.get(raw_path)
+
+
+def _is_disabled(row: Mapping[str, Any]) -> bool:
+    for key, value in row.items():
+        if isinstance(key, str) and key.strip().lower() == "disabled":
+            return bool(aliases.yes_no.get(str(value).strip(), False))
+    return False
+
+
+def index_survey(rows: Sequence[Any], headers: SheetHeaders) -> SurveyIndex:
+    """Walk the survey rows as pyxform does, recording each element's path and row."""
+    index = SurveyIndex()
+    type_header = headers.column("type")
+    name_header = headers.column("name")
+    stack: list[str] = []
+    for row_number, row in enumerate(rows, start=2):
+        if not isinstance(row, Mapping) or not row or _is_disabled(row):
+            continue
+        index.raw_rows[row_number] = row
+        row_type = clean_type(row.get(type_header))
+        if not row_type:
+            continue
+        if RE_END_CONTROL.search(row_type):
+            if stack:
+                stack.pop()
+            continue
+        raw_name = row.get(name_header)
+        if row_type == "audit":
+            index.audit_row = row_number
+            continue
+        if raw_name is None or str(raw_name).strip() == "":
+            if row_type != "note":
+                continue
+            raw_name = f"generated_note_name_{row_number}"
+        name = str(raw_name).strip()
+        index.names[name] += 1
+        index.rows.setdefault((*stack, name), row_number)
+        if RE_BEGIN_CONTROL.search(row_type):
+            stack.append(name)
+    # pyxform always lets forms refer to the instanceID it adds to meta.
+    index.names["instanceID"] += 1
+    return index
+
+
+class ErrorList:
+    """Errors found so far, in order, without duplicates (lint and build may meet one twice)."""
+
+    def __init__(self) -> None:
+        self._errors: dict[str, FormError] = {}
+
+    def add(self, message: str, location: Location) -> None:
+        error = FormError(message, location)
+        self._errors.setdefault(str(error), error)
+
+    def add_error(self, error: FormError) -> None:
+        self._errors.setdefault(str(error), error)
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def __len__(self) -> int:
+        return len(self._errors)
+
+    def all(self) -> list[FormError]:
+        return list(self._errors.values())
+
+
+class RefChecker:
+    """Checks ``${name}`` references against the names of the survey sheet."""
+
+    def __init__(self, names: Counter[str], errors: ErrorList) -> None:
+        self.names = names
+        self.errors = errors
+
+    def check_name(self, name: str, location: Location) -> bool:
+        count = self.names.get(name, 0)
+        if count == 0:
+            self.errors.add(f"unknown field ${{{name}}}", location)
+            return False
+        if count > 1:
+            self.errors.add(
+                f"ambiguous reference ${{{name}}}: {count} fields have this name", location
+            )
+            return False
+        return True
+
+    def check_text(self, text: str, location: Location) -> frozenset[str]:
+        """Check the ``${…}`` in a label-like text; returns the names it uses."""
+        if "${" not in text:
+            return frozenset()
+        used: set[str] = set()
+        for match in _REF.finditer(text):
+            inner = match.group(1)
+            if inner is None:
+                self.errors.add(f"unterminated reference {match.group(0)!r}", location)
+                continue
+            ref = RE_PYXFORM_REF_INNER.fullmatch(inner.strip())
+            if ref is None:
+                self.errors.add(f"invalid reference ${{{inner}}}", location)
+                continue
+            if ref.group("last_saved"):
+                self.errors.add(
+                    f"unsupported: ${{{inner}}} (values from the last saved record)", location
+                )
+                continue
+            name = ref.group("ncname")
+            if self.check_name(name, location):
+                used.add(name)
+        return frozenset(used)
+
+    def check_expression(self, source: str, location: Location) -> ast.Expr | None:
+        """Parse `source`, reporting syntax errors and bad references; the tree or None."""
+        if "${last-saved#" in source:
+            self.errors.add(
+                "unsupported: ${last-saved#…} (values from the last saved record)", location
+            )
+            return None
+        try:
+            tree = parse(source)
+        except XPathSyntaxError as err:
+            self.errors.add(f"invalid expression: {err}", location)
+            return None
+        ok = True
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Ref) and not self.check_name(node.name, location):
+                ok = False
+        return tree if ok else None
+
+
+def cell_text(value: Any) -> str | None:
+    """A cell as text; None for empty cells (pyxform's readers give strings already)."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text if text.strip() else None
+
+
+def lint_survey(
+    file: str,
+    rows: Sequence[Any],
+    headers: SheetHeaders,
+    index: SurveyIndex,
+    refs: RefChecker,
+) -> None:
+    """Per-row checks of the survey sheet that do not need pyxform's json."""
+    type_header = headers.column("type")
+    for row_number, row in index.raw_rows.items():
+        row_type = clean_type(row.get(type_header))
+        for header, value in row.items():
+            text = cell_text(value)
+            if text is None or not isinstance(header, str):
+                continue
+            tokens = headers.tokens.get(header, (header,))
+            location = Location(file, "survey", row_number, header)
+            if header.strip().lower() == CLASSIFICATION_COLUMN:
+                check_classification(text, location, refs.errors)
+                continue
+            if tokens[0] in _NO_REF_COLUMNS:
+                continue
+            if tokens in EXPRESSION_COLUMNS:
+                if tokens in BOOLEAN_COLUMNS and text.strip() in aliases.yes_no:
+                    continue
+                refs.check_expression(text, location)
+            elif tokens == ("default",) and default_is_dynamic(text, row_type):
+                refs.check_expression(text, location)
+            else:
+                refs.check_text(text, location)
+
+
+def check_classification(value: str, location: Location, errors: ErrorList) -> str | None:
+    """The normalised classification, or None after reporting a bad value."""
+    normalised = value.strip().lower()
+    if normalised in CLASSIFICATIONS:
+        return normalised
+    errors.add(
+        f"classification {value.strip()!r} is not one of {', '.join(CLASSIFICATIONS)}",
+        location,
+    )
+    return None
+
+
+def lint_choices(file: str, rows: Sequence[Any], headers: SheetHeaders, refs: RefChecker) -> None:
+    """References in choice labels and media must name survey fields."""
+    for row_number, row in enumerate(rows, start=2):
+        if not isinstance(row, Mapping):
+            continue
+        for header, value in row.items():
+            text = cell_text(value)
+            if text is None or not isinstance(header, str):
+                continue
+            if headers.tokens.get(header, (header,))[0] in ("label", "media"):
+                refs.check_text(text, Location(file, "choices", row_number, header))
+
+
+def lint_settings(
+    file: str, rows: Sequence[Any], headers: SheetHeaders, refs: RefChecker
+) -> dict[str, ast.Expr]:
+    """Check the settings row; returns the parsed ``instance_name`` (if any and valid)."""
+    parsed: dict[str, ast.Expr] = {}
+    if not rows or not isinstance(rows[0], Mapping):
+        return parsed
+    for header, value in rows[0].items():
+        text = cell_text(value)
+        if text is None or not isinstance(header, str):
+            continue
+        location = Location(file, "settings", 2, header)
+        if headers.tokens.get(header, (header,))[0] == "instance_name":
+            tree = refs.check_expression(text, location)
+            if tree is not None:
+                parsed["instance_name"] = tree
+        else:
+            refs.check_text(text, location)
+    return parsed
+
+
+def choice_rows(rows: Sequence[Any], headers: SheetHeaders) -> dict[str, list[tuple[int, str]]]:
+    """``{list_name: [(row, choice name), …]}`` in sheet order."""
+    list_header = headers.column(pyxform_constants.LIST_NAME_S)
+    name_header = headers.column("name")
+    found: dict[str, list[tuple[int, str]]] = {}
+    for row_number, row in enumerate(rows, start=2):
+        if not isinstance(row, Mapping):
+            continue
+        list_name = cell_text(row.get(list_header))
+        if list_name is None:
+            continue
+        found.setdefault(list_name.strip(), []).append(
+            (row_number, str(row.get(name_header, "")).strip())
+        )
+    return found

@@ -1,0 +1,165 @@
+"""Question types: from pyxform's type names to Samluat's `Kind` and `DataType`.
+
+pyxform resolves the many spellings of a type (``gps``, ``location``,
+``q geopoint`` …) through its `QUESTION_TYPE_DICT`, which says for each one the
+body control (``input``, ``select1``, ``upload`` …), the upload media type, the
+bind type and any ``jr:preload``. We classify from those properties rather
+than from a list of names, so every alias pyxform knows maps the same way as
+its canonical type. The few types that need a decision of our own (notes,
+acknowledge, background capture, external data) are handled by name first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+from app.engine.model import DataType, Kind
+
+# pyxform's json names for selects (after its own de-aliasing in workbook_to_json).
+SELECT_ONE = "select one"
+SELECT_MULTIPLE = "select all that apply"
+RANK = "rank"
+SELECT_ONE_EXTERNAL = "select one external"
+SELECT_TYPES = frozenset({SELECT_ONE, SELECT_MULTIPLE, RANK, SELECT_ONE_EXTERNAL})
+
+# File extensions that make `select_one_from_file <file>` read choices from a form attachment.
+EXTERNAL_CHOICE_FILE_EXTENSIONS = (".csv", ".xml", ".geojson")
+
+BIND_TYPES: MappingProxyType[str, DataType] = MappingProxyType(
+    {
+        "string": DataType.STRING,
+        "int": DataType.INT,
+        "integer": DataType.INT,
+        "decimal": DataType.DECIMAL,
+        "date": DataType.DATE,
+        "time": DataType.TIME,
+        "dateTime": DataType.DATETIME,
+        "geopoint": DataType.GEOPOINT,
+        "geotrace": DataType.GEOTRACE,
+        "geoshape": DataType.GEOSHAPE,
+        "binary": DataType.BINARY,
+        "barcode": DataType.BARCODE,
+        "odk:rank": DataType.SELECT,
+    }
+)
+
+_INPUT_KINDS: MappingProxyType[DataType, Kind] = MappingProxyType(
+    {
+        DataType.STRING: Kind.TEXT,
+        DataType.INT: Kind.INTEGER,
+        DataType.DECIMAL: Kind.DECIMAL,
+        DataType.DATE: Kind.DATE,
+        DataType.TIME: Kind.TIME,
+        DataType.DATETIME: Kind.DATETIME,
+        DataType.GEOPOINT: Kind.GEOPOINT,
+        DataType.GEOTRACE: Kind.GEOTRACE,
+        DataType.GEOSHAPE: Kind.GEOSHAPE,
+        DataType.BARCODE: Kind.BARCODE,
+    }
+)
+
+_UPLOAD_KINDS: tuple[tuple[str, Kind], ...] = (
+    ("image/", Kind.IMAGE),
+    ("audio/", Kind.AUDIO),
+    ("video/", Kind.VIDEO),
+    ("application/", Kind.FILE),
+    # OpenMapKit: the app stores an .osm file; we treat it as a plain file attachment.
+    ("osm/", Kind.FILE),
+)
+
+# Types pyxform knows but Samluat cannot honour; the value completes "unsupported: …".
+UNSUPPORTED_TYPES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "include": "include (sections taken from other files)",
+        "csv-external": "csv-external (data read from an attached CSV file)",
+        "xml-external": "xml-external (data read from an attached XML file)",
+    }
+)
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """How a pyxform question type becomes a Samluat question."""
+
+    kind: Kind
+    data_type: DataType
+    # (jr:preload, jr:preloadParams) for values the app fills in itself.
+    preload: tuple[str, str] | None = None
+    # pyxform renders a body control, so the question must have a label, hint or media.
+    has_control: bool = True
+
+
+class UnsupportedType(Exception):
+    """Raised by `classify` with the text that follows ``unsupported:``."""
+
+
+def _select_info(json_type: str) -> TypeInfo:
+    if json_type == SELECT_MULTIPLE:
+        return TypeInfo(Kind.SELECT_MULTIPLE, DataType.SELECT)
+    if json_type == RANK:
+        return TypeInfo(Kind.RANK, DataType.SELECT)
+    return TypeInfo(Kind.SELECT_ONE, DataType.SELECT1)
+
+
+def classify(json_type: str, bind_type: str | None = None) -> TypeInfo:
+    """Kind and data type for a question type as it appears in pyxform's json.
+
+    `bind_type` is the element's own bind type when pyxform set one (a range
+    with decimal bounds becomes ``decimal``). Raises `UnsupportedType`.
+    """
+    if json_type in SELECT_TYPES:
+        return _select_info(json_type)
+    if json_type in UNSUPPORTED_TYPES:
+        raise UnsupportedType(UNSUPPORTED_TYPES[json_type])
+    spec: Any = QUESTION_TYPE_DICT.get(json_type)
+    if spec is None:
+        raise UnsupportedType(f"unknown question type {json_type!r}")
+    control: dict[str, str] = dict(spec.get("control") or {})
+    bind: dict[str, str] = dict(spec.get("bind") or {})
+    data_type = BIND_TYPES.get(bind_type or bind.get("type", "string"), DataType.STRING)
+    tag = control.get("tag")
+
+    # Values filled in by the app rather than asked: metadata and background capture.
+    if "jr:preload" in bind:
+        preload = (bind["jr:preload"], bind.get("jr:preloadParams", ""))
+        return TypeInfo(Kind.METADATA, data_type, preload, has_control=False)
+    if json_type == "audit":
+        return TypeInfo(Kind.METADATA, DataType.BINARY, ("audit", ""), has_control=False)
+    if json_type in ("start-geopoint", "background-geopoint", "background-audio"):
+        return TypeInfo(Kind.METADATA, data_type, (json_type, ""), has_control=False)
+
+    if tag is None:
+        kind = Kind.HIDDEN if json_type == "hidden" else Kind.CALCULATE
+        return TypeInfo(kind, data_type, has_control=False)
+    if tag == "upload":
+        mediatype = control.get("mediatype", "")
+        for prefix, kind in _UPLOAD_KINDS:
+            if mediatype.startswith(prefix):
+                return TypeInfo(kind, DataType.BINARY)
+        return TypeInfo(Kind.FILE, DataType.BINARY)
+    if tag == "trigger":
+        if "type" not in bind:
+            return TypeInfo(Kind.TRIGGER, DataType.STRING)
+        return TypeInfo(Kind.ACKNOWLEDGE, DataType.STRING)
+    if tag == "range":
+        return TypeInfo(Kind.RANGE, data_type)
+    if tag in ("select1", "select", "odk:rank"):
+        return _select_info({"select": SELECT_MULTIPLE, "odk:rank": RANK}.get(tag, SELECT_ONE))
+    if tag == "input":
+        # A read-only input is pyxform's note (display text, no answer).
+        if bind.get("readonly") == "true()":
+            return TypeInfo(Kind.NOTE, DataType.STRING)
+        return TypeInfo(_INPUT_KINDS.get(data_type, Kind.TEXT), data_type)
+    raise UnsupportedType(f"question type {json_type!r} (control {tag!r})")
+
+
+def type_defaults(json_type: str) -> dict[str, Any]:
+    """The bind/hint/parameter defaults pyxform attaches to a type (e.g. ``percentage``)."""
+    spec: Any = QUESTION_TYPE_DICT.get(json_type)
+    if spec is None:
+        return {}
+    return {key: value for key, value in spec.items() if key != "control"}

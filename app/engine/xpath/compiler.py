@@ -9,6 +9,7 @@ instead of a generic path search.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from typing import Protocol
 
@@ -71,6 +72,14 @@ class Compiler:
         return lambda ctx: -to_number(operand(ctx))
 
     def c_Binary(self, node: ast.Binary) -> Compiled:
+        group = _CHAINS.get(node.op)
+        left_node = node.left
+        if (
+            group is not None
+            and isinstance(left_node, ast.Binary)
+            and _CHAINS.get(left_node.op) == group
+        ):
+            return self.chain(node, group)
         left = self.compile(node.left)
         right = self.compile(node.right)
         op = node.op
@@ -105,6 +114,35 @@ class Compiler:
 
             return union
         raise self.error(f"unknown operator {op!r}", node.pos)
+
+    def chain(self, node: ast.Binary, group: str) -> Compiled:
+        """`a + b - c + …` (left-deep, one precedence level) as one loop.
+
+        Forms add up hundreds of scores; compiling and evaluating such a tree
+        recursively would exceed Python's recursion limit.
+        """
+        spine: list[tuple[str, ast.Expr]] = []
+        current: ast.Expr = node
+        while isinstance(current, ast.Binary) and _CHAINS.get(current.op) == group:
+            spine.append((current.op, current.right))
+            current = current.left
+        spine.reverse()
+        first = self.compile(current)
+        if group == "and":
+            terms = [first, *(self.compile(right) for _, right in spine)]
+            return lambda ctx: all(to_boolean(term(ctx)) for term in terms)
+        if group == "or":
+            terms = [first, *(self.compile(right) for _, right in spine)]
+            return lambda ctx: any(to_boolean(term(ctx)) for term in terms)
+        rest = [(_ARITHMETIC[op], self.compile(right)) for op, right in spine]
+
+        def chained(ctx: Context) -> Value:
+            total = to_number(first(ctx))
+            for apply, term in rest:
+                total = apply(total, to_number(term(ctx)))
+            return total
+
+        return chained
 
     # -- functions -----------------------------------------------------------------
     def c_Call(self, node: ast.Call) -> Compiled:
@@ -202,6 +240,25 @@ def modulo(a: float, b: float) -> float:
     if b == 0 or math.isinf(a) or math.isnan(a) or math.isnan(b):
         return math.nan
     return math.fmod(a, b)
+
+
+_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "div": divide,
+    "mod": modulo,
+}
+# Operators that chain left to right at one precedence level (see Compiler.chain).
+_CHAINS = {
+    "+": "additive",
+    "-": "additive",
+    "*": "multiplicative",
+    "div": "multiplicative",
+    "mod": "multiplicative",
+    "and": "and",
+    "or": "or",
+}
 
 
 def _matches(node: Node, test: str) -> bool:

@@ -29,6 +29,10 @@ _BINARY_POWER: dict[str, int] = {
     "|": 80,
 }
 _UNARY_POWER = 70
+# Nesting of parentheses, predicates, arguments and unary minus. Real forms nest
+# a few levels; the limit keeps pathological input a syntax error instead of a
+# RecursionError (here, or later when the tree is compiled and evaluated).
+MAX_NESTING = 100
 _STEP_STARTS = (T.NAME, T.STAR, T.AXIS, T.NODETYPE)
 
 
@@ -37,6 +41,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
 
     # -- token helpers -------------------------------------------------------------
     @property
@@ -71,11 +76,15 @@ class _Parser:
         return 0
 
     def expression(self, right_power: int = 0) -> ast.Expr:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.fail(f"expression nested more than {MAX_NESTING} levels deep")
         left = self.prefix()
         while True:
             token = self.current
             power = self.binary_power(token)
             if power <= right_power:
+                self.depth -= 1
                 return left
             self.advance()
             right = self.expression(power)

@@ -67,6 +67,7 @@ _ROW_PREFIX = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _SHEET_MENTION = re.compile(r"On the '([^']+)' sheet", re.IGNORECASE)
 _SHEET_HEADERS = re.compile(r"provided for sheet: '([^']+)'", re.IGNORECASE)
 _VALUE_MENTION = re.compile(r"the '([^']+)' value")
+_SHEET_PREFIX = re.compile(r"^On the '[^']+' sheet, ", re.IGNORECASE)
 _SETTINGS_KEYS_USED = frozenset(
     {"type", "name", "title", "id_string", "version", "default_language", "children",
      "choices", "instance_name"}
@@ -207,7 +208,17 @@ def _read_workbook(data: bytes, filename: str) -> DefinitionData:
     return workbook
 
 
-def _translate(err: PyXFormError, filename: str) -> FormError:
+# pyxform messages we restate in Samluat's words: pattern → (message template, survey column).
+_RESTATED = (
+    (re.compile(r"List name not in choices sheet: (\S+)"), "unknown choice list {0!r}", "type"),
+    (re.compile(r"List name not in external choices sheet: (\S+)"),
+     "unknown external choice list {0!r}", "type"),
+    (re.compile(r"Question or group with no name"), "this row has a type but no name", "name"),
+    (re.compile(r"Question with no type"), "this row has no type", "type"),
+)  # fmt: skip
+
+
+def _translate(err: PyXFormError, filename: str, survey: SheetHeaders | None = None) -> FormError:
     """A pyxform error as a `FormError`, with the sheet/row/column pyxform knew."""
     message = str(err).strip() or type(err).__name__
     context = getattr(err, "context", None) or {}
@@ -233,6 +244,14 @@ def _translate(err: PyXFormError, filename: str) -> FormError:
         message = f"unknown field ${{{context['q']}}}"
     elif err.code is not None and err.code.name == "PYREF_004" and "q" in context:
         message = f"ambiguous reference ${{{context['q']}}}: several fields have this name"
+    message = _SHEET_PREFIX.sub("", message, count=1)
+    for pattern, template, restated_column in _RESTATED:
+        restated = pattern.search(message)
+        if restated and row is not None:
+            message = template.format(*restated.groups())
+            sheet = sheet or "survey"
+            column = survey.column(restated_column) if survey else restated_column
+            break
     if sheet is not None and row is None and column is None and "header" in message.lower():
         row = 1
     return FormError(message, Location(filename, sheet, row if sheet else None, column))
@@ -270,7 +289,7 @@ def _load(workbook: DefinitionData, filename: str, source_hash: str) -> FormDef:
             warnings=pyxform_warnings,
         )
     except PyXFormError as err:
-        errors.add_error(_translate(err, filename))
+        errors.add_error(_translate(err, filename, survey))
     except RecursionError as err:
         errors.add("the form is too deeply nested", Location(filename, "survey"))
         logger.debug("recursion in pyxform: %s", err)

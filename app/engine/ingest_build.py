@@ -439,7 +439,7 @@ class JsonBuilder:
             calculate_location = at("control", "jr:count")
         select = self.select(d, info, row, kind)
         default, default_expr = self.default(d, at)
-        seed = self.seed(d, parameters, at("parameters"))
+        seed = self.seed(row, parameters, at("parameters"))
         label: Text = fields["label"]
         hint: Text = fields["hint"]
         question = Question(
@@ -534,13 +534,14 @@ class JsonBuilder:
         return str(value), None
 
     def seed(
-        self, d: Mapping[str, Any], parameters: Mapping[str, str], location: Location
+        self, row: int | None, parameters: Mapping[str, str], location: Location
     ) -> Expr | None:
         if "seed" not in parameters:
             return None
         # pyxform lower-cases parameter values; take the seed as written (field names keep case).
-        raw = d.get("parameters")
         source = parameters["seed"]
+        raw_row = self.ctx.index.raw_rows.get(row) if row is not None else None
+        raw = raw_row.get(self.ctx.column("parameters")) if raw_row is not None else None
         if isinstance(raw, str):
             match = _SEED.search(raw)
             if match:

@@ -30,6 +30,7 @@ from pyxform.utils import default_is_dynamic
 from pyxform.xls2json import RE_BEGIN_CONTROL, RE_END_CONTROL
 
 from app.core.errors import FormError, Location, XPathSyntaxError
+from app.engine.ingest_types import raw_type_problem
 from app.engine.model import CLASSIFICATIONS
 from app.engine.xpath import ast
 from app.engine.xpath.parser import parse
@@ -215,7 +216,12 @@ class ErrorList:
         return len(self._errors)
 
     def all(self) -> list[FormError]:
-        return list(self._errors.values())
+        """Errors by sheet (file-level first) and row, otherwise in the order found."""
+        order = {None: 0, "settings": 1, "survey": 2, "choices": 3}
+        return sorted(
+            self._errors.values(),
+            key=lambda e: (order.get(e.location.sheet, 4), e.location.row or 0),
+        )
 
 
 class RefChecker:
@@ -299,6 +305,11 @@ def lint_survey(
     type_header = headers.column("type")
     for row_number, row in index.raw_rows.items():
         row_type = clean_type(row.get(type_header))
+        problem = raw_type_problem(row_type) if row_type else None
+        if problem is not None:
+            refs.errors.add(
+                f"unsupported: {problem}", Location(file, "survey", row_number, type_header)
+            )
         for header, value in row.items():
             text = cell_text(value)
             if text is None or not isinstance(header, str):

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from pyxform import aliases
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+from pyxform.xls2json import RE_BEGIN_CONTROL, RE_END_CONTROL, RE_OSM, RE_SELECT
 
 from app.engine.model import DataType, Kind
 
@@ -163,3 +165,29 @@ def type_defaults(json_type: str) -> dict[str, Any]:
     if spec is None:
         return {}
     return {key: value for key, value in spec.items() if key != "control"}
+
+
+def raw_type_problem(row_type: str) -> str | None:
+    """What follows ``unsupported:`` for a survey row's type as written, or None if fine.
+
+    Mirrors how `workbook_to_json` reads a type (controls, selects, osm,
+    settings rows, aliases) so that the lint pass can report unknown types even
+    when pyxform stops on another row first.
+    """
+    select = RE_SELECT.search(row_type)
+    if select and "${" in select.group("list_name"):
+        return f"choices from the answers of another question ({select.group('list_name')})"
+    if (
+        select
+        or RE_BEGIN_CONTROL.search(row_type)
+        or RE_END_CONTROL.search(row_type)
+        or RE_OSM.search(row_type)
+        or row_type in aliases.settings_header
+    ):
+        return None
+    json_type = aliases._type_alias_map.get(row_type, row_type)
+    if json_type in UNSUPPORTED_TYPES:
+        return UNSUPPORTED_TYPES[json_type]
+    if json_type not in QUESTION_TYPE_DICT:
+        return f"unknown question type {json_type!r}"
+    return None

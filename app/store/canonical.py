@@ -1,0 +1,38 @@
+"""The one canonical JSON form used for every hash in the store.
+
+A submission document hashes to the same value on any machine, whatever the
+key order of the dict it came from: keys sorted, no whitespace, UTF-8, no
+ASCII escaping. NaN and infinities are rejected (they are not JSON).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def canonical_json(doc: Any) -> bytes:
+    """Serialise `doc` to canonical JSON bytes.
+
+    Raises `ValueError` for NaN/Infinity and `TypeError` for values that are
+    not JSON (sets, bytes, datetimes: the caller converts those first).
+    """
+    return json.dumps(
+        doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def canonical_text(doc: Any) -> str:
+    """`canonical_json` as a `str`, for storing in a TEXT column."""
+    return canonical_json(doc).decode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-case hex SHA-256 of `data`."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash(doc: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON of `doc`."""
+    return sha256_hex(canonical_json(doc))

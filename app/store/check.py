@@ -1,0 +1,141 @@
+"""`samluat db check`: integrity, counts per table and a canonical content hash.
+
+The content hash covers every submission and every revision (drafts too),
+using only machine-independent values (ids, form ids, users, devices, UTC
+times, statuses, reasons, content hashes; no row numbers), fed to SHA-256 as
+one canonical JSON line per record in a fixed order. The same data gives the
+same hash on any machine, whatever order it was inserted in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, func, select, text
+from sqlmodel import SQLModel
+
+from app.store.canonical import canonical_json
+from app.store.db import Database
+from app.store.tables import Revision, Submission
+from app.store.types import iso
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The result of `check_database`."""
+
+    path: str
+    encrypted: bool
+    schema_revision: str | None
+    integrity: list[str]
+    foreign_key_problems: int
+    counts: dict[str, int]
+    content_hash: str
+    pragmas: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == ["ok"] and self.foreign_key_problems == 0
+
+
+def _order(connection: Connection, column: object) -> object:
+    # A byte-wise order everywhere: SQLite's default BINARY collation, and
+    # PostgreSQL's "C" collation (its default would follow the server locale).
+    if connection.dialect.name == "postgresql":
+        return column.collate("C")  # type: ignore[attr-defined]
+    return column
+
+
+def content_hash(connection: Connection) -> str:
+    """Canonical SHA-256 of all submissions and revisions (streamed, constant memory)."""
+    digest = hashlib.sha256()
+    s = Submission.__table__.c  # type: ignore[attr-defined]
+    r = Revision.__table__.c  # type: ignore[attr-defined]
+    digest.update(b"samluat-content-v1\n")
+    for row in connection.execute(
+        select(
+            s.instance_id,
+            s.form_id,
+            s.form_version,
+            s.assignment_id,
+            s.created_at,
+            s.created_by,
+            s.device_id,
+        ).order_by(_order(connection, s.instance_id))
+    ):
+        record = {
+            "type": "submission",
+            "instance_id": row.instance_id,
+            "form_id": row.form_id,
+            "form_version": row.form_version,
+            "assignment_id": row.assignment_id,
+            "created_at": iso(row.created_at),
+            "created_by": row.created_by,
+            "device_id": row.device_id,
+        }
+        digest.update(canonical_json(record) + b"\n")
+    for row in connection.execute(
+        select(
+            r.rev_id,
+            r.instance_id,
+            r.parent_rev,
+            r.status,
+            r.author_id,
+            r.device_id,
+            r.created_at,
+            r.finalised_at,
+            r.reason,
+            r.content_hash,
+        ).order_by(_order(connection, r.instance_id), _order(connection, r.rev_id))
+    ):
+        record = {
+            "type": "revision",
+            "rev_id": row.rev_id,
+            "instance_id": row.instance_id,
+            "parent_rev": row.parent_rev,
+            "status": row.status,
+            "author_id": row.author_id,
+            "device_id": row.device_id,
+            "created_at": iso(row.created_at),
+            "finalised_at": iso(row.finalised_at),
+            "reason": row.reason,
+            "content_hash": row.content_hash,
+        }
+        digest.update(canonical_json(record) + b"\n")
+    return digest.hexdigest()
+
+
+def table_counts(connection: Connection) -> dict[str, int]:
+    """Rows per table of the store schema."""
+    counts: dict[str, int] = {}
+    for name, table in sorted(SQLModel.metadata.tables.items()):
+        counts[name] = int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+    return counts
+
+
+def check_database(*, db: Database, full: bool = True) -> CheckReport:
+    """Run SQLite's integrity (or quick) check and the foreign-key check, count, hash."""
+    from app.store.db import connection_pragmas
+    from app.store.migrate import current_revision
+
+    with db.engine.connect() as connection, connection.begin():
+        pragma = "integrity_check" if full else "quick_check"
+        integrity = [str(r[0]) for r in connection.exec_driver_sql(f"PRAGMA {pragma}")]
+        fk = len(connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
+        counts = table_counts(connection)
+        digest = content_hash(connection)
+        revision = current_revision(connection)
+        raw = connection.connection.dbapi_connection
+        pragmas = connection_pragmas(raw)
+        connection.execute(text("SELECT 1"))
+    return CheckReport(
+        path=str(db.path),
+        encrypted=db.encrypted,
+        schema_revision=revision,
+        integrity=integrity,
+        foreign_key_problems=fk,
+        counts=counts,
+        content_hash=digest,
+        pragmas=pragmas,
+    )

@@ -20,6 +20,8 @@ from app.core.logs import setup_logging
 
 COMMAND_MODULES = [
     "app.cli.form",
+    "app.cli.db",
+    "app.cli.users",
 ]
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,137 @@
+"""`samluat db …`: create, check and back up the local database.
+
+Passwords are asked for with `getpass`, or read one per line from standard
+input with `--password-stdin` (for scripts; never put a password in argv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from app.core.errors import SamluatError
+from app.store.crypto import DEFAULT_KDF
+from app.store.db import default_db_path
+from app.store.store import LocalStore, create_store, open_store
+
+
+def add_login_arguments(parser: argparse.ArgumentParser) -> None:
+    """--db, --user, --password-stdin (shared by the store's command groups)."""
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="database file (default: samluat.db in the user data folder)",
+    )
+    parser.add_argument("--user", required=True, metavar="NAME", help="log in as this user")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read password(s) from standard input, one per line",
+    )
+
+
+def read_passwords(args: argparse.Namespace, prompts: list[str]) -> list[str]:
+    """One password per prompt, from stdin lines or interactive `getpass`."""
+    if args.password_stdin:
+        values = []
+        for prompt in prompts:
+            line = sys.stdin.readline()
+            if not line:
+                raise SamluatError(f"missing on standard input: {prompt.rstrip(': ')}")
+            values.append(line.rstrip("\r\n"))
+        return values
+    return [getpass.getpass(prompt) for prompt in prompts]
+
+
+def login(args: argparse.Namespace) -> LocalStore:
+    """Open the database named by the arguments as `--user`."""
+    (password,) = read_passwords(args, [f"Password for {args.user}: "])
+    return open_store(username=args.user, password=password, path=args.db)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = subparsers.add_parser("db", help="create, check and back up the local database")
+    commands = db.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
+
+    init = commands.add_parser("init", help="create a new database and its first coordinator")
+    add_login_arguments(init)
+    init.add_argument("--display-name", default="", metavar="TEXT")
+    init.add_argument(
+        "--no-encrypt",
+        action="store_true",
+        help="store data unencrypted (not recommended on field laptops)",
+    )
+    init.set_defaults(handler=run_init)
+
+    check = commands.add_parser("check", help="integrity, counts per table, canonical content hash")
+    add_login_arguments(check)
+    check.add_argument(
+        "--quick", action="store_true", help="quick_check instead of integrity_check"
+    )
+    check.set_defaults(handler=run_check)
+
+    backup = commands.add_parser("backup", help="online backup (SQLite backup API) to DEST")
+    add_login_arguments(backup)
+    backup.add_argument("dest", type=Path, metavar="DEST")
+    backup.add_argument("--overwrite", action="store_true")
+    backup.set_defaults(handler=run_backup)
+
+    where = commands.add_parser("path", help="print where the database is")
+    where.set_defaults(handler=run_path)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    first, second = read_passwords(
+        args, [f"New password for {args.user}: ", "Repeat the password: "]
+    )
+    if first != second:
+        raise SamluatError("the two passwords differ")
+    store = create_store(
+        username=args.user,
+        password=first,
+        path=args.db,
+        display_name=args.display_name,
+        encrypted=not args.no_encrypt,
+        kdf=DEFAULT_KDF,
+    )
+    with store:
+        state = "encrypted" if store.db.encrypted else "NOT encrypted"
+        print(f"created {store.path} ({state}); coordinator: {store.user.username}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    with login(args) as store:
+        report = store.check(full=not args.quick)
+    print(f"database: {report.path}")
+    print(f"encrypted: {'yes' if report.encrypted else 'no'}")
+    print(f"schema: {report.schema_revision}")
+    print(f"integrity: {'; '.join(report.integrity)}")
+    print(
+        f"foreign keys: {'ok' if report.foreign_key_problems == 0 else report.foreign_key_problems}"
+    )
+    print("counts:")
+    width = max(len(name) for name in report.counts)
+    for name, count in report.counts.items():
+        print(f"  {name:<{width}}  {count}")
+    print(f"content hash: {report.content_hash}")
+    return 0 if report.ok else 1
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    with login(args) as store:
+        result = store.backup(dest=args.dest, overwrite=args.overwrite)
+    print(f"backup: {result.path} ({result.size} bytes)")
+    if result.keyring is not None:
+        print(f"key file: {result.keyring} (keep it with the backup)")
+    print(f"content hash: {result.content_hash}")
+    return 0
+
+
+def run_path(args: argparse.Namespace) -> int:
+    print(default_db_path())
+    return 0

@@ -61,6 +61,9 @@ _NON_OPERAND_PRECEDERS = frozenset(
 )
 _TWO_CHAR_OPS = ("//", "::", "!=", "<=", ">=", "..")
 _ONE_CHAR_OPS = "/()[]@,|+-=<>."
+# XPath numbers are ASCII digits only: str.isdigit() also accepts '໑' and '¹'
+# (float() then fails on the latter).
+_DIGITS = frozenset("0123456789")
 
 
 def _is_name_start(ch: str) -> bool:
@@ -120,13 +123,13 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(T.STRING, text[i + 1 : end], start))
             i = end + 1
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             j = i
-            while j < n and text[j].isdigit():
+            while j < n and text[j] in _DIGITS:
                 j += 1
             if j < n and text[j] == ".":
                 j += 1
-                while j < n and text[j].isdigit():
+                while j < n and text[j] in _DIGITS:
                     j += 1
             if j < n and (_is_name_start(text[j])):
                 raise XPathSyntaxError("a name cannot start with a digit", text, i)

@@ -182,9 +182,12 @@ def to_date_value(value: Value) -> DateValue | None:
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return None
-        if value == math.floor(value):
-            return date_value(date_from_days(value))
-        return datetime_value(datetime_from_days(value))
+        try:
+            if value == math.floor(value):
+                return date_value(date_from_days(value))
+            return datetime_value(datetime_from_days(value))
+        except (OverflowError, ValueError):
+            return None  # beyond the years 1–9999 that datetime can represent
     text = str(value).strip()
     parsed_date = parse_date(text)
     if parsed_date is not None:
@@ -242,7 +245,9 @@ def unpack(value: Value) -> Value:
 
 
 # -- conversions ---------------------------------------------------------------------
-_NUMBER_RE = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
+# XPath's Number with XPath whitespace around it: ASCII digits only (as JavaRosa),
+# so neither '໑໒' nor '\xa012' is a number.
+_NUMBER_RE = re.compile(r"^[ \t\r\n]*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*$")
 
 
 @lru_cache(maxsize=16384)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from app.engine.instance import Node
+from app.engine.xpath import ast
 from app.engine.xpath.compiler import compile_expression
 from app.engine.xpath.parser import parse
 from app.engine.xpath.registry import Context, Environment
@@ -133,3 +134,26 @@ def evaluate(
 def evaluate_string(expression: str, root: Node | None = None, **kwargs: Any) -> str:
     """`evaluate` followed by XPath string conversion (how a calculate is stored)."""
     return to_string(evaluate(expression, root, **kwargs))
+
+
+def shape(node: object) -> object:
+    """An expression tree as nested tuples without source positions, to compare shapes."""
+    if isinstance(node, ast.Literal | ast.Number):
+        return (type(node).__name__, node.value)
+    if isinstance(node, ast.Ref):
+        return ("Ref", node.name)
+    if isinstance(node, ast.Binary):
+        return (node.op, shape(node.left), shape(node.right))
+    if isinstance(node, ast.Negate):
+        return ("neg", shape(node.operand))
+    if isinstance(node, ast.Call):
+        return ("call", node.name, tuple(shape(arg) for arg in node.args))
+    if isinstance(node, ast.Filter):
+        return ("filter", shape(node.base), tuple(shape(p) for p in node.predicates))
+    if isinstance(node, ast.Path):
+        steps = tuple(
+            (step.axis, step.test, tuple(shape(p) for p in step.predicates)) for step in node.steps
+        )
+        base = shape(node.base) if node.base is not None else None
+        return ("path", node.absolute, steps, base)
+    raise AssertionError(f"not an expression: {node!r}")

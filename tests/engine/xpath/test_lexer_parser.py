@@ -16,7 +16,7 @@ from app.engine.xpath.compiler import compile_expression
 from app.engine.xpath.lexer import T, tokenize
 from app.engine.xpath.parser import parse
 
-from .helpers import build, evaluate, evaluate_string
+from .helpers import build, evaluate, evaluate_string, shape
 
 
 def kinds(text: str) -> list[tuple[T, str]]:
@@ -76,32 +76,11 @@ def test_token_positions() -> None:
 
 
 # -- parser: trees -------------------------------------------------------------------
-def strip(node: object) -> object:
-    """The tree without source positions, for comparing shapes."""
-    if isinstance(node, ast.Literal | ast.Number | ast.Ref):
-        return (type(node).__name__, getattr(node, "value", getattr(node, "name", None)))
-    if isinstance(node, ast.Binary):
-        return (node.op, strip(node.left), strip(node.right))
-    if isinstance(node, ast.Negate):
-        return ("neg", strip(node.operand))
-    if isinstance(node, ast.Call):
-        return ("call", node.name, tuple(strip(arg) for arg in node.args))
-    if isinstance(node, ast.Filter):
-        return ("filter", strip(node.base), tuple(strip(p) for p in node.predicates))
-    if isinstance(node, ast.Path):
-        steps = tuple(
-            (step.axis, step.test, tuple(strip(p) for p in step.predicates)) for step in node.steps
-        )
-        base = strip(node.base) if node.base is not None else None
-        return ("path", node.absolute, steps, base)
-    raise AssertionError(node)
-
-
 N = lambda value: ("Number", float(value))  # noqa: E731
 
 
 @pytest.mark.parametrize(
-    ("text", "shape"),
+    ("text", "expected"),
     [
         ("1 + 2 * 3", ("+", N(1), ("*", N(2), N(3)))),
         ("1 - 2 - 3", ("-", ("-", N(1), N(2)), N(3))),
@@ -119,8 +98,8 @@ N = lambda value: ("Number", float(value))  # noqa: E731
         ("(1 + 2) * 3", ("*", ("+", N(1), N(2)), N(3))),
     ],
 )
-def test_operator_precedence_and_associativity(text: str, shape: object) -> None:
-    assert strip(parse(text)) == shape
+def test_operator_precedence_and_associativity(text: str, expected: object) -> None:
+    assert shape(parse(text)) == expected
 
 
 def test_unary_minus_binds_tighter_than_multiplication_but_looser_than_union() -> None:
@@ -130,20 +109,20 @@ def test_unary_minus_binds_tighter_than_multiplication_but_looser_than_union() -
 
 
 def test_paths_predicates_and_filters() -> None:
-    assert strip(parse("/data/hh[2]/name")) == (
+    assert shape(parse("/data/hh[2]/name")) == (
         "path",
         True,
         (("child", "data", ()), ("child", "hh", (N(2),)), ("child", "name", ())),
         None,
     )
-    assert strip(parse("../a")) == (
+    assert shape(parse("../a")) == (
         "path",
         False,
         (("parent", "node()", ()), ("child", "a", ())),
         None,
     )
-    assert strip(parse(".")) == ("path", False, (("self", "node()", ()),), None)
-    assert strip(parse("//a")) == (
+    assert shape(parse(".")) == ("path", False, (("self", "node()", ()),), None)
+    assert shape(parse("//a")) == (
         "path",
         True,
         (("descendant-or-self", "node()", ()), ("child", "a", ())),
@@ -154,16 +133,16 @@ def test_paths_predicates_and_filters() -> None:
     assert tree.base == ast.Call(0, "instance", (ast.Literal(9, "crops"),))
     assert [step.test for step in tree.steps] == ["root", "item", "label"]
     assert isinstance(parse("(a | b)[1]"), ast.Filter)
-    assert strip(parse("@id")) == ("path", False, (("attribute", "id", ()),), None)
+    assert shape(parse("@id")) == ("path", False, (("attribute", "id", ()),), None)
 
 
 def test_operator_names_as_field_names() -> None:
-    assert strip(parse("div div div")) == (
+    assert shape(parse("div div div")) == (
         "div",
         ("path", False, (("child", "div", ()),), None),
         ("path", False, (("child", "div", ()),), None),
     )
-    assert strip(parse("/data/and and /data/or")) == (
+    assert shape(parse("/data/and and /data/or")) == (
         "and",
         ("path", True, (("child", "data", ()), ("child", "and", ())), None),
         ("path", True, (("child", "data", ()), ("child", "or", ())), None),
@@ -171,12 +150,12 @@ def test_operator_names_as_field_names() -> None:
 
 
 def test_calls_refs_and_literals() -> None:
-    assert strip(parse("concat(${a}, ' ', \"x\")")) == (
+    assert shape(parse("concat(${a}, ' ', \"x\")")) == (
         "call",
         "concat",
         (("Ref", "a"), ("Literal", " "), ("Literal", "x")),
     )
-    assert strip(parse("true()")) == ("call", "true", ())
+    assert shape(parse("true()")) == ("call", "true", ())
     assert parse("${ຊື່}") == ast.Ref(0, "ຊື່")
 
 

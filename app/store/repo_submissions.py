@@ -175,15 +175,16 @@ def create_submission(
     assignment_id: str | None = None,
     events: Iterable[EventIn] = (),
     now: datetime | None = None,
+    rev_id: str | None = None,
 ) -> DraftState:
-    """Create a submission and its first draft revision."""
+    """Create a submission and its first draft revision (`rev_id` defaults to a new UUID)."""
     _check_instance_id(instance_id)
     get_form_version(session=session, form_id=form_id, version=form_version)
     if session.get(Submission, instance_id) is not None:
         raise errors.DuplicateError("A submission with this instance id already exists.")
     now = now or utcnow()
     text, digest = _encode_document(document)
-    rev_id = new_rev_id()
+    rev_id = rev_id or new_rev_id()
     session.add(
         Submission(
             instance_id=instance_id,
@@ -420,6 +421,7 @@ def start_edit(
     parent_rev: str | None = None,
     events: Iterable[EventIn] = (),
     now: datetime | None = None,
+    rev_id: str | None = None,
 ) -> DraftState:
     """Open a draft that edits a finalised revision; the reason is required.
 
@@ -451,7 +453,7 @@ def start_edit(
             raise errors.NotFoundError("The revision to edit is not a finalised revision of it.")
     assert parent is not None
     now = now or utcnow()
-    rev_id = new_rev_id()
+    rev_id = rev_id or new_rev_id()
     session.add(
         Revision(
             rev_id=rev_id,

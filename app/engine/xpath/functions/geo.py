@@ -1,8 +1,9 @@
 """Geographic functions: area, distance, geofence.
 
 Same model as JavaRosa's GeoUtils, so that the numbers agree with ODK Collect:
-a sphere of radius 6,378,100 m (the equatorial radius), distances by the
-spherical law of cosines, and areas by the shoelace formula on an
+a sphere of radius 6,378,100 m (the equatorial radius), great-circle
+distances (haversine; JavaRosa's law of cosines is the same distance, less
+precise for short segments), and areas by the shoelace formula on an
 equirectangular projection around the first point. Altitude is ignored.
 
 A geopoint is 'lat lon [altitude [accuracy]]'; a geotrace or geoshape is
@@ -61,13 +62,20 @@ def points_of(value: Value, function_name: str) -> list[LatLon]:
 
 
 def distance_between(first: LatLon, second: LatLon) -> float:
-    """Great-circle distance in metres (spherical law of cosines)."""
+    """Great-circle distance in metres on ODK's sphere.
+
+    JavaRosa uses the spherical law of cosines, which is the same quantity but
+    loses precision for short segments: two identical points come out ~0.1 m
+    apart (or NaN when rounding pushes the cosine above 1), and a GPS trace
+    recorded while standing still accumulates that noise. The haversine form
+    used here agrees with it to about a millimetre per kilometre for ordinary
+    segments and gives 0 for identical points.
+    """
     lat1, lat2 = math.radians(first[0]), math.radians(second[0])
-    delta = math.radians(first[1] - second[1])
-    cosine = math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(delta)
-    # Rounding can push the cosine of a zero angle just above 1; Java's acos
-    # would then give NaN for two identical points. Clamp instead.
-    return math.acos(max(-1.0, min(1.0, cosine))) * EARTH_RADIUS_METERS
+    half_dlat = (lat2 - lat1) / 2
+    half_dlon = math.radians(second[1] - first[1]) / 2
+    h = math.sin(half_dlat) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(half_dlon) ** 2
+    return 2 * math.asin(math.sqrt(min(1.0, h))) * EARTH_RADIUS_METERS
 
 
 def polygon_area(points: list[LatLon]) -> float:
@@ -103,7 +111,7 @@ def distance(ctx: Context, path: Value) -> float:
     """Length in metres of a geotrace or geoshape, or of the path through geopoint
     nodes in order. Fewer than two points give 0."""
     points = points_of(path, "distance")
-    return sum(distance_between(points[i - 1], points[i]) for i in range(1, len(points)))
+    return math.fsum(distance_between(points[i - 1], points[i]) for i in range(1, len(points)))
 
 
 @function("geofence", 2, reads_repeat=True)

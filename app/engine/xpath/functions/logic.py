@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from app.engine.xpath.registry import Context, function
 from app.engine.xpath.values import Value, to_boolean, to_string, unpack
 
@@ -34,9 +36,15 @@ def if_(ctx: Context, condition: Value, then: Value, otherwise: Value) -> Value:
 
 @function("coalesce", 2, None, lazy=True)
 def coalesce(ctx: Context, *candidates: Value) -> Value:
-    """The first argument whose string value is not empty ('' if none)."""
+    """The first argument that is neither empty nor NaN ('' if none).
+
+    JavaRosa's isNull() treats NaN like '', so `coalesce(number(${x}), 0)` is 0
+    while ${x} is unanswered.
+    """
     for candidate in candidates:
         value = unpack(candidate(ctx))
+        if isinstance(value, float) and math.isnan(value):
+            continue
         if to_string(value) != "":
             return value
     return ""

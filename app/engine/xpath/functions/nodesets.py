@@ -7,6 +7,7 @@ import math
 
 from app.core.errors import XPathEvalError
 from app.engine.instance import Node
+from app.engine.xpath.functions._common import java_int
 from app.engine.xpath.registry import Context, function
 from app.engine.xpath.values import Value, to_number, to_string
 
@@ -29,10 +30,14 @@ def count_non_empty(ctx: Context, nodes: Value) -> float:
 
 @function("sum", 1, reads_repeat=True)
 def sum_(ctx: Context, nodes: Value) -> float:
-    """Sum of the node values. Like JavaRosa, an empty value counts as NaN."""
+    """Sum of the node values. As in JavaRosa (XPathFuncExpr.sum), values that are
+    not numbers (an empty answer, text) are skipped, so a repeat with one
+    unanswered instance still sums the others; XPath 1.0 would give NaN."""
     total = 0.0
     for node in _nodes(nodes, "sum"):
-        total += to_number([node])
+        number = to_number([node])
+        if not math.isnan(number):
+            total += number
     return total
 
 
@@ -68,7 +73,9 @@ def indexed_repeat(ctx: Context, target: Value, *pairs: Value) -> Value:
     """indexed-repeat(field, repeat1, index1[, repeat2, index2[, repeat3, index3]]).
 
     The value of `field` in the index1-th instance of repeat1 (1-based), and so
-    on for nested repeats.
+    on for nested repeats. As in JavaRosa, an index below 1 (or not a number, as
+    while the index field is unanswered) means the first instance; an index past
+    the last instance gives ''.
     """
     if len(pairs) % 2:
         raise XPathEvalError("indexed-repeat() needs (repeat, index) pairs")
@@ -79,13 +86,13 @@ def indexed_repeat(ctx: Context, target: Value, *pairs: Value) -> Value:
     chosen: list[Node] = []
     for i in range(0, len(pairs), 2):
         repeat_nodes = _nodes(pairs[i], "indexed-repeat")
-        index = to_number(pairs[i + 1])
+        index = max(1, java_int(to_number(pairs[i + 1])))
         if chosen:
             anchor = chosen[-1]
             repeat_nodes = [n for n in repeat_nodes if _is_ancestor(anchor, n)]
-        if math.isnan(index) or not 1 <= int(index) <= len(repeat_nodes):
+        if index > len(repeat_nodes):
             return ""
-        chosen.append(repeat_nodes[int(index) - 1])
+        chosen.append(repeat_nodes[index - 1])
     anchor = chosen[-1]
     for node in targets:
         if _is_ancestor(anchor, node):

@@ -7,11 +7,13 @@ loading goes through pyxform itself and through Samluat's own ingest.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyxform.xls2xform import convert
@@ -561,3 +563,114 @@ def test_choice_sync_detects_and_repairs_drift(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == original
     assert sync(config) == []
     assert synced_text(target, read_shared(config)) == original
+
+
+# -- scripted fills through `samluat form fill` ---------------------------------------
+
+ANSWERS = Path(__file__).parent / "answers"
+
+
+def _fill(
+    instrument: Instrument,
+    answers: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> dict[str, Any]:
+    from app.cli.main import main
+
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    code = main(["form", "fill", "--lang", "lo", "--answers", str(path), str(instrument.file)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    report: dict[str, Any] = json.loads(out)
+    return report
+
+
+@pytest.mark.parametrize("instrument", INSTRUMENTS, ids=IDS)
+def test_scripted_fill_reaches_a_complete_valid_instance(
+    instrument: Instrument, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = json.loads((ANSWERS / f"{instrument.code}.json").read_text(encoding="utf-8"))
+    report = _fill(instrument, answers, tmp_path, capsys)
+    assert report["form_id"] == instrument.form_id
+    assert report["errors"] == []
+    assert report["valid"] is True
+
+
+def _edit(answers: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `answers` with the value at 'group/…/name' (or 'repeat[1]/name') replaced."""
+    result = json.loads(json.dumps(answers))
+    node: Any = result
+    parts = path.split("/")
+    for part in parts[:-1]:
+        match = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        node = node[match.group(1)][int(match.group(2)) - 1] if match else node[part]
+    if value is None:
+        del node[parts[-1]]
+    else:
+        node[parts[-1]] = value
+    return result
+
+
+BAD_FILLS = [
+    ("survey", "main/organization/staff_data", 400, "main/organization/staff_data", "constraint"),
+    (
+        "survey",
+        "main/organization/data_roles",
+        "dba none",
+        "main/organization/data_roles",
+        "constraint",
+    ),
+    (
+        "survey",
+        "main/capacity/training_needed",
+        "governance standards privacy security",
+        "main/capacity/training_needed",
+        "constraint",
+    ),
+    ("survey", "main/closing/respondent_name", None, "main/closing/respondent_name", "required"),
+    (
+        "survey",
+        "main/perception/perc_people/ppl_sec_1",
+        None,
+        "main/perception/perc_people/ppl_sec_1",
+        "required",
+    ),
+    ("interview", "main/closing/observations", None, "main/closing/observations", "required"),
+    (
+        "mapping",
+        "relations/relation[1]/rel_institution",
+        "bcel",
+        "relations/relation[1]/rel_institution",
+        "constraint",
+    ),
+    ("mapping", "power/influence", 6, "power/influence", "constraint"),
+    ("mapping", "contact/contact_email", "not-an-address", "contact/contact_email", "constraint"),
+    ("desk_review", "document/doc_year", 2999, "document/doc_year", "constraint"),
+    ("swot", "statement_grp/statement", None, "statement_grp/statement", "required"),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "value", "field", "kind"),
+    BAD_FILLS,
+    ids=[f"{c}:{p.rsplit('/', 1)[-1]}" for c, p, *_ in BAD_FILLS],
+)
+def test_scripted_fill_reports_bad_answers_in_both_languages(
+    code: str,
+    path: str,
+    value: Any,
+    field: str,
+    kind: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    instrument = CONFIG.instrument(code)
+    answers = json.loads((ANSWERS / f"{code}.json").read_text(encoding="utf-8"))
+    report = _fill(instrument, _edit(answers, path, value), tmp_path, capsys)
+    assert report["valid"] is False
+    problems = [(e["field"], e["kind"]) for e in report["errors"]]
+    assert problems == [(field, kind)]
+    assert is_lao(report["errors"][0]["message"])

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pyxform.xls2json import workbook_to_json  # noqa: E402
-from pyxform.xls2json_backends import get_xlsform  # noqa: E402
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import get_xlsform
 
-from bench.formgen import big_form_rows, write_xlsx  # noqa: E402
+from bench.formgen import big_form_rows, write_xlsx
 
 
 def best_of(runs: int, work) -> float:  # type: ignore[no-untyped-def]
@@ -60,7 +60,9 @@ def main() -> None:
 
     def pyxform_parse() -> None:
         book = get_xlsform(str(path))
-        workbook_to_json(book, form_name="data", fallback_form_name=book.fallback_form_name, warnings=[])
+        workbook_to_json(
+            book, form_name="data", fallback_form_name=book.fallback_form_name, warnings=[]
+        )
 
     pyxform_seconds = best_of(3, pyxform_parse)
     load_seconds = best_of(3, lambda: load_form(path, use_cache=False))
@@ -116,7 +118,12 @@ def main() -> None:
         "answer_p95_ms": round(p95, 3),
         "answer_mean_ms": round(statistics.fmean(timings) * 1000, 3),
         "validate_ms": round(validate_seconds * 1000, 2),
-        "targets": {"load_ratio": 2.0, "cached_open_ratio": 0.25, "answer_p95_ms": 2.0, "validate_ms": 20.0},
+        "targets": {
+            "load_ratio": 2.0,
+            "cached_open_ratio": 0.25,
+            "answer_p95_ms": 2.0,
+            "validate_ms": 20.0,
+        },
     }
     for key, value in figures.items():
         if key not in ("benchmark", "targets"):

@@ -42,12 +42,24 @@ def big_form_rows(
     group_index = 0
     while made < plain:
         group_index += 1
-        rows.append({"type": "begin group", "name": f"g{group_index}", "label::English (en)": f"Group {group_index}", "label::Lao (lo)": f"ໝວດ {group_index}"})
+        rows.append(
+            {
+                "type": "begin group",
+                "name": f"g{group_index}",
+                "label::English (en)": f"Group {group_index}",
+                "label::Lao (lo)": f"ໝວດ {group_index}",
+            }
+        )
         for _ in range(min(50, plain - made)):
             made += 1
             name = f"q{made}"
             kind = rng.choice(["integer", "integer", "select_one yn", "text", "decimal"])
-            row = {"type": kind, "name": name, "label::English (en)": f"Question {made}", "label::Lao (lo)": f"ຄຳຖາມ {made}"}
+            row = {
+                "type": kind,
+                "name": name,
+                "label::English (en)": f"Question {made}",
+                "label::Lao (lo)": f"ຄຳຖາມ {made}",
+            }
             if relevance_left and (numeric or selects) and rng.random() < relevances / plain * 1.3:
                 if selects and rng.random() < 0.5:
                     row["relevant"] = f"selected(${{{rng.choice(selects)}}}, 'yes')"
@@ -69,11 +81,30 @@ def big_form_rows(
     # Remaining relevance expressions go on groups-of-one notes at the end if any are left.
     for index in range(calculations):
         a, b = rng.sample(numeric, 2)
-        rows.append({"type": "calculate", "name": f"calc{index + 1}", "calculation": f"coalesce(${{{a}}}, 0) + coalesce(${{{b}}}, 0)"})
-    rows.append({"type": "begin repeat", "name": "members", "label::English (en)": "Members", "label::Lao (lo)": "ສະມາຊິກ", "repeat_count": str(repeat_instances)})
+        rows.append(
+            {
+                "type": "calculate",
+                "name": f"calc{index + 1}",
+                "calculation": f"coalesce(${{{a}}}, 0) + coalesce(${{{b}}}, 0)",
+            }
+        )
+    rows.append(
+        {
+            "type": "begin repeat",
+            "name": "members",
+            "label::English (en)": "Members",
+            "label::Lao (lo)": "ສະມາຊິກ",
+            "repeat_count": str(repeat_instances),
+        }
+    )
     for index in range(repeat_questions):
         name = f"m{index + 1}"
-        row = {"type": "integer", "name": name, "label::English (en)": f"Member question {index + 1}", "label::Lao (lo)": f"ຄຳຖາມສະມາຊິກ {index + 1}"}
+        row = {
+            "type": "integer",
+            "name": name,
+            "label::English (en)": f"Member question {index + 1}",
+            "label::Lao (lo)": f"ຄຳຖາມສະມາຊິກ {index + 1}",
+        }
         if index and relevance_left:
             row["relevant"] = f"${{m{index}}} > 2"
             relevance_left -= 1
@@ -82,7 +113,15 @@ def big_form_rows(
     rows.append({"type": "calculate", "name": "member_total", "calculation": "sum(${m1})"})
     # Any relevance still owed goes on notes that read an early question.
     for index in range(relevance_left):
-        rows.append({"type": "note", "name": f"n{index + 1}", "label::English (en)": "Note", "label::Lao (lo)": "ໝາຍເຫດ", "relevant": f"${{{numeric[index % len(numeric)]}}} > 10"})
+        rows.append(
+            {
+                "type": "note",
+                "name": f"n{index + 1}",
+                "label::English (en)": "Note",
+                "label::Lao (lo)": "ໝາຍເຫດ",
+                "relevant": f"${{{numeric[index % len(numeric)]}}} > 10",
+            }
+        )
     return rows
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.i18n_catalogue import update_catalogues  # noqa: E402
+from app.core.i18n_catalogue import update_catalogues
 
 missing = update_catalogues()
 for lang, ids in missing.items():

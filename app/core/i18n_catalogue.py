@@ -53,13 +53,9 @@ def update_catalogues() -> dict[str, list[str]]:
             if lang == SOURCE_LANGUAGE:
                 existing.string = msgid  # the code's strings are the English text
         for message in list(catalog):
-            if message.id and message.id not in messages:
-                catalog.obsolete[message.id] = message
-                del catalog[message.id]
-        catalog.obsolete.clear()
+            if isinstance(message.id, str) and message.id and message.id not in messages:
+                del catalog[message.id]  # strings no longer in the code
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, sort_output=True, include_lineno=False)
-        untranslated[lang] = [
-            str(m.id) for m in catalog if m.id and not m.string
-        ]
+        untranslated[lang] = [str(m.id) for m in catalog if m.id and not m.string]
     return untranslated

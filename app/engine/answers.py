@@ -113,7 +113,9 @@ def to_storage(question: Question, value: Any, allowed: set[str] | None = None) 
     `allowed` is the set of choice names for selects (None: don't check).
     ``None`` and ``""`` clear the answer.
     """
-    if value is None or (isinstance(value, str) and value.strip() == "" and question.kind is not Kind.TEXT):
+    if value is None or (
+        isinstance(value, str) and value.strip() == "" and question.kind is not Kind.TEXT
+    ):
         return ""
     if isinstance(value, str) and value == "":
         return ""

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from app.core.errors import FormError, FormErrors, Location, XPathStaticError, XPathSyntaxError
+from app.core.errors import FormError, FormErrors, XPathStaticError, XPathSyntaxError
 from app.engine import graph as g
 from app.engine.model import (
     DataType,
@@ -199,7 +199,11 @@ class CompiledForm:
         if isinstance(element, Group):
             for child in element.children:
                 child_role = (
-                    REPEAT if isinstance(child, Repeat) else GROUP if isinstance(child, Group) else FIELD
+                    REPEAT
+                    if isinstance(child, Repeat)
+                    else GROUP
+                    if isinstance(child, Group)
+                    else FIELD
                 )
                 self._add(child, definition, child_role)
         return definition
@@ -257,11 +261,15 @@ class CompiledForm:
                     element.choice_filter, definition, relative_to_items=True
                 )
                 definition.default = self._compile(element.default_expr, definition)
-                if element.choice_list and element.choice_list not in formdef.choice_lists and (
-                    not element.external_choices
+                if (
+                    element.choice_list
+                    and element.choice_list not in formdef.choice_lists
+                    and (not element.external_choices)
                 ):
                     self.errors.append(
-                        FormError(f"choice list {element.choice_list!r} does not exist", element.location)
+                        FormError(
+                            f"choice list {element.choice_list!r} does not exist", element.location
+                        )
                     )
                 for name in sorted(element.label_refs):
                     try:
@@ -292,7 +300,9 @@ class CompiledForm:
         for definition in self.fields[1:]:
             parent = definition.parent
             assert parent is not None
-            definition.dynamic_relevance = definition.relevant is not None or parent.dynamic_relevance
+            definition.dynamic_relevance = (
+                definition.relevant is not None or parent.dynamic_relevance
+            )
             if definition.dynamic_relevance:
                 self._vertex(definition, g.RELEVANT)
             if definition.role == REPEAT:
@@ -319,9 +329,7 @@ class CompiledForm:
         except g.CycleError as cycle:
             names = " → ".join(f"{v.field.name} ({v.prop})" for v in cycle.cycle)
             first = cycle.cycle[0].field.element
-            self.errors.append(
-                FormError(f"circular logic between fields: {names}", first.location)
-            )
+            self.errors.append(FormError(f"circular logic between fields: {names}", first.location))
 
     def _plan_fanout(self) -> None:
         """For each edge, how far up from a changed node the reader must be recomputed.
@@ -472,31 +480,36 @@ class _Collector:
         self.reads.append(_Read(target, scoped))
 
     def collect(self, node: ast.Expr, here: FieldDef | None) -> None:
-        """`here` is the static context for relative paths (None inside secondary instances)."""
-        if isinstance(node, ast.Ref):
-            target = self.form.by_name.get(node.name)
-            if target and len(target) == 1:
-                self._read(target[0])
-        elif isinstance(node, ast.Binary):
-            self.collect(node.left, here)
-            self.collect(node.right, here)
-        elif isinstance(node, ast.Negate):
-            self.collect(node.operand, here)
-        elif isinstance(node, ast.Call):
-            function = lookup(node.name)
-            for arg in node.args:
-                self.collect(arg, here)
-            if function is not None and function.reads_repeat:
-                for arg in node.args:
-                    for target in self._targets(arg, here):
-                        self.structure.update(target.repeats)
-        elif isinstance(node, ast.Filter):
-            self.collect(node.base, here)
-            for predicate in node.predicates:
-                self.collect(predicate, None)
-        elif isinstance(node, ast.Path):
-            for target in self._targets(node, here):
-                self._read(target)
+        """`here` is the static context for relative paths (None inside secondary instances).
+
+        Iterative over operators, so a 3,000-term sum does not hit Python's
+        recursion limit.
+        """
+        stack: list[tuple[ast.Expr, FieldDef | None]] = [(node, here)]
+        while stack:
+            current, where = stack.pop()
+            if isinstance(current, ast.Ref):
+                named = self.form.by_name.get(current.name)
+                if named and len(named) == 1:
+                    self._read(named[0])
+            elif isinstance(current, ast.Binary):
+                stack.append((current.right, where))
+                stack.append((current.left, where))
+            elif isinstance(current, ast.Negate):
+                stack.append((current.operand, where))
+            elif isinstance(current, ast.Call):
+                stack.extend((arg, where) for arg in reversed(current.args))
+                function = lookup(current.name)
+                if function is not None and function.reads_repeat:
+                    for arg in current.args:
+                        for read in self._targets(arg, where):
+                            self.structure.update(read.repeats)
+            elif isinstance(current, ast.Filter):
+                stack.append((current.base, where))
+                stack.extend((predicate, None) for predicate in current.predicates)
+            elif isinstance(current, ast.Path):
+                for reached in self._targets(current, where):
+                    self._read(reached)
 
     def _targets(self, node: ast.Expr, here: FieldDef | None) -> list[FieldDef]:
         """The definitions a node-set expression ends on (collecting predicates on the way)."""
@@ -569,4 +582,3 @@ class _Collector:
                 for definition in current:
                     self.collect(predicate, definition)
         return current
-

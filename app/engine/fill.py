@@ -55,7 +55,11 @@ def _node_for(container: Node, definition: FieldDef) -> Node:
 
 
 def apply_answers(
-    session: FormSession, answers: dict[str, Any], *, source: str = "answers", container: Node | None = None
+    session: FormSession,
+    answers: dict[str, Any],
+    *,
+    source: str = "answers",
+    container: Node | None = None,
 ) -> None:
     """Apply `answers` in order. Raises `AnswersError` naming the field on any problem."""
     container = container if container is not None else session.root
@@ -123,9 +127,7 @@ def fill_report(session: FormSession) -> dict[str, Any]:
         "form_version": session.formdef.version,
         "language": session.language,
         "fields": fields,
-        "errors": [
-            {"field": p.ref, "kind": p.kind, "message": p.message} for p in problems
-        ],
+        "errors": [{"field": p.ref, "kind": p.kind, "message": p.message} for p in problems],
         "valid": not problems,
         "document": to_document(session),
     }

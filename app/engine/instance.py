@@ -59,7 +59,7 @@ class Node:
         self.readonly = False
         self.constraint_ok = True
         self.choices: tuple[str, ...] | None = None  # after choice_filter; None = all
-        self.depth = 0 if parent is None else parent.depth + 1
+        self.depth: int = 0 if parent is None else parent.depth + 1
 
     def __repr__(self) -> str:
         return f"<Node {self.path_string()} {self.value!r}>"

@@ -93,7 +93,9 @@ def load_form(path: str | Path, *, use_cache: bool = True) -> CompiledForm:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise FormError(f"cannot read the file: {error.strerror or error}", Location(str(path))) from None
+        raise FormError(
+            f"cannot read the file: {error.strerror or error}", Location(str(path))
+        ) from None
     return load_form_bytes(data, str(path), use_cache=use_cache)
 
 

@@ -182,7 +182,9 @@ class Question(Element):
     seed: Expr | None = None
     external_choices: bool = False  # select_one_external / from_file: choices not in the form
     parameters: Mapping[str, str] = field(default_factory=dict)
-    preload: tuple[str, str] | None = None  # (jr:preload, jr:preloadParams), e.g. ("timestamp", "start")
+    preload: tuple[str, str] | None = (
+        None  # (jr:preload, jr:preloadParams), e.g. ("timestamp", "start")
+    )
 
 
 @dataclass(frozen=True)

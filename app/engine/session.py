@@ -151,7 +151,11 @@ class FormSession:
         lang = self.language
         for name, choice_list in self.formdef.choice_lists.items():
             rows = [
-                {"name": c.name, "label": c.label.get_text(lang, self.formdef.default_language), **c.extra}
+                {
+                    "name": c.name,
+                    "label": c.label.get_text(lang, self.formdef.default_language),
+                    **c.extra,
+                }
                 for c in choice_list.choices
             ]
             self.env.secondary[name] = build_secondary(name, rows)
@@ -186,7 +190,9 @@ class FormSession:
                     self._build_children(
                         created,
                         child,
-                        saved_group if isinstance(saved_group, dict) else ({} if restore is not None else None),
+                        saved_group
+                        if isinstance(saved_group, dict)
+                        else ({} if restore is not None else None),
                     )
                 elif restore is not None:
                     saved_value = restore.get(child.name)
@@ -527,9 +533,7 @@ class FormSession:
             raise AnswerError(question.name, "this field is read-only")
         allowed: set[str] | None = None
         if question.choice_list is not None and not question.external_choices:
-            allowed = set(self.allowed_choices(node)) if node.choices is None else set(
-                self.allowed_choices(node)
-            )
+            allowed = set(self.allowed_choices(node))
             if question.choice_filter is not None:
                 choice_list = self.formdef.choice_lists.get(question.choice_list)
                 # An answer outside the current filter is accepted if it is a real choice:
@@ -595,7 +599,9 @@ class FormSession:
         found = choice_list.by_name(choice) if choice_list is not None else None
         if found is None:
             return _("Other") if choice == "other" else choice
-        return found.label.get_text(language or self.language, self.formdef.default_language) or choice
+        return (
+            found.label.get_text(language or self.language, self.formdef.default_language) or choice
+        )
 
     def _choice_list_of(self, node: Node) -> str | None:
         definition = node.definition
@@ -619,9 +625,11 @@ class FormSession:
             ref = self.ref(node)
             if node in self.errors:
                 found.append(Problem(node, ref, "error", self.errors[node]))
-            if node.required and node.value == "" and question.kind not in NON_INPUT_KINDS - {
-                Kind.NOTE
-            }:
+            if (
+                node.required
+                and node.value == ""
+                and question.kind not in NON_INPUT_KINDS - {Kind.NOTE}
+            ):
                 message = self.text(node, "required_message") or _("This answer is required.")
                 found.append(Problem(node, ref, "required", message))
             elif not node.constraint_ok:
@@ -712,9 +720,7 @@ class FormSession:
         return _snapshot(self.root)
 
     @classmethod
-    def restore(
-        cls, form: CompiledForm, snapshot: dict[str, Any], **options: Any
-    ) -> FormSession:
+    def restore(cls, form: CompiledForm, snapshot: dict[str, Any], **options: Any) -> FormSession:
         """Reopen a draft exactly as it was saved."""
         return cls(form, _restore=snapshot, **options)
 

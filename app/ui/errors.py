@@ -25,15 +25,18 @@ def show_error(parent: QWidget | None, error: BaseException) -> None:
         box.setText(str(error))
     else:
         box.setWindowTitle(_("Unexpected error"))
-        box.setText(_("Something went wrong. Your saved work is safe. Please send the details to your coordinator."))
+        box.setText(
+            _(
+                "Something went wrong. Your saved work is safe. "
+                "Please send the details to your coordinator."
+            )
+        )
         box.setDetailedText("".join(traceback.format_exception(error)))
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()
 
 
-def _excepthook(
-    kind: type[BaseException], error: BaseException, tb: TracebackType | None
-) -> None:
+def _excepthook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
     log.error("uncaught exception", exc_info=(kind, error, tb))
     if QApplication.instance() is not None:
         show_error(QApplication.activeWindow(), error)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
 from app.core.i18n import Translator, load_catalogue
 from app.core.i18n_catalogue import extract_messages
-
 
 
 def test_every_ui_string_has_a_lao_and_english_translation() -> None:
@@ -23,7 +21,9 @@ def test_lao_translations_are_written_in_lao_script() -> None:
     lao = load_catalogue("lo")
     for msgid, text in lao.items():
         if any(c.isalpha() for c in msgid):
-            assert any("\u0e80" <= c <= "\u0eff" for c in text), f"{msgid!r} → {text!r} has no Lao letters"
+            assert any("\u0e80" <= c <= "\u0eff" for c in text), (
+                f"{msgid!r} → {text!r} has no Lao letters"
+            )
 
 
 def test_placeholders_survive_translation() -> None:

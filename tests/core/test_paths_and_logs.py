@@ -16,13 +16,17 @@ def test_every_user_path_moves_under_samluat_home(samluat_home: Path) -> None:
         assert samluat_home in folder.parents
 
 
-def test_without_samluat_home_paths_use_platform_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_without_samluat_home_paths_use_platform_dirs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("SAMLUAT_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     assert paths.data_dir() == tmp_path / "xdg-data" / "Samluat"
 
 
-def test_log_records_reach_the_rotating_file(monkeypatch: pytest.MonkeyPatch, samluat_home: Path) -> None:
+def test_log_records_reach_the_rotating_file(
+    monkeypatch: pytest.MonkeyPatch, samluat_home: Path
+) -> None:
     monkeypatch.setattr(logs, "_configured", False)
     root = logging.getLogger()
     before = list(root.handlers)

@@ -64,8 +64,13 @@ def test_unknown_function_and_wrong_arity_give_row_and_column(tmp_path: Path) ->
 | | integer | c | C | | substr(.) |
 """,
     )
-    assert any(m.startswith("form.md:survey:3:relevant:") and "unknown function frobnicate()" in m for m in messages)
-    assert any(m.startswith("form.md:survey:4:constraint:") and "substr() takes 2 to 3 arguments, not 1" in m for m in messages)
+    assert any(
+        "form.md:survey:3:relevant:" in m and "unknown function frobnicate()" in m for m in messages
+    )
+    assert any(
+        "form.md:survey:4:constraint:" in m and "substr() takes 2 to 3 arguments, not 1" in m
+        for m in messages
+    )
 
 
 def test_paths_to_missing_fields_are_load_errors(tmp_path: Path) -> None:

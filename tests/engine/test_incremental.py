@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.engine.compiled import CompiledForm
+from app.engine.loader import load_form
 from app.engine.session import FormSession
 from tests.engine.formtools import write_form
-from app.engine.loader import load_form
 
 FORM = """
 | survey |
@@ -109,7 +109,9 @@ def apply(session: FormSession, op: tuple[object, ...]) -> None:
         session.move_repeat(instances[int(op[1]) % len(instances)], int(op[2]) % len(instances))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=st.lists(operation, min_size=1, max_size=25))
 def test_incremental_equals_full_evaluation(tmp_path: Path, ops: list[tuple[object, ...]]) -> None:
     form = compiled(tmp_path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from app.engine.serialize import to_document, to_openrosa_xml
 from app.engine.session import FormSession
 from tests.engine.formtools import compile_md
 
-FIXED_NOW = datetime(2026, 5, 11, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 5, 11, 9, 30, tzinfo=UTC)
 
 HOUSEHOLD = """
 | survey |
@@ -44,7 +44,12 @@ HOUSEHOLD = """
 
 @pytest.fixture
 def household(tmp_path: Path) -> FormSession:
-    form = compile_md(tmp_path, HOUSEHOLD.replace("| | text | note_name | Hello ${mname} | ສະບາຍດີ | | | | | | | | | |\n", ""))
+    form = compile_md(
+        tmp_path,
+        HOUSEHOLD.replace(
+            "| | text | note_name | Hello ${mname} | ສະບາຍດີ | | | | | | | | | |\n", ""
+        ),
+    )
     return FormSession(form, now=lambda: FIXED_NOW)
 
 
@@ -65,7 +70,7 @@ def test_relevance_hides_a_group_and_its_values_leave_the_document(household: Fo
 def test_required_and_constraint_messages_follow_the_form_language(household: FormSession) -> None:
     problems = household.problems()
     assert [(p.ref, p.kind) for p in problems] == [("age", "required")]
-    household.set_value("age", 130)
+    household.set_value("age", -5)
     assert [(p.ref, p.kind, p.message) for p in household.problems()] == [
         ("age", "constraint", "Age must be 0 to 119")
     ]
@@ -151,7 +156,9 @@ def test_document_and_openrosa_xml(household: FormSession) -> None:
     assert document["form_id"] == "household"
     assert document["form_version"] == "3"
     assert document["instance_name"] == "HH-16"
-    assert document["data"]["member"] == [{"mname": "Keo & Noy", "mage": 12, "older": "false", "idx": "1"}]
+    assert document["data"]["member"] == [
+        {"mname": "Keo & Noy", "mage": 12, "older": "false", "idx": "1"}
+    ]
     xml = to_openrosa_xml(household)
     instance_id = household.instance_id
     assert instance_id.startswith("uuid:")
@@ -161,7 +168,7 @@ def test_document_and_openrosa_xml(household: FormSession) -> None:
         "<age>16</age><adult>no</adult>"
         "<member><mname>Keo &amp; Noy</mname><mage>12</mage><older>false</older><idx>1</idx></member>"
         "<n_members>1</n_members><total_age>12</total_age><kids>0</kids>"
-        f"<meta><instanceID>{instance_id}</instanceID></meta></data>"
+        f"<meta><instanceID>{instance_id}</instanceID><instanceName>HH-16</instanceName></meta></data>"
     )
 
 

@@ -12,10 +12,10 @@ from tests.engine.formtools import write_form
 
 SURVEY = """
 | survey |
-| | type | name | label |
-| | text | a | A |
-| | integer | b | B |
-| | calculate | c | |
+| | type | name | label | calculation |
+| | text | a | A | |
+| | integer | b | B | |
+| | calculate | c | | 1 + 1 |
 | settings |
 | | form_title | form_id |
 | | Little form | little |
@@ -24,11 +24,16 @@ SURVEY = """
 
 def test_lists_titles_counts_and_broken_forms(qtbot: QtBot, tmp_path: Path) -> None:
     write_form(tmp_path, SURVEY, name="little.md")
-    (tmp_path / "broken.md").write_text("| survey |\n| | type | name |\n| | nonsense_type | x |\n", encoding="utf-8")
+    (tmp_path / "broken.md").write_text(
+        "| survey |\n| | type | name |\n| | nonsense_type | x |\n", encoding="utf-8"
+    )
     window = FormsWindow(tmp_path)
     qtbot.addWidget(window)
     rows = {
-        window.table.item(r, 0).text(): (window.table.item(r, 1).text(), window.table.item(r, 2).text())
+        window.table.item(r, 0).text(): (
+            window.table.item(r, 1).text(),
+            window.table.item(r, 2).text(),
+        )
         for r in range(window.table.rowCount())
     }
     assert rows["little.md"] == ("Little form", "2")

@@ -262,9 +262,7 @@ _CHAINS = {
 
 
 def _matches(node: Node, test: str) -> bool:
-    return test in ("node()", "*") or node.name == test or (
-        ":" in test and test.endswith(":*")
-    )
+    return test in ("node()", "*") or node.name == test or (":" in test and test.endswith(":*"))
 
 
 def _axis(ctx: Context, node: Node, axis: str, test: str) -> list[Node]:

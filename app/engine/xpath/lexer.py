@@ -108,8 +108,10 @@ def tokenize(text: str) -> list[Token]:
                 if end < 0:
                     raise XPathSyntaxError("unterminated ${…} reference", text, i)
                 name = text[i + 2 : end].strip()
-                if not name or not all(_is_name_char(c) for c in name) or not (
-                    _is_name_start(name[0])
+                if (
+                    not name
+                    or not all(_is_name_char(c) for c in name)
+                    or not (_is_name_start(name[0]))
                 ):
                     raise XPathSyntaxError(f"invalid field name ${{{name}}}", text, i)
                 tokens.append(Token(T.REF, name, start))

@@ -49,7 +49,9 @@ _DATETIME_RE = re.compile(
     r"^\s*(-?\d{4,})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?\s*$"
 )
-_TIME_RE = re.compile(r"^\s*(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?\s*$")
+_TIME_RE = re.compile(
+    r"^\s*(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?\s*$"
+)
 
 
 def _tz(text: str | None) -> timezone | None:
@@ -358,9 +360,11 @@ def not_equals(left: Value, right: Value) -> bool:
 
 def compare(op: str, left: Value, right: Value) -> bool:
     """`<`, `<=`, `>`, `>=` as numbers (dates as day numbers), existential over node-sets."""
-    lefts = [to_number([n]) for n in left] if isinstance(left, list) and len(left) > 1 else [
-        to_number(left)
-    ]
+    lefts = (
+        [to_number([n]) for n in left]
+        if isinstance(left, list) and len(left) > 1
+        else [to_number(left)]
+    )
     rights = (
         [to_number([n]) for n in right]
         if isinstance(right, list) and len(right) > 1

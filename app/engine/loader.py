@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pyxform
 
+from app import __version__
+
 from app.core import paths
 from app.core.errors import FormError, Location
 from app.engine.compiled import CompiledForm
@@ -25,14 +27,29 @@ from app.engine.model import FormDef
 
 log = logging.getLogger(__name__)
 
-# Bump when FormDef or the ingest adapter changes shape, to invalidate caches.
-MODEL_VERSION = "1"
 FORM_SUFFIXES = (".xlsx", ".xls", ".csv", ".md")
 
 
+def _engine_fingerprint() -> str:
+    """Changes whenever the code that produces a FormDef changes, so that a cache
+    entry made by an older adapter is never reused (the package version when
+    the sources are not on disk, as in a frozen build)."""
+    digest = hashlib.sha256(f"{__version__}:pyxform-{pyxform.__version__}".encode())
+    engine = Path(__file__).resolve().parent
+    sources = sorted(engine.glob("ingest*.py")) + [engine / "model.py"]
+    for source in sources:
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()
+
+
+_FINGERPRINT = _engine_fingerprint()
+
+
 def _cache_key(data: bytes) -> str:
-    digest = hashlib.sha256()
-    digest.update(f"samluat-form:{MODEL_VERSION}:pyxform-{pyxform.__version__}:".encode())
+    digest = hashlib.sha256(f"samluat-form:{_FINGERPRINT}:".encode())
     digest.update(data)
     return digest.hexdigest()
 
@@ -100,6 +117,6 @@ def load_form(path: str | Path, *, use_cache: bool = True) -> CompiledForm:
 
 
 def form_files(folder: str | Path) -> list[Path]:
-    """Form files in a folder, sorted by name."""
+    """Form files in a folder, sorted by name (every .xlsx, .xls, .csv, .md file)."""
     folder = Path(folder)
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in FORM_SUFFIXES and p.is_file())

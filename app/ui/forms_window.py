@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import FormError, FormErrors
 from app.core.i18n import LANGUAGES, _, translator
-from app.engine.loader import form_files, load_form
+from app.engine.loader import load_form
+from app.study.forms import instrument_files
 
 
 class FormsWindow(QMainWindow):
@@ -46,7 +47,7 @@ class FormsWindow(QMainWindow):
 
     def _load_rows(self) -> list[tuple[str, str, str]]:
         rows: list[tuple[str, str, str]] = []
-        for path in form_files(self.forms_dir):
+        for path in instrument_files(self.forms_dir):
             try:
                 form = load_form(path)
             except (FormError, FormErrors) as error:

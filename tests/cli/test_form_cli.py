@@ -1,0 +1,119 @@
+"""`samluat form check` and `samluat form fill`, run as a user would run them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+from tests.engine.formtools import write_form
+
+GOOD = """
+| survey |
+| | type | name | label::English (en) | label::Lao (lo) | relevant | calculation | constraint | constraint_message::English (en) | constraint_message::Lao (lo) | required |
+| | integer | staff | Staff with data roles | ພະນັກງານທີ່ມີບົດບາດດ້ານຂໍ້ມູນ | | | . >= 0 | Cannot be negative | ບໍ່ສາມາດເປັນຄ່າລົບ | yes |
+| | select_one yn | has_unit | Data unit? | ມີໜ່ວຍງານຂໍ້ມູນບໍ? | | | | | | yes |
+| | text | unit_name | Unit name | ຊື່ໜ່ວຍງານ | ${has_unit} = 'yes' | | | | | yes |
+| | begin repeat | system | Data system | ລະບົບຂໍ້ມູນ | | | | | | |
+| | text | sys_name | Name | ຊື່ | | | | | | |
+| | end repeat | | | | | | | | | |
+| | calculate | n_systems | | | | count(${system}) | | | | |
+| choices |
+| | list_name | name | label::English (en) | label::Lao (lo) |
+| | yn | yes | Yes | ແມ່ນ |
+| | yn | no | No | ບໍ່ແມ່ນ |
+| settings |
+| | form_id | form_title | version | default_language |
+| | org | Organisation | 2 | English (en) |
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_prints_ok_with_question_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_form(tmp_path, GOOD)
+    code, out, _err = run(capsys, "form", "check", str(path))
+    assert code == 0
+    assert out.strip() == f"ok {path} 4"
+
+
+def test_check_lists_every_error_with_location_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_form(tmp_path, GOOD, name="good.md")
+    bad = write_form(
+        tmp_path,
+        """
+| survey |
+| | type | name | label | relevant | constraint |
+| | integer | a | A | ${nothere} > 1 | |
+| | integer | b | B | | . >>= 2 |
+""",
+        name="bad.md",
+    )
+    code, out, _err = run(capsys, "form", "check", str(good), str(bad))
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines[0] == f"ok {good} 4"
+    assert any(line.startswith(f"{bad}:survey:2:relevant:") and "${nothere}" in line for line in lines)
+    assert any(line.startswith(f"{bad}:survey:3:constraint:") for line in lines)
+
+
+def test_fill_applies_answers_and_reports_values_relevance_and_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_form(tmp_path, GOOD)
+    answers = tmp_path / "answers.json"
+    answers.write_text(
+        json.dumps({"staff": -2, "has_unit": "yes", "system": [{"sys_name": "HMIS"}, {"sys_name": "ລະບົບບັນຊີ"}]}),
+        encoding="utf-8",
+    )
+    code, out, _err = run(capsys, "form", "fill", str(path), "--answers", str(answers), "--lang", "lo")
+    assert code == 0
+    report = json.loads(out)
+    assert report["fields"]["staff"] == {"value": -2, "relevant": True}
+    assert report["fields"]["unit_name"] == {"value": None, "relevant": True}
+    assert report["fields"]["system[2]/sys_name"]["value"] == "ລະບົບບັນຊີ"
+    assert report["fields"]["n_systems"]["value"] == "2"
+    assert report["valid"] is False
+    assert {(e["field"], e["kind"]) for e in report["errors"]} == {("staff", "constraint"), ("unit_name", "required")}
+    assert next(e for e in report["errors"] if e["field"] == "staff")["message"] == "ບໍ່ສາມາດເປັນຄ່າລົບ"
+    assert report["document"]["data"]["system"] == [{"sys_name": "HMIS"}, {"sys_name": "ລະບົບບັນຊີ"}]
+
+
+def test_fill_names_the_bad_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_form(tmp_path, GOOD)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"staff": 3, "has_unit": "maybe"}), encoding="utf-8")
+    code, _out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert code == 1
+    assert f"{answers}: has_unit: 'maybe' is not one of the choices" in err
+    answers.write_text('{"staff": 3,', encoding="utf-8")
+    code, _out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert code == 1
+    assert f"{answers}:1:" in err and "not valid JSON" in err
+    answers.write_text(json.dumps({"sys_name": "x"}), encoding="utf-8")
+    code, _out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert code == 1
+    assert "sys_name: not a field of the top level (is it inside a repeat?)" in err
+
+
+def test_console_script_runs_as_a_separate_process(tmp_path: Path) -> None:
+    path = write_form(tmp_path, GOOD)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "form", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"SAMLUAT_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok ")

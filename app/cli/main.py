@@ -20,6 +20,7 @@ from app.core.logs import setup_logging
 
 COMMAND_MODULES = [
     "app.cli.form",
+    "app.cli.demo",
     "app.cli.db",
     "app.cli.users",
 ]
@@ -56,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` or similar: stop quietly, like other CLI tools.
+        sys.stderr.close()
+        return 0
     return int(result or 0)
 
 

@@ -52,9 +52,13 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def _new_store(folder: Path, encrypted: bool) -> LocalStore:
-    store = create_store(username="bench", password="bench-password", kdf=FAST_KDF,
-                         path=folder / ("enc.db" if encrypted else "plain.db"),
-                         encrypted=encrypted)
+    store = create_store(
+        username="bench",
+        password="bench-password",
+        kdf=FAST_KDF,
+        path=folder / ("enc.db" if encrypted else "plain.db"),
+        encrypted=encrypted,
+    )
     store.add_form_version(form_id="bench", version="1", title="Bench", source=b"bench")
     return store
 
@@ -65,17 +69,22 @@ class StoreSaver:
     def __init__(self, store: LocalStore) -> None:
         self.store = store
         self.n = 0
-        store.start_submission(form_id="bench", form_version="1", instance_id="uuid:bench",
-                               document=_document(0))
+        store.start_submission(
+            form_id="bench", form_version="1", instance_id="uuid:bench", document=_document(0)
+        )
 
     def save(self) -> float:
         self.n += 1
         n = self.n
         start = time.perf_counter()
-        self.store.autosave(instance_id="uuid:bench", document=_document(n),
-                            ui_state={"page": n},
-                            events=[EventIn(EventKind.ANSWER_CHANGED, field="current",
-                                            old_value=n - 1, new_value=n)])
+        self.store.autosave(
+            instance_id="uuid:bench",
+            document=_document(n),
+            ui_state={"page": n},
+            events=[
+                EventIn(EventKind.ANSWER_CHANGED, field="current", old_value=n - 1, new_value=n)
+            ],
+        )
         return time.perf_counter() - start
 
 
@@ -84,17 +93,27 @@ class RawSaver:
 
     def __init__(self, folder: Path) -> None:
         conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
-                       "busy_timeout=5000", "secure_delete=ON", "temp_store=MEMORY"):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "foreign_keys=ON",
+            "busy_timeout=5000",
+            "secure_delete=ON",
+            "temp_store=MEMORY",
+        ):
             conn.execute(f"PRAGMA {pragma}")
-        conn.execute("CREATE TABLE revision (rev_id TEXT PRIMARY KEY, instance_id TEXT, "
-                     "status TEXT, document TEXT, content_hash TEXT, ui_state TEXT, "
-                     "saved_at TEXT)")
+        conn.execute(
+            "CREATE TABLE revision (rev_id TEXT PRIMARY KEY, instance_id TEXT, "
+            "status TEXT, document TEXT, content_hash TEXT, ui_state TEXT, "
+            "saved_at TEXT)"
+        )
         conn.execute("CREATE INDEX ix_rev ON revision (instance_id, status)")
         conn.execute("CREATE TABLE submission (instance_id TEXT PRIMARY KEY, last_saved_at TEXT)")
-        conn.execute("CREATE TABLE paradata_event (id INTEGER PRIMARY KEY, uid TEXT UNIQUE, "
-                     "at TEXT, kind TEXT, instance_id TEXT, field TEXT, old_value TEXT, "
-                     "new_value TEXT)")
+        conn.execute(
+            "CREATE TABLE paradata_event (id INTEGER PRIMARY KEY, uid TEXT UNIQUE, "
+            "at TEXT, kind TEXT, instance_id TEXT, field TEXT, old_value TEXT, "
+            "new_value TEXT)"
+        )
         conn.execute("CREATE INDEX ix_ev ON paradata_event (instance_id, at)")
         conn.execute("INSERT INTO submission VALUES ('uuid:bench', '')")
         conn.execute("INSERT INTO revision VALUES ('r', 'uuid:bench', 'draft', '{}', '', NULL, '')")
@@ -108,15 +127,19 @@ class RawSaver:
         text = canonical_text(_document(n))
         now = time.strftime("%Y-%m-%d %H:%M:%S")
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("UPDATE revision SET document=?, content_hash=?, ui_state=?, saved_at=? "
-                     "WHERE instance_id=? AND status='draft'",
-                     (text, sha256_hex(text.encode()), json.dumps({"page": n}), now,
-                      "uuid:bench"))
-        conn.execute("UPDATE submission SET last_saved_at=? WHERE instance_id=?",
-                     (now, "uuid:bench"))
-        conn.execute("INSERT INTO paradata_event (uid, at, kind, instance_id, field, old_value, "
-                     "new_value) VALUES (?, ?, 'answer_changed', ?, 'current', ?, ?)",
-                     (uuid.uuid4().hex, now, "uuid:bench", str(n - 1), str(n)))
+        conn.execute(
+            "UPDATE revision SET document=?, content_hash=?, ui_state=?, saved_at=? "
+            "WHERE instance_id=? AND status='draft'",
+            (text, sha256_hex(text.encode()), json.dumps({"page": n}), now, "uuid:bench"),
+        )
+        conn.execute(
+            "UPDATE submission SET last_saved_at=? WHERE instance_id=?", (now, "uuid:bench")
+        )
+        conn.execute(
+            "INSERT INTO paradata_event (uid, at, kind, instance_id, field, old_value, "
+            "new_value) VALUES (?, ?, 'answer_changed', ?, 'current', ?, ?)",
+            (uuid.uuid4().hex, now, "uuid:bench", str(n - 1), str(n)),
+        )
         conn.execute("COMMIT")
         return time.perf_counter() - start
 
@@ -143,19 +166,39 @@ def fill_submissions(store: LocalStore, count: int) -> None:
     states = [s.value for s in SubmissionState]
     with store.session(write=True) as session:
         session.execute(
-            text("INSERT INTO submission (instance_id, form_id, form_version, created_at, "
-                 "created_by, device_id, state, head_rev_id, last_saved_at, revision_count) "
-                 "VALUES (:i, 'bench', '1', :t, :u, :d, :s, NULL, :saved, 1)"),
-            [{"i": f"uuid:fill-{n:06d}", "t": now, "u": store.user.id, "d": store.device_id,
-              "s": states[n % 4], "saved": f"2026-01-01 00:{(n // 60) % 60:02d}:{n % 60:02d}"
-              f".{n:06d}"} for n in range(count)],
+            text(
+                "INSERT INTO submission (instance_id, form_id, form_version, created_at, "
+                "created_by, device_id, state, head_rev_id, last_saved_at, revision_count) "
+                "VALUES (:i, 'bench', '1', :t, :u, :d, :s, NULL, :saved, 1)"
+            ),
+            [
+                {
+                    "i": f"uuid:fill-{n:06d}",
+                    "t": now,
+                    "u": store.user.id,
+                    "d": store.device_id,
+                    "s": states[n % 4],
+                    "saved": f"2026-01-01 00:{(n // 60) % 60:02d}:{n % 60:02d}.{n:06d}",
+                }
+                for n in range(count)
+            ],
         )
         session.execute(
-            text("INSERT INTO revision (rev_id, instance_id, parent_rev, status, author_id, "
-                 "device_id, created_at, saved_at, content_hash, document) "
-                 "VALUES (:r, :i, NULL, 'draft', :u, :d, :t, :t, 'x', '{}')"),
-            [{"r": f"rev-{n}", "i": f"uuid:fill-{n:06d}", "u": store.user.id,
-              "d": store.device_id, "t": now} for n in range(count)],
+            text(
+                "INSERT INTO revision (rev_id, instance_id, parent_rev, status, author_id, "
+                "device_id, created_at, saved_at, content_hash, document) "
+                "VALUES (:r, :i, NULL, 'draft', :u, :d, :t, :t, 'x', '{}')"
+            ),
+            [
+                {
+                    "r": f"rev-{n}",
+                    "i": f"uuid:fill-{n:06d}",
+                    "u": store.user.id,
+                    "d": store.device_id,
+                    "t": now,
+                }
+                for n in range(count)
+            ],
         )
 
 
@@ -172,13 +215,15 @@ def bench_listing(store: LocalStore, rounds: int = 20) -> dict[str, float]:
 
     def bare() -> None:
         with store.session() as session:
-            session.execute(text("SELECT instance_id FROM submission "
-                                 "ORDER BY last_saved_at DESC LIMIT 50")).all()
+            session.execute(
+                text("SELECT instance_id FROM submission ORDER BY last_saved_at DESC LIMIT 50")
+            ).all()
 
     return {
         "page": timed(lambda: store.list_submissions(limit=50)),
-        "page_filtered": timed(lambda: store.list_submissions(state=SubmissionState.DRAFT,
-                                                              limit=50)),
+        "page_filtered": timed(
+            lambda: store.list_submissions(state=SubmissionState.DRAFT, limit=50)
+        ),
         "page_deep": timed(lambda: store.list_submissions(limit=50, offset=50_000)),
         "bare_select": timed(bare),
     }
@@ -213,10 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     ms = 1000.0
     print(f"autosave, {args.saves} saves, synchronous=FULL")
     print(f"  raw sqlite3 baseline    p50 {raw50 * ms:6.2f} ms  p95 {raw95 * ms:6.2f} ms")
-    print(f"  store, plaintext        p50 {q50 * ms:6.2f} ms  p95 {q95 * ms:6.2f} ms  "
-          f"(x{q50 / raw50:.2f} / x{q95 / raw95:.2f} of raw)")
-    print(f"  store, SQLCipher        p50 {p50 * ms:6.2f} ms  p95 {p95 * ms:6.2f} ms  "
-          f"(x{p50 / raw50:.2f} / x{p95 / raw95:.2f} of raw)")
+    print(
+        f"  store, plaintext        p50 {q50 * ms:6.2f} ms  p95 {q95 * ms:6.2f} ms  "
+        f"(x{q50 / raw50:.2f} / x{q95 / raw95:.2f} of raw)"
+    )
+    print(
+        f"  store, SQLCipher        p50 {p50 * ms:6.2f} ms  p95 {p95 * ms:6.2f} ms  "
+        f"(x{p50 / raw50:.2f} / x{p95 / raw95:.2f} of raw)"
+    )
     print(f"  encryption overhead     x{p50 / q50:.2f} (p50), x{p95 / q95:.2f} (p95)")
     print(f"cases page with {args.submissions} submissions (median of 20, encrypted)")
     for name, value in listing.items():

@@ -65,15 +65,20 @@ def child_loop(path: Path, out_fd: int, tag: str) -> None:
     k = 0
     while True:
         instance = f"uuid:{tag}-{k}"
-        store.start_submission(form_id="crash", form_version="1", instance_id=instance,
-                               document={"instance_id": instance, "data": {"n": 0}})
+        store.start_submission(
+            form_id="crash",
+            form_version="1",
+            instance_id=instance,
+            document={"instance_id": instance, "data": {"n": 0}},
+        )
         report("N", instance)
         for n in range(1, SAVES_PER_SUBMISSION + 1):
             document = {"instance_id": instance, "data": {"n": n, "text": f"answer {n} " * 20}}
             ack = store.autosave(
-                instance_id=instance, document=document, ui_state={"page": n},
-                events=[EventIn(EventKind.ANSWER_CHANGED, field="n", old_value=n - 1,
-                                new_value=n)],
+                instance_id=instance,
+                document=document,
+                ui_state={"page": n},
+                events=[EventIn(EventKind.ANSWER_CHANGED, field="n", old_value=n - 1, new_value=n)],
             )
             report("S", instance, n, ack.content_hash)
         rev = store.finalise(instance_id=instance)
@@ -114,17 +119,23 @@ def verify(path: Path, acks: Acks) -> list[str]:
             problems.append(f"check failed: {report.integrity} fk={report.foreign_key_problems}")
         with store.session() as session:
             revisions = session.execute(
-                text("SELECT rev_id, instance_id, status, document, content_hash, finalised_at "
-                     "FROM revision")
+                text(
+                    "SELECT rev_id, instance_id, status, document, content_hash, finalised_at "
+                    "FROM revision"
+                )
             ).all()
             events = session.execute(
-                text("SELECT instance_id, new_value FROM paradata_event "
-                     "WHERE kind = 'answer_changed'")
+                text(
+                    "SELECT instance_id, new_value FROM paradata_event "
+                    "WHERE kind = 'answer_changed'"
+                )
             ).all()
             summaries = session.execute(
-                text("SELECT s.instance_id, s.revision_count, "
-                     "(SELECT count(*) FROM revision r WHERE r.instance_id = s.instance_id) "
-                     "FROM submission s")
+                text(
+                    "SELECT s.instance_id, s.revision_count, "
+                    "(SELECT count(*) FROM revision r WHERE r.instance_id = s.instance_id) "
+                    "FROM submission s"
+                )
             ).all()
     latest: dict[str, dict[str, Any]] = {}
     by_rev = {}
@@ -146,7 +157,7 @@ def verify(path: Path, acks: Acks) -> list[str]:
             problems.append(f"{instance}: acknowledged submission missing")
     for instance, last in acks.saves.items():
         numbers = sorted(seen.get(instance, []))
-        if numbers[: last] != list(range(1, last + 1)):
+        if numbers[:last] != list(range(1, last + 1)):
             problems.append(f"{instance}: acknowledged answer events missing: {numbers}")
         if numbers not in (list(range(1, last + 1)), list(range(1, last + 2))):
             problems.append(f"{instance}: answer events not a clean sequence: {numbers}")
@@ -179,16 +190,17 @@ def _spawn_child(path: Path, tag: str, mode: str) -> tuple[int, int]:
         os.close(write_fd)
         return pid, read_fd
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(path), tag,
-         str(write_fd)],
-        pass_fds=(write_fd,), cwd=REPO,
+        [sys.executable, str(Path(__file__).resolve()), "--child", str(path), tag, str(write_fd)],
+        pass_fds=(write_fd,),
+        cwd=REPO,
     )
     os.close(write_fd)
     return proc.pid, read_fd
 
 
-def run_trial(path: Path, acks: Acks, rng: random.Random, tag: str, mode: str,
-              max_delay: float) -> TrialOutcome:
+def run_trial(
+    path: Path, acks: Acks, rng: random.Random, tag: str, mode: str, max_delay: float
+) -> TrialOutcome:
     """One child, killed at a random moment after it opened the store."""
     pid, read_fd = _spawn_child(path, tag, mode)
     delay = rng.uniform(0.0, max_delay)
@@ -225,8 +237,10 @@ def run_trial(path: Path, acks: Acks, rng: random.Random, tag: str, mode: str,
         for line in rest.split(b"\n"):
             if line:
                 acks.feed(line.decode())
-    return TrialOutcome(acks_this_trial=acks.count - count_before,
-                        killed_after_s=(time.monotonic() - opened_at) if opened_at else 0.0)
+    return TrialOutcome(
+        acks_this_trial=acks.count - count_before,
+        killed_after_s=(time.monotonic() - opened_at) if opened_at else 0.0,
+    )
 
 
 @dataclass
@@ -238,8 +252,9 @@ class CrashReport:
     seconds: float
 
 
-def run_crash_trials(workdir: Path, *, trials: int, mode: str = "fork", seed: int = 0,
-                     max_delay: float = 0.25) -> CrashReport:
+def run_crash_trials(
+    workdir: Path, *, trials: int, mode: str = "fork", seed: int = 0, max_delay: float = 0.25
+) -> CrashReport:
     """Run `trials` kill-and-verify rounds on one database in `workdir`."""
     start = time.monotonic()
     os.environ.setdefault("SAMLUAT_HOME", str(workdir / "home"))
@@ -256,8 +271,13 @@ def run_crash_trials(workdir: Path, *, trials: int, mode: str = "fork", seed: in
         problems.extend(f"trial {trial}: {p}" for p in found)
         if found:
             break
-    return CrashReport(trials=trials, acknowledged=acks.count, trials_with_saves=with_saves,
-                       problems=problems, seconds=time.monotonic() - start)
+    return CrashReport(
+        trials=trials,
+        acknowledged=acks.count,
+        trials_with_saves=with_saves,
+        problems=problems,
+        seconds=time.monotonic() - start,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,10 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="samluat-crash-"))
-    report = run_crash_trials(workdir, trials=args.trials, mode=args.mode, seed=args.seed,
-                              max_delay=args.max_delay)
-    print(f"trials: {report.trials} ({args.mode}), acknowledged saves: {report.acknowledged}, "
-          f"trials with saves: {report.trials_with_saves}, {report.seconds:.1f} s")
+    report = run_crash_trials(
+        workdir, trials=args.trials, mode=args.mode, seed=args.seed, max_delay=args.max_delay
+    )
+    print(
+        f"trials: {report.trials} ({args.mode}), acknowledged saves: {report.acknowledged}, "
+        f"trials with saves: {report.trials_with_saves}, {report.seconds:.1f} s"
+    )
     for problem in report.problems:
         print("PROBLEM:", problem)
     print("OK" if not report.problems else "FAILED")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import ColumnElement, Connection, func, select, text
 from sqlmodel import SQLModel
 
 from app.store.canonical import canonical_json
@@ -39,11 +40,11 @@ class CheckReport:
         return self.integrity == ["ok"] and self.foreign_key_problems == 0
 
 
-def _order(connection: Connection, column: object) -> object:
+def _order(connection: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
     # A byte-wise order everywhere: SQLite's default BINARY collation, and
     # PostgreSQL's "C" collation (its default would follow the server locale).
     if connection.dialect.name == "postgresql":
-        return column.collate("C")  # type: ignore[attr-defined]
+        return column.collate("C")
     return column
 
 
@@ -75,7 +76,7 @@ def content_hash(connection: Connection) -> str:
             "device_id": row.device_id,
         }
         digest.update(canonical_json(record) + b"\n")
-    for row in connection.execute(
+    for rev in connection.execute(
         select(
             r.rev_id,
             r.instance_id,
@@ -91,16 +92,16 @@ def content_hash(connection: Connection) -> str:
     ):
         record = {
             "type": "revision",
-            "rev_id": row.rev_id,
-            "instance_id": row.instance_id,
-            "parent_rev": row.parent_rev,
-            "status": row.status,
-            "author_id": row.author_id,
-            "device_id": row.device_id,
-            "created_at": iso(row.created_at),
-            "finalised_at": iso(row.finalised_at),
-            "reason": row.reason,
-            "content_hash": row.content_hash,
+            "rev_id": rev.rev_id,
+            "instance_id": rev.instance_id,
+            "parent_rev": rev.parent_rev,
+            "status": rev.status,
+            "author_id": rev.author_id,
+            "device_id": rev.device_id,
+            "created_at": iso(rev.created_at),
+            "finalised_at": iso(rev.finalised_at),
+            "reason": rev.reason,
+            "content_hash": rev.content_hash,
         }
         digest.update(canonical_json(record) + b"\n")
     return digest.hexdigest()

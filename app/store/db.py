@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,9 +309,3 @@ class Database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def run_with_retry_hint(func: Callable[[], Any]) -> Any:  # pragma: no cover - helper for CLI
-    """Run `func` translating storage errors (used by one-shot commands)."""
-    with translated_errors():
-        return func()

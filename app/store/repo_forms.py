@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.store import errors
@@ -95,18 +96,13 @@ def get_form_version(*, session: Session, form_id: str, version: str) -> FormVer
 
 def list_form_versions(*, session: Session, form_id: str | None = None) -> list[FormVersionInfo]:
     """Form versions by form id then creation time (blobs not loaded)."""
-    query = select(
-        FormVersion.form_id,
-        FormVersion.version,
-        FormVersion.title,
-        FormVersion.content_hash,
-        FormVersion.source_name,
-        FormVersion.study_id,
-        FormVersion.created_at,
-    ).order_by(col(FormVersion.form_id), col(FormVersion.created_at))
+    t = FormVersion.__table__.c  # type: ignore[attr-defined]
+    query = sa_select(
+        t.form_id, t.version, t.title, t.content_hash, t.source_name, t.study_id, t.created_at
+    ).order_by(t.form_id, t.created_at)
     if form_id is not None:
-        query = query.where(FormVersion.form_id == form_id)
-    return [FormVersionInfo(*row) for row in session.exec(query)]
+        query = query.where(t.form_id == form_id)
+    return [FormVersionInfo(*row) for row in session.execute(query)]
 
 
 def form_version_in_use(*, session: Session, form_id: str, version: str) -> bool:
@@ -114,7 +110,9 @@ def form_version_in_use(*, session: Session, form_id: str, version: str) -> bool
     return bool(
         session.exec(
             select(
-                exists().where(Submission.form_id == form_id, Submission.form_version == version)
+                exists().where(
+                    col(Submission.form_id) == form_id, col(Submission.form_version) == version
+                )
             )
         ).one()
     )

@@ -10,7 +10,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.store.canonical import canonical_text
@@ -81,6 +80,9 @@ def _value(value: Any) -> str | None:
     return None if value is _UNSET else canonical_text(value)
 
 
+_INSERT_EVENT = ParadataEvent.__table__.insert()  # type: ignore[attr-defined]
+
+
 def record_events(
     *,
     session: Session,
@@ -110,7 +112,7 @@ def record_events(
         for event in events
     ]
     if rows:
-        session.execute(insert(ParadataEvent), rows)
+        session.connection().execute(_INSERT_EVENT, rows)
     return len(rows)
 
 

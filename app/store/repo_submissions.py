@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, update
+from sqlalchemy import and_, bindparam, exists, func, insert, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -260,18 +260,22 @@ def save_draft(
     """
     now = now or utcnow()
     text, digest = _encode_document(document)
-    result = session.execute(
-        update(Revision)
-        .where(
-            col(Revision.instance_id) == instance_id,
-            col(Revision.status) == RevisionStatus.DRAFT.value,
+    # Core statements on the session's connection: no ORM bookkeeping on the hot path.
+    connection = session.connection()
+    rev_ids = (
+        connection.execute(
+            _SAVE_DRAFT,
+            {
+                "b_instance": instance_id,
+                "b_document": text,
+                "b_hash": digest,
+                "b_ui_state": _encode_ui_state(ui_state),
+                "b_saved_at": now,
+            },
         )
-        .values(
-            document=text, content_hash=digest, ui_state=_encode_ui_state(ui_state), saved_at=now
-        )
-        .returning(col(Revision.rev_id))
+        .scalars()
+        .all()
     )
-    rev_ids = [row[0] for row in result]
     if not rev_ids:
         if session.get(Submission, instance_id) is None:
             raise errors.NotFoundError("No such submission.")
@@ -279,11 +283,7 @@ def save_draft(
             "This submission has no open draft: it is finalised. Start an edit to change it."
         )
     rev_id = rev_ids[0]
-    session.execute(
-        update(Submission)
-        .where(col(Submission.instance_id) == instance_id)
-        .values(last_saved_at=now)
-    )
+    connection.execute(_TOUCH_SUBMISSION, {"b_instance": instance_id, "b_saved_at": now})
     if attachments is not None:
         _replace_attachment_links(session=session, rev_id=rev_id, attachments=attachments)
     record_events(
@@ -311,6 +311,29 @@ def _replace_attachment_links(
                 for name, sha in sorted(attachments.items())
             ],
         )
+
+
+_REVISION = Revision.__table__  # type: ignore[attr-defined]
+_SUBMISSION = Submission.__table__  # type: ignore[attr-defined]
+_SAVE_DRAFT = (
+    _REVISION.update()
+    .where(
+        _REVISION.c.instance_id == bindparam("b_instance"),
+        _REVISION.c.status == RevisionStatus.DRAFT.value,
+    )
+    .values(
+        document=bindparam("b_document"),
+        content_hash=bindparam("b_hash"),
+        ui_state=bindparam("b_ui_state"),
+        saved_at=bindparam("b_saved_at"),
+    )
+    .returning(_REVISION.c.rev_id)
+)
+_TOUCH_SUBMISSION = (
+    _SUBMISSION.update()
+    .where(_SUBMISSION.c.instance_id == bindparam("b_instance"))
+    .values(last_saved_at=bindparam("b_saved_at"))
+)
 
 
 def get_draft(*, session: Session, instance_id: str) -> DraftState | None:

@@ -100,9 +100,6 @@ class LocalStore:
                 f"A {self.user.role.value} is not allowed to do this."
             )
 
-    def _attrib(self) -> dict[str, str]:
-        return {"user_id": self.user.id, "device_id": self.device_id}
-
     # -- users -------------------------------------------------------------
 
     def add_user(
@@ -125,7 +122,8 @@ class LocalStore:
             info = UserInfo.of(user)
             repo_paradata.record_events(
                 session=session,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[
                     EventIn(EventKind.USER_CREATED, detail={"user": info.id, "role": role.value})
                 ],
@@ -177,7 +175,8 @@ class LocalStore:
             )
             repo_paradata.record_events(
                 session=session,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[EventIn(EventKind.PASSWORD_CHANGED, detail={"user": target.id})],
             )
             if self.db.key is not None:
@@ -216,7 +215,8 @@ class LocalStore:
             user_repo.set_active(session=session, user_id=target.id, active=active)
             repo_paradata.record_events(
                 session=session,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[
                     EventIn(EventKind.USER_UPDATED, detail={"user": target.id, "active": active})
                 ],
@@ -259,7 +259,8 @@ class LocalStore:
             )
             repo_paradata.record_events(
                 session=session,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[
                     EventIn(
                         EventKind.FORM_VERSION_ADDED,
@@ -320,7 +321,8 @@ class LocalStore:
                 document=document,
                 ui_state=ui_state,
                 assignment_id=assignment_id,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[EventIn(EventKind.FORM_OPENED)],
             )
 
@@ -347,14 +349,19 @@ class LocalStore:
                 ui_state=ui_state,
                 events=events,
                 attachments=attachments,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
             )
 
     def record_events(self, *, events: Iterable[EventIn], instance_id: str | None = None) -> int:
         """Append paradata events on their own (e.g. question enter/leave)."""
         with self.db.session(write=True) as session:
             return repo_paradata.record_events(
-                session=session, events=events, instance_id=instance_id, **self._attrib()
+                session=session,
+                events=events,
+                instance_id=instance_id,
+                user_id=self.user.id,
+                device_id=self.device_id,
             )
 
     def load_draft(self, *, instance_id: str) -> DraftState | None:
@@ -371,7 +378,8 @@ class LocalStore:
                 session=session,
                 instance_id=instance_id,
                 document=document,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[EventIn(EventKind.FORM_FINALISED)],
             )
 
@@ -392,7 +400,8 @@ class LocalStore:
                 instance_id=instance_id,
                 reason=reason,
                 parent_rev=parent_rev,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[EventIn(EventKind.FORM_EDITED, reason=reason)],
             )
 
@@ -453,7 +462,8 @@ class LocalStore:
             )
             repo_paradata.record_events(
                 session=session,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[
                     EventIn(
                         EventKind.REVIEW_DECIDED,
@@ -487,7 +497,8 @@ class LocalStore:
         with self.db.session(write=True) as session:
             repo_paradata.record_events(
                 session=session,
-                **self._attrib(),
+                user_id=self.user.id,
+                device_id=self.device_id,
                 events=[EventIn(EventKind.BACKUP_MADE, detail={"hash": result.content_hash})],
             )
         return result

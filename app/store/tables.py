@@ -22,7 +22,6 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     LargeBinary,
-    String,
     Text,
 )
 from sqlmodel import Field, SQLModel
@@ -178,7 +177,7 @@ class Submission(SQLModel, table=True):
         ),
         CheckConstraint(_in("state", SubmissionState), name="ck_submission_state"),
         Index("ix_submission_last_saved_at", "last_saved_at"),
-        Index("ix_submission_state", "state"),
+        Index("ix_submission_state", "state", "last_saved_at"),
     )
 
     instance_id: str = Field(primary_key=True, max_length=128)
@@ -346,6 +345,3 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     ReviewDecision,
     ImportedBundle,
 )
-
-# Keep `String` imported for migrations that compare types against this module.
-_ = String

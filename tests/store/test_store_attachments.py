@@ -38,7 +38,9 @@ class Source(io.RawIOBase):
         return data
 
 
-def test_large_attachment_streams_in_and_out(store: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_attachment_streams_in_and_out(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(attachments, "CHUNKS_PER_TRANSACTION", 4)
     size = 12 * 1024 * 1024 + 123  # 12 MiB: 49 chunks, 13 transactions
     source = Source(size)
@@ -71,30 +73,37 @@ def test_same_bytes_stored_once(store: LocalStore) -> None:
 
 def test_attachment_links_follow_revisions(store: LocalStore) -> None:
     audio = store.add_attachment(stream=io.BytesIO(b"interview audio"), media_type="audio/ogg")
-    store.start_submission(form_id="household", form_version="1", document=doc("uuid:a1"),
-                           instance_id="uuid:a1")
-    store.autosave(instance_id="uuid:a1", document=doc("uuid:a1", rec="r.ogg"),
-                   attachments={"recording": audio.sha256})
+    store.start_submission(
+        form_id="household", form_version="1", document=doc("uuid:a1"), instance_id="uuid:a1"
+    )
+    store.autosave(
+        instance_id="uuid:a1",
+        document=doc("uuid:a1", rec="r.ogg"),
+        attachments={"recording": audio.sha256},
+    )
     final = store.finalise(instance_id="uuid:a1")
     edit = store.start_edit(instance_id="uuid:a1", reason="add note")
     from app.store import repo_submissions
 
     with store.session() as session:
         assert repo_submissions.revision_attachments(session=session, rev_id=final.rev_id) == {
-            "recording": audio.sha256}
+            "recording": audio.sha256
+        }
         assert repo_submissions.revision_attachments(session=session, rev_id=edit.rev_id) == {
-            "recording": audio.sha256}
+            "recording": audio.sha256
+        }
     with pytest.raises(errors.ImmutableError), store.session(write=True) as session:
-        session.execute(text("DELETE FROM revision_attachment WHERE rev_id = :r"),
-                        {"r": final.rev_id})
+        session.execute(
+            text("DELETE FROM revision_attachment WHERE rev_id = :r"), {"r": final.rev_id}
+        )
 
 
 def test_unknown_attachment_sha_is_refused(store: LocalStore) -> None:
-    store.start_submission(form_id="household", form_version="1", document=doc("uuid:a2"),
-                           instance_id="uuid:a2")
+    store.start_submission(
+        form_id="household", form_version="1", document=doc("uuid:a2"), instance_id="uuid:a2"
+    )
     with pytest.raises(Exception, match="FOREIGN KEY"):
-        store.autosave(instance_id="uuid:a2", document=doc("uuid:a2"),
-                       attachments={"x": "0" * 64})
+        store.autosave(instance_id="uuid:a2", document=doc("uuid:a2"), attachments={"x": "0" * 64})
     with pytest.raises(errors.NotFoundError):
         list(store.read_attachment(sha256="0" * 64))
 
@@ -118,10 +127,15 @@ def test_interrupted_write_leaves_nothing_after_restart(store: LocalStore) -> No
     assert report.counts["attachment_chunk"] == 0 and report.counts["attachment_blob"] == 0
     # A crash (no cleanup) leaves an incomplete blob: removed at the next start.
     with store.session(write=True) as session:
-        session.execute(text("INSERT INTO attachment_blob (id, complete, created_at) "
-                             "VALUES (99, 0, '2026-01-01 00:00:00.000000')"))
-        session.execute(text("INSERT INTO attachment_chunk (blob_id, seq, data) "
-                             "VALUES (99, 0, x'00')"))
+        session.execute(
+            text(
+                "INSERT INTO attachment_blob (id, complete, created_at) "
+                "VALUES (99, 0, '2026-01-01 00:00:00.000000')"
+            )
+        )
+        session.execute(
+            text("INSERT INTO attachment_chunk (blob_id, seq, data) VALUES (99, 0, x'00')")
+        )
     assert attachments.discard_incomplete_blobs(db=store.db) == 1
     assert store.check().counts["attachment_chunk"] == 0
 

@@ -27,8 +27,14 @@ def test_database_lives_under_samluat_home(home: Path, store: LocalStore) -> Non
 
 
 def test_every_connection_has_the_pragmas(store: LocalStore) -> None:
-    expected = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
-                "busy_timeout": 5000, "secure_delete": 1, "temp_store": 2}
+    expected = {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "foreign_keys": 1,
+        "busy_timeout": 5000,
+        "secure_delete": 1,
+        "temp_store": 2,
+    }
     connections = [store.db.engine.connect() for _ in range(4)]
     try:
         for conn in connections:
@@ -63,9 +69,11 @@ def test_check_reports_foreign_key_problems(plain_store: LocalStore) -> None:
     assert plain_store.check().ok
     conn = connect_raw(plain_store.path, None)
     conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("INSERT INTO review_decision (id, rev_id, reviewer_id, decision, comment, "
-                 "decided_at) VALUES ('x', 'no-such-rev', 'nobody', 'approved', '', "
-                 "'2026-01-01 00:00:00.000000')")
+    conn.execute(
+        "INSERT INTO review_decision (id, rev_id, reviewer_id, decision, comment, "
+        "decided_at) VALUES ('x', 'no-such-rev', 'nobody', 'approved', '', "
+        "'2026-01-01 00:00:00.000000')"
+    )
     conn.close()
     report = plain_store.check()
     assert report.foreign_key_problems == 2 and not report.ok
@@ -80,24 +88,37 @@ def _build(path: Path, order: list[int]) -> str:
     try:
         with db.session(write=True) as session:
             session.add(Device(id="dev-1", name="a", is_local=True, registered_at=t0))
-            users.create_user(session=session, username="u", password_hash=None,
-                              role=Role.ENUMERATOR, user_id="user-1")
-            repo_forms.add_form_version(session=session, form_id="household", version="1",
-                                        title="H", source=b"s")
+            users.create_user(
+                session=session,
+                username="u",
+                password_hash=None,
+                role=Role.ENUMERATOR,
+                user_id="user-1",
+            )
+            repo_forms.add_form_version(
+                session=session, form_id="household", version="1", title="H", source=b"s"
+            )
         for n in order:
             with db.session(write=True) as session:
                 at = t0 + timedelta(minutes=n)
-                common = {"session": session, "instance_id": f"uuid:{n}",
-                          "user_id": "user-1", "device_id": "dev-1"}
+                common = {
+                    "session": session,
+                    "instance_id": f"uuid:{n}",
+                    "user_id": "user-1",
+                    "device_id": "dev-1",
+                }
                 repo_submissions.create_submission(
-                    **common, form_id="household", form_version="1",
-                    document=doc(f"uuid:{n}", start=n), now=at, rev_id=f"rev-{n}-a")
-                repo_submissions.save_draft(**common, document=doc(f"uuid:{n}", v=n, s="ສ"),
-                                            now=at)
+                    **common,
+                    form_id="household",
+                    form_version="1",
+                    document=doc(f"uuid:{n}", start=n),
+                    now=at,
+                    rev_id=f"rev-{n}-a",
+                )
+                repo_submissions.save_draft(**common, document=doc(f"uuid:{n}", v=n, s="ສ"), now=at)
                 if n % 2 == 0:
                     repo_submissions.finalise(**common, now=at)
-                    repo_submissions.start_edit(**common, reason="fix", now=at,
-                                                rev_id=f"rev-{n}-b")
+                    repo_submissions.start_edit(**common, reason="fix", now=at, rev_id=f"rev-{n}-b")
         with db.engine.connect() as conn:
             return content_hash(conn)
     finally:
@@ -112,8 +133,9 @@ def test_content_hash_is_independent_of_insertion_order(tmp_path: Path) -> None:
 
 
 def test_content_hash_changes_with_content(plain_store: LocalStore) -> None:
-    plain_store.start_submission(form_id="household", form_version="1",
-                                 document=doc("uuid:h"), instance_id="uuid:h")
+    plain_store.start_submission(
+        form_id="household", form_version="1", document=doc("uuid:h"), instance_id="uuid:h"
+    )
     before = check_database(db=plain_store.db).content_hash
     plain_store.autosave(instance_id="uuid:h", document=doc("uuid:h", a=1))
     assert check_database(db=plain_store.db).content_hash != before
@@ -121,15 +143,19 @@ def test_content_hash_changes_with_content(plain_store: LocalStore) -> None:
 
 def test_concurrent_writers_wait_instead_of_failing(store: LocalStore) -> None:
     for n in range(4):
-        store.start_submission(form_id="household", form_version="1",
-                               document=doc(f"uuid:t{n}"), instance_id=f"uuid:t{n}")
+        store.start_submission(
+            form_id="household",
+            form_version="1",
+            document=doc(f"uuid:t{n}"),
+            instance_id=f"uuid:t{n}",
+        )
     failures: list[BaseException] = []
 
     def work(n: int) -> None:
         try:
             for i in range(40):
                 store.autosave(instance_id=f"uuid:t{n}", document=doc(f"uuid:t{n}", i=i))
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]

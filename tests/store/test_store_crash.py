@@ -21,8 +21,9 @@ def _harness() -> ModuleType:
 
 def test_sigkill_during_autosave_loses_nothing_acknowledged(home: Path, tmp_path: Path) -> None:
     harness = _harness()
-    report = harness.run_crash_trials(tmp_path, trials=60, mode="fork", seed=20261128,
-                                      max_delay=0.2)
+    report = harness.run_crash_trials(
+        tmp_path, trials=60, mode="fork", seed=20261128, max_delay=0.2
+    )
     assert report.problems == []
     assert report.trials == 60
     # The kills landed while saving, not only before the first save.

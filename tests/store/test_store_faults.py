@@ -20,10 +20,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_disk_full_rolls_back_and_store_keeps_working(store: LocalStore) -> None:
-    store.start_submission(form_id="household", form_version="1", document=doc("uuid:d1"),
-                           instance_id="uuid:d1")
-    ack = store.autosave(instance_id="uuid:d1", document=doc("uuid:d1", a="small"),
-                         ui_state={"page": 1})
+    store.start_submission(
+        form_id="household", form_version="1", document=doc("uuid:d1"), instance_id="uuid:d1"
+    )
+    ack = store.autosave(
+        instance_id="uuid:d1", document=doc("uuid:d1", a="small"), ui_state={"page": 1}
+    )
     events_before = len(store.events())
 
     def cap(dbapi_conn: Any, record: Any, proxy: Any) -> None:
@@ -36,9 +38,12 @@ def test_disk_full_rolls_back_and_store_keeps_working(store: LocalStore) -> None
     big = doc("uuid:d1", a="x" * 400_000)
     try:
         with pytest.raises(errors.StorageFullError, match="disk is full"):
-            store.autosave(instance_id="uuid:d1", document=big, ui_state={"page": 2},
-                           events=[EventIn(EventKind.ANSWER_CHANGED, field="a",
-                                           new_value="x")])
+            store.autosave(
+                instance_id="uuid:d1",
+                document=big,
+                ui_state={"page": 2},
+                events=[EventIn(EventKind.ANSWER_CHANGED, field="a", new_value="x")],
+            )
     finally:
         event.remove(store.db.engine.pool, "checkout", cap)
         store.db.engine.dispose()  # connections with the cap are dropped
@@ -46,7 +51,10 @@ def test_disk_full_rolls_back_and_store_keeps_working(store: LocalStore) -> None
     draft = store.load_draft(instance_id="uuid:d1")
     assert draft is not None
     assert (draft.document, draft.ui_state, draft.content_hash) == (
-        doc("uuid:d1", a="small"), {"page": 1}, ack.content_hash)
+        doc("uuid:d1", a="small"),
+        {"page": 1},
+        ack.content_hash,
+    )
     assert len(store.events()) == events_before
     # Space is back: the same save works and the database is sound.
     store.autosave(instance_id="uuid:d1", document=big, ui_state={"page": 2})
@@ -99,7 +107,12 @@ def test_io_error_rolls_back_and_store_keeps_working(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO), SAMLUAT_HOME=str(tmp_path / "home"))
     done = subprocess.run(
         [sys.executable, "-c", IO_CHILD, str(tmp_path / "io.db")],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])

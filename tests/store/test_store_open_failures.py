@@ -43,7 +43,7 @@ def test_corrupt_file_changes_nothing(closed_store: Path) -> None:
         data[offset] ^= 0xFF
     closed_store.write_bytes(bytes(data))
     before = _snapshot(closed_store)
-    with pytest.raises(errors.DatabaseCorruptError, match="damaged|not a readable"):
+    with pytest.raises(errors.DatabaseCorruptError, match=r"damaged|not a readable"):
         open_store(username=ADMIN, password=ADMIN_PASSWORD, path=closed_store)
     assert _snapshot(closed_store) == before
 

@@ -69,7 +69,7 @@ def upgrade() -> None:
     )
     op.execute(_BACKFILL)
     op.create_index("ix_submission_last_saved_at", "submission", ["last_saved_at"])
-    op.create_index("ix_submission_state", "submission", ["state"])
+    op.create_index("ix_submission_state", "submission", ["state", "last_saved_at"])
 
 
 def downgrade() -> None:

@@ -211,13 +211,15 @@ def make_engine(
 def translate(error: BaseException) -> errors.StoreError | None:
     """Map a driver/SQLAlchemy error to a user-safe `StoreError`, or None if it is a bug."""
     orig = getattr(error, "orig", error)
+    if TRIGGER_MESSAGE_PREFIX in str(orig):
+        # A guard trigger (SQLite RAISE or PostgreSQL RAISE EXCEPTION).
+        text = str(orig).split(TRIGGER_MESSAGE_PREFIX, 1)[1].strip().splitlines()[0]
+        return errors.ImmutableError(text[:1].upper() + text[1:] + ".")
     if not isinstance(orig, sqlcipher.Error):
         return None
     code = getattr(orig, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     message = str(orig)
-    if message.startswith(TRIGGER_MESSAGE_PREFIX):
-        return errors.ImmutableError(message[len(TRIGGER_MESSAGE_PREFIX) :].strip())
     if primary == sqlcipher.SQLITE_FULL or "disk is full" in message:
         return errors.StorageFullError(
             "The disk is full: the last change was not saved. Free some space and try again."
@@ -245,7 +247,7 @@ def translated_errors() -> Iterator[None]:
     """Re-raise storage failures as `StoreError`s; other errors pass unchanged."""
     try:
         yield
-    except (exc.DBAPIError, sqlcipher.Error) as error:
+    except (exc.DBAPIError, sqlcipher.Error) as error:  # any driver: SQLite or PostgreSQL
         mapped = translate(error)
         if mapped is None:
             raise

@@ -128,7 +128,8 @@ def _create_guards() -> None:
         # PostgreSQL's WHEN cannot hold sub-queries: each guard is a function
         # that evaluates its condition on OLD/NEW and raises.
         for name, event, table, condition, message in _GUARDS:
-            test = condition or "TRUE"
+            # SQLite's null-safe "IS NOT" is spelled "IS DISTINCT FROM" here.
+            test = (condition or "TRUE").replace(" IS NOT ", " IS DISTINCT FROM ")
             op.execute(
                 f"CREATE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ "
                 f"BEGIN IF {test} THEN RAISE EXCEPTION 'samluat: {message}' "

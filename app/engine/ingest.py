@@ -19,6 +19,7 @@ compiled (`app.engine.compiled`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -29,6 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pyxform.xls2json_backends as pyxform_backends
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import (
@@ -62,6 +64,24 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+
+
+class _XlrdLog:
+    """xlrd reports damaged .xls files on stdout; send that to our log instead."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            logger.debug("xlrd: %s", text.rstrip())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+# pyxform calls xlrd without a logfile, and xlrd's default is the real stdout, which
+# would corrupt the CLI's one-line-per-error output. Only pyxform's own call is wrapped.
+if not isinstance(pyxform_backends.xlrd_open, functools.partial):
+    pyxform_backends.xlrd_open = functools.partial(pyxform_backends.xlrd_open, logfile=_XlrdLog())
 
 _ROW_PREFIX = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _SHEET_MENTION = re.compile(r"On the '([^']+)' sheet", re.IGNORECASE)
@@ -165,8 +185,8 @@ def _check_zip(data: bytes, location: Location) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
-        raise FormError(f"not a valid .xlsx file ({err})", location) from err
+    except Exception as err:  # zipfile raises several types for damaged archives
+        raise FormError(f"not a valid .xlsx file ({type(err).__name__}: {err})", location) from err
     if total > MAX_UNZIPPED_BYTES or total > MAX_ZIP_RATIO * max(len(data), 1):
         raise FormError("the .xlsx file expands to an implausible size; refusing it", location)
 

@@ -30,7 +30,7 @@ from pyxform.utils import default_is_dynamic
 from pyxform.xls2json import RE_BEGIN_CONTROL, RE_END_CONTROL
 
 from app.core.errors import FormError, Location, XPathSyntaxError
-from app.engine.ingest_types import raw_type_problem
+from app.engine.ingest_types import raw_type_problem, shorten
 from app.engine.model import CLASSIFICATIONS
 from app.engine.xpath import ast
 from app.engine.xpath.parser import parse
@@ -57,6 +57,7 @@ TAG_COLUMNS = ("pillar", "element")
 CLASSIFICATION_COLUMN = "classification"
 
 _REF = re.compile(r"\$\{([^}]*)\}|\$\{[^}]*$")
+_LAST_SAVED = re.compile(r"\$\{\s*last-saved#[^}]*\}?")
 _LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[^()]+)\)\s*$")
 
 
@@ -238,7 +239,7 @@ class RefChecker:
             return False
         if count > 1:
             self.errors.add(
-                f"ambiguous reference ${{{name}}}: {count} fields have this name", location
+                f"ambiguous reference ${{{name}}}: several fields have this name", location
             )
             return False
         return True
@@ -251,11 +252,11 @@ class RefChecker:
         for match in _REF.finditer(text):
             inner = match.group(1)
             if inner is None:
-                self.errors.add(f"unterminated reference {match.group(0)!r}", location)
+                self.errors.add(f"unterminated reference {shorten(match.group(0))!r}", location)
                 continue
             ref = RE_PYXFORM_REF_INNER.fullmatch(inner.strip())
             if ref is None:
-                self.errors.add(f"invalid reference ${{{inner}}}", location)
+                self.errors.add(f"invalid reference ${{{shorten(inner)}}}", location)
                 continue
             if ref.group("last_saved"):
                 self.errors.add(
@@ -269,21 +270,31 @@ class RefChecker:
 
     def check_expression(self, source: str, location: Location) -> ast.Expr | None:
         """Parse `source`, reporting syntax errors and bad references; the tree or None."""
-        if "${last-saved#" in source:
+        last_saved = _LAST_SAVED.search(source)
+        if last_saved:
             self.errors.add(
-                "unsupported: ${last-saved#…} (values from the last saved record)", location
+                f"unsupported: {last_saved.group(0)} (values from the last saved record)", location
             )
             return None
         try:
             tree = parse(source)
         except XPathSyntaxError as err:
-            self.errors.add(f"invalid expression: {err}", location)
+            self.errors.add(f"invalid expression: {_describe(err)}", location)
             return None
         ok = True
         for node in ast.walk(tree):
             if isinstance(node, ast.Ref) and not self.check_name(node.name, location):
                 ok = False
         return tree if ok else None
+
+
+def _describe(err: XPathSyntaxError) -> str:
+    """The parser's message, quoting a long expression only around the error."""
+    text = err.expression
+    if len(text) > 80:
+        start = max(0, err.position - 30)
+        text = ("…" if start else "") + text[start : err.position + 30] + "…"
+    return f"{err.message} at character {err.position + 1} of {text!r}"
 
 
 def cell_text(value: Any) -> str | None:
@@ -337,7 +348,7 @@ def check_classification(value: str, location: Location, errors: ErrorList) -> s
     if normalised in CLASSIFICATIONS:
         return normalised
     errors.add(
-        f"classification {value.strip()!r} is not one of {', '.join(CLASSIFICATIONS)}",
+        f"classification {shorten(value.strip())!r} is not one of {', '.join(CLASSIFICATIONS)}",
         location,
     )
     return None

@@ -95,6 +95,11 @@ class TypeInfo:
     has_control: bool = True
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters for an error message (cells can be huge)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class UnsupportedType(Exception):
     """Raised by `classify` with the text that follows ``unsupported:``."""
 
@@ -119,7 +124,7 @@ def classify(json_type: str, bind_type: str | None = None) -> TypeInfo:
         raise UnsupportedType(UNSUPPORTED_TYPES[json_type])
     spec: Any = QUESTION_TYPE_DICT.get(json_type)
     if spec is None:
-        raise UnsupportedType(f"unknown question type {json_type!r}")
+        raise UnsupportedType(f"unknown question type {shorten(json_type)!r}")
     control: dict[str, str] = dict(spec.get("control") or {})
     bind: dict[str, str] = dict(spec.get("bind") or {})
     data_type = BIND_TYPES.get(bind_type or bind.get("type", "string"), DataType.STRING)
@@ -156,7 +161,7 @@ def classify(json_type: str, bind_type: str | None = None) -> TypeInfo:
         if bind.get("readonly") == "true()":
             return TypeInfo(Kind.NOTE, DataType.STRING)
         return TypeInfo(_INPUT_KINDS.get(data_type, Kind.TEXT), data_type)
-    raise UnsupportedType(f"question type {json_type!r} (control {tag!r})")
+    raise UnsupportedType(f"question type {shorten(json_type)!r} (control {tag!r})")
 
 
 def type_defaults(json_type: str) -> dict[str, Any]:
@@ -189,5 +194,5 @@ def raw_type_problem(row_type: str) -> str | None:
     if json_type in UNSUPPORTED_TYPES:
         return UNSUPPORTED_TYPES[json_type]
     if json_type not in QUESTION_TYPE_DICT:
-        return f"unknown question type {json_type!r}"
+        return f"unknown question type {shorten(json_type)!r}"
     return None

@@ -16,8 +16,9 @@ SIGKILL at a random moment, reopens the database and checks:
   every submission's summary matches its revisions.
 
 `python bench/store_crash.py --trials 500` runs the long form with real
-`python` child processes; the test suite runs a short form (forked children,
-which skip the interpreter start-up) in tests/store/test_store_crash.py.
+`python` child processes; the test suite runs a short form in its own clean,
+single-threaded process with forked children (which skip the interpreter
+start-up): tests/store/test_store_crash.py.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def run_trial(
     count_before = acks.count
     with os.fdopen(read_fd, "rb", buffering=0) as pipe:
         os.set_blocking(read_fd, False)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 chunk = pipe.read(65536)
@@ -287,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-delay", type=float, default=0.5)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--child", nargs=3, metavar=("DB", "TAG", "FD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -299,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     report = run_crash_trials(
         workdir, trials=args.trials, mode=args.mode, seed=args.seed, max_delay=args.max_delay
     )
+    if args.json:
+        print(json.dumps(report.__dict__))
+        return 0 if not report.problems else 1
     print(
         f"trials: {report.trials} ({args.mode}), acknowledged saves: {report.acknowledged}, "
         f"trials with saves: {report.trials_with_saves}, {report.seconds:.1f} s"

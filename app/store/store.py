@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -667,6 +668,8 @@ def _upgrade_with_backup(path: Path, key: bytes | None, revision: str | None) ->
             target.close()
     finally:
         source.close()
+    if keyring_path(path).is_file():
+        shutil.copyfile(keyring_path(path), keyring_path(backup))
     log.info("backed up the database before upgrading schema %s", revision)
     upgrade_database(path, key)
 

@@ -395,6 +395,7 @@ def test_upgrade_from_first_schema_loses_nothing(home: Path, tmp_path: Path) -> 
     # A backup of the old schema was taken before upgrading.
     backup = path.with_name("old.db.pre-0001.bak")
     assert _revision(backup, key) == "0001"
+    assert keyring_path(backup).read_bytes() == keyring_path(path).read_bytes()
     conn = connect_raw(backup, key)
     assert _dump(conn) == before
     conn.close()

@@ -172,21 +172,30 @@ def test_guards_and_repository_on_postgres(pg: Engine) -> None:
         assert {r.state for r in page.rows} == {SubmissionState.DRAFT, SubmissionState.EDITING}
         heads = repo_submissions.list_heads(session=session, instance_id="uuid:2")
         assert [h.rev_id for h in heads] == ["rev-2-a"]
-    with pytest.raises(errors.ImmutableError, match="finalised revision"), translated_errors():
-        with pg.begin() as conn:
-            conn.execute(text("UPDATE revision SET document = '{}' WHERE rev_id = 'rev-2-a'"))
-    with pytest.raises(errors.ImmutableError, match="form version"), translated_errors():
-        with pg.begin() as conn:
-            conn.execute(text("DELETE FROM form_version"))
+    with (
+        pytest.raises(errors.ImmutableError, match="finalised revision"),
+        translated_errors(),
+        pg.begin() as conn,
+    ):
+        conn.execute(text("UPDATE revision SET document = '{}' WHERE rev_id = 'rev-2-a'"))
+    with (
+        pytest.raises(errors.ImmutableError, match="form version"),
+        translated_errors(),
+        pg.begin() as conn,
+    ):
+        conn.execute(text("DELETE FROM form_version"))
     from app.store.repo_paradata import EventIn, EventKind, record_events
 
     with Session(pg) as session, session.begin():
         record_events(
             session=session, events=[EventIn(EventKind.LOGIN)], user_id="user-1", device_id="dev-1"
         )
-    with pytest.raises(errors.ImmutableError, match="append-only"), translated_errors():
-        with pg.begin() as conn:
-            conn.execute(text("DELETE FROM paradata_event"))
+    with (
+        pytest.raises(errors.ImmutableError, match="append-only"),
+        translated_errors(),
+        pg.begin() as conn,
+    ):
+        conn.execute(text("DELETE FROM paradata_event"))
     # A second line of edits on another machine makes a conflict, found the same way.
     with Session(pg) as session, session.begin():
         repo_submissions.finalise(

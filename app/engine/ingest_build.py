@@ -96,15 +96,18 @@ class BuildContext:
 
     # -- locations -------------------------------------------------------------------
     def location(self, row: int | None, column: str | None = None) -> Location:
+        """Where an element of the survey sheet is (file-level when row is None)."""
         if row is None:
             return Location(self.file, "survey")
         return Location(self.file, "survey", row, column)
 
     def column(self, *tokens: str) -> str:
+        """The survey header as written for pyxform's column tokens."""
         return self.survey.column(*tokens)
 
     # -- text ------------------------------------------------------------------------
     def code(self, pyxform_language: str) -> str:
+        """Language code for a pyxform language key, registering the language."""
         if pyxform_language == DEFAULT_LANG:
             return DEFAULT_LANG
         known = self.languages.get(pyxform_language)
@@ -125,6 +128,7 @@ class BuildContext:
         return Text({DEFAULT_LANG: str(value)})
 
     def media(self, value: Any) -> dict[str, Text]:
+        """pyxform's media dict as ``{media type: Text}``."""
         if not isinstance(value, Mapping):
             return {}
         return {str(kind): self.text(v) for kind, v in value.items() if v is not None}
@@ -208,6 +212,7 @@ class JsonBuilder:
 
     # -- expressions -----------------------------------------------------------------
     def expr(self, source: Any, location: Location) -> Expr | None:
+        """A parsed, reference-checked `Expr`, or None (empty, or reported as an error)."""
         if source is None or str(source).strip() == "":
             return None
         text = str(source)
@@ -231,6 +236,7 @@ class JsonBuilder:
         raw_path: tuple[str, ...],
         parent_row: int | None,
     ) -> tuple[Element, ...]:
+        """Elements for pyxform's child dicts; `raw_path` locates them in the sheet."""
         out: list[Element] = []
         previous_row = parent_row
         siblings = {str(c.get("name")): c for c in items if isinstance(c, Mapping)}
@@ -279,6 +285,7 @@ class JsonBuilder:
         raw_parent: tuple[str, ...],
         row: int | None,
     ) -> Element | None:
+        """One element of any kind (None for things the model has no place for)."""
         json_type = str(d.get("type", ""))
         name = str(d.get("name", ""))
         path = (*parent_path, name)
@@ -350,6 +357,7 @@ class JsonBuilder:
         raw_path: tuple[str, ...],
         row: int | None,
     ) -> Group:
+        """A group or repeat with its children."""
         fields = self.common(d, path, row)
         control = d.get("control") or {}
         children = self.children(d.get("children") or (), path, raw_path, row)
@@ -385,6 +393,7 @@ class JsonBuilder:
         return Group(**fields, children=tuple(columns))
 
     def entity(self, d: Mapping[str, Any]) -> None:
+        """Remember the entity lists a form declares (entities are not supported)."""
         for child in d.get("children") or ():
             if isinstance(child, Mapping) and child.get("name") == "dataset":
                 self.ctx.entity_lists.append(str(child.get("value", "")))
@@ -407,6 +416,7 @@ class JsonBuilder:
         raw_path: tuple[str, ...],
         row: int | None,
     ) -> Question | None:
+        """A question with its type, binds, choices and parameters (None if unsupported)."""
         json_type = str(d.get("type", ""))
         bind = dict(d.get("bind") or {})
         fixed = self.meta_location(path, row)
@@ -471,6 +481,7 @@ class JsonBuilder:
     def parameters(
         self, d: Mapping[str, Any], defaults: Mapping[str, Any], row: int | None
     ) -> dict[str, str]:
+        """The ``parameters`` column as a dict, with the type's defaults (range bounds)."""
         raw = d.get("parameters")
         found: dict[str, str] = {}
         if isinstance(raw, Mapping):
@@ -496,6 +507,7 @@ class JsonBuilder:
     def select(
         self, d: Mapping[str, Any], info: types.TypeInfo, row: int | None, kind: Kind
     ) -> JsonBuilder._Select:
+        """Choice list, or_other and external-choices facts of a question."""
         result = JsonBuilder._Select()
         itemset = d.get("itemset")
         if kind not in SELECT_KINDS:
@@ -526,6 +538,7 @@ class JsonBuilder:
         return result
 
     def default(self, d: Mapping[str, Any], at: Any) -> tuple[str | None, Expr | None]:
+        """A constant default (storage text) or a dynamic default expression."""
         value = d.get("default")
         if value is None or str(value) == "":
             return None, None
@@ -536,6 +549,7 @@ class JsonBuilder:
     def seed(
         self, row: int | None, parameters: Mapping[str, str], location: Location
     ) -> Expr | None:
+        """The randomize seed expression, as written in the parameters column."""
         if "seed" not in parameters:
             return None
         # pyxform lower-cases parameter values; take the seed as written (field names keep case).

@@ -119,13 +119,6 @@ class SheetHeaders:
                 return header
         return "::".join(tokens)
 
-    def find(self, raw_name: str) -> str | None:
-        """The header whose name, case-insensitively, is `raw_name` (for our own columns)."""
-        for header in self.tokens:
-            if header.strip().lower() == raw_name:
-                return header
-        return None
-
 
 def survey_headers(header_rows: Any, rows: Any) -> SheetHeaders:
     """Headers of the survey sheet, interpreted as pyxform does."""
@@ -152,6 +145,7 @@ class SurveyIndex:
     audit_row: int | None = None
 
     def row_of(self, raw_path: tuple[str, ...]) -> int | None:
+        """The row of the element at `raw_path` (names below the root), if the sheet has it."""
         return self.rows.get(raw_path)
 
 
@@ -204,10 +198,12 @@ class ErrorList:
         self._errors: dict[str, FormError] = {}
 
     def add(self, message: str, location: Location) -> None:
+        """Record a problem at `location`."""
         error = FormError(message, location)
         self._errors.setdefault(str(error), error)
 
     def add_error(self, error: FormError) -> None:
+        """Record an already built `FormError` (e.g. a translated pyxform error)."""
         self._errors.setdefault(str(error), error)
 
     def __bool__(self) -> bool:
@@ -233,6 +229,7 @@ class RefChecker:
         self.errors = errors
 
     def check_name(self, name: str, location: Location) -> bool:
+        """True if `name` is exactly one field; otherwise report why not."""
         count = self.names.get(name, 0)
         if count == 0:
             self.errors.add(f"unknown field ${{{name}}}", location)

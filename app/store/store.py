@@ -338,8 +338,10 @@ class LocalStore:
     ) -> SaveAck:
         """Store the current draft and its paradata in one durable transaction.
 
-        Call it on every answer: when it returns, the save survives a crash or
-        a power cut. Raises `StorageFullError`/`StorageIOError` (nothing
+        Call it on every answer, passing that answer's paradata (e.g. an
+        `answer_changed` event with old and new value): when it returns, the
+        save survives a crash or a power cut. Autosave records no event of its
+        own; pass a `form_saved` event for an explicit save by the user. Raises `StorageFullError`/`StorageIOError` (nothing
         saved, store still usable) or `DraftStateError` (no open draft).
         """
         with self.db.session(write=True) as session:
@@ -431,6 +433,7 @@ class LocalStore:
         state: SubmissionState | None = None,
         form_id: str | None = None,
         assignment_id: str | None = None,
+        created_by: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> SubmissionPage:
@@ -441,6 +444,7 @@ class LocalStore:
                 state=state,
                 form_id=form_id,
                 assignment_id=assignment_id,
+                created_by=created_by,
                 limit=limit,
                 offset=offset,
             )
@@ -562,6 +566,12 @@ def create_store(
             )
     finally:
         db.close()
+    # Fold the WAL into the file so that the rename moves everything.
+    conn = connect_raw(tmp, key)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE").fetchone()
+    finally:
+        conn.close()
     if key is not None:
         keyring = Keyring(path=keyring_path(path))
         keyring.put(wrap_key(key, password=password, user_id=info.id, username=name, kdf=kdf))

@@ -309,7 +309,10 @@ def _load(workbook: DefinitionData, filename: str, source_hash: str) -> FormDef:
             warnings=pyxform_warnings,
         )
     except PyXFormError as err:
-        errors.add_error(_translate(err, filename, survey))
+        translated = _translate(err, filename, survey)
+        # pyxform reports one problem; if our lint already named that cell, ours is it.
+        if not errors.has_at(translated.location):
+            errors.add_error(translated)
     except RecursionError as err:
         errors.add("the form is too deeply nested", Location(filename, "survey"))
         logger.debug("recursion in pyxform: %s", err)

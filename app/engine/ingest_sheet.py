@@ -206,6 +206,12 @@ class ErrorList:
         """Record an already built `FormError` (e.g. a translated pyxform error)."""
         self._errors.setdefault(str(error), error)
 
+    def has_at(self, location: Location) -> bool:
+        """Whether a problem was already reported in exactly this cell."""
+        return location.column is not None and any(
+            e.location == location for e in self._errors.values()
+        )
+
     def __bool__(self) -> bool:
         return bool(self._errors)
 

@@ -354,3 +354,13 @@ def test_read_only_file_is_fine(tmp_path: Path) -> None:
     path.write_text(sheet("survey", Q, ["text", "a", "A"]), encoding="utf-8")
     os.chmod(path, 0o444)
     assert read_xlsform(path).form_id == "ro"
+
+
+def test_malformed_references_are_reported_once_per_problem() -> None:
+    text = sheet(
+        "survey", [*Q, "hint"], ["integer", "a", "A", ""], ["integer", "b", "B", "${1x} ${a"]
+    )
+    assert errors_of(text) == [
+        "f.md:survey:3:hint: invalid reference ${1x}",
+        "f.md:survey:3:hint: unterminated reference '${a'",
+    ]

@@ -341,8 +341,9 @@ class LocalStore:
         Call it on every answer, passing that answer's paradata (e.g. an
         `answer_changed` event with old and new value): when it returns, the
         save survives a crash or a power cut. Autosave records no event of its
-        own; pass a `form_saved` event for an explicit save by the user. Raises `StorageFullError`/`StorageIOError` (nothing
-        saved, store still usable) or `DraftStateError` (no open draft).
+        own; pass a `form_saved` event for an explicit save by the user.
+        Raises `StorageFullError`/`StorageIOError` (nothing saved, store still
+        usable) or `DraftStateError` (no open draft).
         """
         with self.db.session(write=True) as session:
             return repo_submissions.save_draft(

@@ -12,11 +12,12 @@ classification, anything else the author added).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pyxform import aliases
 from pyxform.errors import PyXFormError
@@ -69,12 +70,17 @@ _HANDLED_BIND = frozenset(
         "jr:constraintMsg", "jr:requiredMsg", "jr:preload", "jr:preloadParams",
     }
 )  # fmt: skip
+# Type-dictionary bind keys that `classify` already turned into kind/data type/preload.
+_TYPE_BIND_KEYS = frozenset({"type", "jr:preload", "jr:preloadParams"})
+_HANDLED_KEYS_BUT_TAGS = _HANDLED_KEYS - {"tags"}
 _HANDLED_CONTROL = frozenset({"appearance", "jr:count", "bodyless"})
 _CHOICE_KEYS = frozenset({"name", "label", "media", "__row", "_choice_itext_ref"})
 _GENERATED_ROW = re.compile(
     r"^(?:generated_note_name_|generated_table_list_label_|reserved_name_for_field_list_labels_)"
     r"(\d+)$"
 )
+# Where an expression was written; computed only when there is an expression to place.
+LocationSource = Location | Callable[[], Location]
 _SEED = re.compile(r"(?:^|[\s,;])seed\s*=\s*([^\s,;]+)", re.IGNORECASE)
 
 
@@ -123,13 +129,13 @@ class BuildContext:
         """pyxform's ``str | {language: str}`` as a `Text` keyed by language code."""
         if value is None:
             return Text()
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             return Text({self.code(str(k)): str(v) for k, v in value.items() if v is not None})
         return Text({DEFAULT_LANG: str(value)})
 
     def media(self, value: Any) -> dict[str, Text]:
         """pyxform's media dict as ``{media type: Text}``."""
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return {}
         return {str(kind): self.text(v) for kind, v in value.items() if v is not None}
 
@@ -158,7 +164,9 @@ class _Study:
 def _study_columns(d: Mapping[str, Any], parameters: Mapping[str, str]) -> _Study:
     """Tags, classification and every column the model has no field for."""
     study = _Study()
-    for key, value in d.items():
+    # Most rows have no such column: let set difference (in C) find the few that do.
+    for key in d.keys() - _HANDLED_KEYS_BUT_TAGS:
+        value = d[key]
         lower = str(key).strip().lower()
         if lower in TAG_COLUMNS and value is not None:
             study.tags[lower] = str(value).strip()
@@ -175,14 +183,17 @@ def _study_columns(d: Mapping[str, Any], parameters: Mapping[str, str]) -> _Stud
             _flatten("osm_tags", value, study.extra)
         elif key not in _HANDLED_KEYS:
             _flatten(str(key), value, study.extra)
-    for key, value in (d.get("bind") or {}).items():
-        if key == "entities:saveto":
-            study.extra["save_to"] = str(value)
-        elif key not in _HANDLED_BIND:
-            _flatten(f"bind::{key}", value, study.extra)
-    for key, value in (d.get("control") or {}).items():
-        if key not in _HANDLED_CONTROL and key not in parameters:
-            _flatten(f"control::{key}", value, study.extra)
+    bind = d.get("bind")
+    if isinstance(bind, dict):
+        for key in bind.keys() - _HANDLED_BIND:
+            if key == "entities:saveto":
+                study.extra["save_to"] = str(bind[key])
+            else:
+                _flatten(f"bind::{key}", bind[key], study.extra)
+    control = d.get("control")
+    if isinstance(control, dict):
+        for key in control.keys() - _HANDLED_CONTROL - parameters.keys():
+            _flatten(f"control::{key}", control[key], study.extra)
     return study
 
 
@@ -204,6 +215,38 @@ def _substitute(value: Any, name: str, label: Any, language: str | None = None) 
     return value
 
 
+_T = TypeVar("_T")
+_PLAIN_FIELDS: dict[type, frozenset[str] | None] = {}
+
+
+def _construct(cls: type[_T], values: dict[str, Any]) -> _T:
+    """``cls(**values)`` for a frozen model dataclass, without its per-field setattr cost.
+
+    A frozen dataclass's generated ``__init__`` sets each field through
+    ``object.__setattr__``; for `Question` (30-odd fields) that is most of the
+    cost of building a large form. When `values` names exactly the class's
+    fields and the class is a plain dataclass (no slots, no ``__post_init__``),
+    filling ``__dict__`` is equivalent. Anything else takes the normal path.
+    """
+    names = _PLAIN_FIELDS.get(cls, frozenset())
+    if names == frozenset():
+        plain = not hasattr(cls, "__slots__") and not hasattr(cls, "__post_init__")
+        names = frozenset(f.name for f in dataclasses.fields(cls)) if plain else None  # type: ignore[arg-type]
+        _PLAIN_FIELDS[cls] = names
+    if names is not None and values.keys() == names:
+        made = object.__new__(cls)
+        made.__dict__.update(values)
+        return made
+    return cls(**values)
+
+
+def _place(location: LocationSource) -> Callable[[], Location]:
+    if isinstance(location, Location):
+        fixed = location
+        return lambda: fixed
+    return location
+
+
 class JsonBuilder:
     """Turns pyxform's json tree into `Element`s, reporting into `ctx.errors`."""
 
@@ -211,22 +254,33 @@ class JsonBuilder:
         self.ctx = ctx
 
     # -- expressions -----------------------------------------------------------------
-    def expr(self, source: Any, location: Location) -> Expr | None:
+    def expr(self, source: Any, location: LocationSource) -> Expr | None:
         """A parsed, reference-checked `Expr`, or None (empty, or reported as an error)."""
         if source is None or str(source).strip() == "":
             return None
         text = str(source)
-        tree = self.ctx.refs.check_expression(text, location)
-        return None if tree is None else Expr(text, tree, location)
+        place = _place(location)
+        tree = self.ctx.refs.expression(text, place)
+        return None if tree is None else Expr(text, tree, place())
 
-    def flag(self, value: Any, location: Location) -> Expr | None:
+    def expr_at(
+        self, source: Any, at: Callable[..., Callable[[], Location]], *tokens: str
+    ) -> Expr | None:
+        """`expr` located in the survey column `tokens` (the location made only if needed)."""
+        if source is None:
+            return None
+        return self.expr(source, at(*tokens))
+
+    def flag(
+        self, value: Any, at: Callable[..., Callable[[], Location]], *tokens: str
+    ) -> Expr | None:
         """``required``/``readonly``: yes/no constants or an expression."""
         if value is None:
             return None
         text = str(value).strip()
         if text in aliases.yes_no:
-            return self.expr("true()", location) if aliases.yes_no[text] else None
-        return self.expr(text, location)
+            return self.expr("true()", at(*tokens)) if aliases.yes_no[text] else None
+        return self.expr(text, at(*tokens))
 
     # -- tree ------------------------------------------------------------------------
     def children(
@@ -309,8 +363,8 @@ class JsonBuilder:
         """Fields every element has (`fixed`: the location of an element pyxform made up)."""
         bind = d.get("bind") or {}
         control = d.get("control") or {}
-        parameters = d.get("parameters") if isinstance(d.get("parameters"), Mapping) else {}
-        study = _study_columns(d, parameters or {})
+        parameters = d.get("parameters")
+        study = _study_columns(d, parameters if isinstance(parameters, dict) else {})
         return {
             "name": str(d.get("name", "")),
             "path": path,
@@ -322,32 +376,34 @@ class JsonBuilder:
             "appearance": str(control.get("appearance") or ""),
             "relevant": self.expr(
                 bind.get("relevant"),
-                fixed or self.ctx.location(row, self.ctx.column("bind", "relevant")),
+                lambda: fixed or self.ctx.location(row, self.ctx.column("bind", "relevant")),
             ),
             "tags": study.tags,
             "classification": study.classification,
             "extra": study.extra,
-            "label_refs": self.text_refs(d, row),
+            "label_refs": self.text_refs(d),
         }
 
-    def text_refs(self, d: Mapping[str, Any], row: int | None) -> frozenset[str]:
-        """``${names}`` shown in the element's texts (label, hints, messages)."""
+    def text_refs(self, d: Mapping[str, Any]) -> frozenset[str]:
+        """``${names}`` shown in the element's texts (label, hints, messages, any language).
+
+        The lint pass has already reported bad references in these cells.
+        """
         bind = d.get("bind") or {}
         used: set[str] = set()
-        for key, value in (
-            ("label", d.get("label")),
-            ("hint", d.get("hint")),
-            ("guidance_hint", d.get("guidance_hint")),
-            ("bind::jr:constraintMsg", bind.get("jr:constraintMsg")),
-            ("bind::jr:requiredMsg", bind.get("jr:requiredMsg")),
+        for value in (
+            d.get("label"),
+            d.get("hint"),
+            d.get("guidance_hint"),
+            bind.get("jr:constraintMsg"),
+            bind.get("jr:requiredMsg"),
         ):
-            texts = value.items() if isinstance(value, Mapping) else [(None, value)]
-            for language, text in texts:
-                if not isinstance(text, str) or "${" not in text:
-                    continue
-                tokens = (*key.split("::"), *([str(language)] if language else []))
-                location = self.ctx.location(row, self.ctx.column(*tokens))
-                used |= self.ctx.refs.check_text(text, location)
+            if value is None:
+                continue
+            texts = value.values() if isinstance(value, dict) else (value,)
+            for text in texts:
+                if isinstance(text, str) and "${" in text:
+                    used |= self.ctx.refs.used_names(text)
         return frozenset(used)
 
     def group(
@@ -363,8 +419,10 @@ class JsonBuilder:
         children = self.children(d.get("children") or (), path, raw_path, row)
         bodyless = bool(control.get("bodyless", False))
         if d.get("type") == "repeat":
-            count_location = self.ctx.location(row, self.ctx.column("control", "jr:count"))
-            count = self.expr(control.get("jr:count"), count_location)
+            count = self.expr(
+                control.get("jr:count"),
+                lambda: self.ctx.location(row, self.ctx.column("control", "jr:count")),
+            )
             return Repeat(**fields, children=children, bodyless=bodyless, repeat_count=count)
         return Group(**fields, children=children, bodyless=bodyless)
 
@@ -418,20 +476,27 @@ class JsonBuilder:
     ) -> Question | None:
         """A question with its type, binds, choices and parameters (None if unsupported)."""
         json_type = str(d.get("type", ""))
-        bind = dict(d.get("bind") or {})
+        bind: dict[str, Any] = d.get("bind") or {}
         fixed = self.meta_location(path, row)
-        type_location = fixed or self.ctx.location(row, self.ctx.column("type"))
         try:
             info = types.classify(json_type, bind.get("type"))
         except types.UnsupportedType as unsupported:
+            type_location = fixed or self.ctx.location(row, self.ctx.column("type"))
             self.ctx.errors.add(f"unsupported: {unsupported}", type_location)
             return None
         defaults = types.type_defaults(json_type)
-        for key, value in (defaults.get("bind") or {}).items():
-            bind.setdefault(key, value)
-        d = {**d, "bind": bind}
-        if "hint" not in d and "hint" in defaults:
-            d["hint"] = defaults["hint"]
+        missing = {
+            k: v
+            for k, v in (defaults.get("bind") or {}).items()
+            if k not in bind and k not in _TYPE_BIND_KEYS
+        }
+        if missing or ("hint" in defaults and "hint" not in d):
+            # pyxform's type dictionary supplies binds/hints (note: read-only; percentage:
+            # a constraint) that the row did not set.
+            bind = {**bind, **missing}
+            d = {**d, "bind": bind}
+            if "hint" not in d and "hint" in defaults:
+                d["hint"] = defaults["hint"]
         fields = self.common(d, path, row, fixed)
         parameters = self.parameters(d, defaults, row)
         kind, data_type, preload = info.kind, info.data_type, info.preload
@@ -440,41 +505,43 @@ class JsonBuilder:
             kind = Kind.METADATA
             preload = (str(bind["jr:preload"]), str(bind.get("jr:preloadParams", "")))
 
-        def at(*tokens: str) -> Location:
-            return fixed or self.ctx.location(row, self.ctx.column(*tokens))
+        def at(*tokens: str) -> Callable[[], Location]:
+            return lambda: fixed or self.ctx.location(row, self.ctx.column(*tokens))
 
-        calculate_location = at("bind", "calculate")
-        if self.ctx.index.row_of(raw_path) is None and fields["name"].endswith("_count"):
-            # A generated repeat count carries the author's repeat_count expression.
-            calculate_location = at("control", "jr:count")
-        select = self.select(d, info, row, kind)
-        default, default_expr = self.default(d, at)
-        seed = self.seed(row, parameters, at("parameters"))
+        calculate = bind.get("calculate")
+        if calculate is not None:
+            calculate_location = at("bind", "calculate")
+            if self.ctx.index.row_of(raw_path) is None and path[-1].endswith("_count"):
+                # A generated repeat count carries the author's repeat_count expression.
+                calculate_location = at("control", "jr:count")
+            calculate = self.expr(calculate, calculate_location)
+        select = self.select(d, row, kind)
+        default, default_expr = self.default(d, at) if "default" in d else (None, None)
         label: Text = fields["label"]
-        hint: Text = fields["hint"]
-        question = Question(
-            **fields,
+        trigger = d.get("trigger")
+        fields.update(
             kind=kind,
             data_type=data_type,
-            hint_only=not label and not fields["media"] and bool(hint),
-            required=self.flag(bind.get("required"), at("bind", "required")),
+            hint_only=not label and not fields["media"] and bool(fields["hint"]),
+            required=self.flag(bind.get("required"), at, "bind", "required"),
             required_message=self.ctx.text(bind.get("jr:requiredMsg")),
-            constraint=self.expr(bind.get("constraint"), at("bind", "constraint")),
+            constraint=self.expr_at(bind.get("constraint"), at, "bind", "constraint"),
             constraint_message=self.ctx.text(bind.get("jr:constraintMsg")),
-            calculate=self.expr(bind.get("calculate"), calculate_location),
-            readonly=self.flag(bind.get("readonly"), at("bind", "readonly")),
+            calculate=calculate,
+            readonly=self.flag(bind.get("readonly"), at, "bind", "readonly"),
             default=default,
             default_expr=default_expr,
-            trigger=tuple(str(t) for t in d.get("trigger") or ()),
+            trigger=tuple(str(t) for t in trigger) if trigger else (),
             choice_list=select.choice_list,
-            choice_filter=self.expr(d.get("choice_filter"), at("choice_filter")),
+            choice_filter=self.expr_at(d.get("choice_filter"), at, "choice_filter"),
             or_other=select.or_other,
             randomize=parameters.get("randomize") == "true",
-            seed=seed,
+            seed=self.seed(row, parameters, at("parameters")) if "seed" in parameters else None,
             external_choices=select.external,
             parameters=parameters,
             preload=preload,
         )
+        question = _construct(Question, fields)
         self.check_label(question, info.has_control, bind, d, row)
         return question
 
@@ -504,9 +571,7 @@ class JsonBuilder:
         or_other: bool = False
         external: bool = False
 
-    def select(
-        self, d: Mapping[str, Any], info: types.TypeInfo, row: int | None, kind: Kind
-    ) -> JsonBuilder._Select:
+    def select(self, d: Mapping[str, Any], row: int | None, kind: Kind) -> JsonBuilder._Select:
         """Choice list, or_other and external-choices facts of a question."""
         result = JsonBuilder._Select()
         itemset = d.get("itemset")
@@ -537,7 +602,9 @@ class JsonBuilder:
             self.ctx.errors.add(f"unknown choice list {itemset!r}", type_location)
         return result
 
-    def default(self, d: Mapping[str, Any], at: Any) -> tuple[str | None, Expr | None]:
+    def default(
+        self, d: Mapping[str, Any], at: Callable[..., LocationSource]
+    ) -> tuple[str | None, Expr | None]:
         """A constant default (storage text) or a dynamic default expression."""
         value = d.get("default")
         if value is None or str(value) == "":
@@ -547,7 +614,7 @@ class JsonBuilder:
         return str(value), None
 
     def seed(
-        self, row: int | None, parameters: Mapping[str, str], location: Location
+        self, row: int | None, parameters: Mapping[str, str], location: LocationSource
     ) -> Expr | None:
         """The randomize seed expression, as written in the parameters column."""
         if "seed" not in parameters:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,7 @@ TAG_COLUMNS = ("pillar", "element")
 CLASSIFICATION_COLUMN = "classification"
 
 _REF = re.compile(r"\$\{([^}]*)\}|\$\{[^}]*$")
+_REF_INNER = re.compile(r"\$\{([^}]*)\}")
 _LAST_SAVED = re.compile(r"\$\{\s*last-saved#[^}]*\}?")
 _LANGUAGE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[^()]+)\)\s*$")
 
@@ -87,6 +88,7 @@ class SheetHeaders:
         double_colon = any("::" in h for h in names)
         self.tokens: dict[str, tuple[str, ...]] = {}
         self.raw: dict[tuple[str, ...], str] = {}
+        self._columns: dict[tuple[str, ...], str] = {}
         for header in names:
             _, tokens = process_header(header, double_colon, dict(header_aliases), columns)
             self.tokens[header] = tuple(str(t) for t in tokens)
@@ -111,13 +113,17 @@ class SheetHeaders:
 
     def column(self, *tokens: str) -> str:
         """The header as written for these tokens (or the tokens joined, if absent)."""
-        found = self.raw.get(tuple(tokens))
-        if found is not None:
-            return found
-        for known, header in self.raw.items():
-            if known[: len(tokens)] == tuple(tokens):
-                return header
-        return "::".join(tokens)
+        cached = self._columns.get(tokens)
+        if cached is not None:
+            return cached
+        found = self.raw.get(tokens)
+        if found is None:
+            found = next(
+                (h for known, h in self.raw.items() if known[: len(tokens)] == tokens),
+                "::".join(tokens),
+            )
+        self._columns[tokens] = found
+        return found
 
 
 def survey_headers(header_rows: Any, rows: Any) -> SheetHeaders:
@@ -149,11 +155,10 @@ class SurveyIndex:
         return self.rows.get(raw_path)
 
 
-def _is_disabled(row: Mapping[str, Any]) -> bool:
-    for key, value in row.items():
-        if isinstance(key, str) and key.strip().lower() == "disabled":
-            return bool(aliases.yes_no.get(str(value).strip(), False))
-    return False
+def _is_disabled(row: Mapping[str, Any], header: str | None) -> bool:
+    if header is None or header not in row:
+        return False
+    return bool(aliases.yes_no.get(str(row[header]).strip(), False))
 
 
 def index_survey(rows: Sequence[Any], headers: SheetHeaders) -> SurveyIndex:
@@ -161,9 +166,10 @@ def index_survey(rows: Sequence[Any], headers: SheetHeaders) -> SurveyIndex:
     index = SurveyIndex()
     type_header = headers.column("type")
     name_header = headers.column("name")
+    disabled = next((h for h in headers.tokens if h.strip().lower() == "disabled"), None)
     stack: list[str] = []
     for row_number, row in enumerate(rows, start=2):
-        if not isinstance(row, Mapping) or not row or _is_disabled(row):
+        if not isinstance(row, Mapping) or not row or _is_disabled(row, disabled):
             continue
         index.raw_rows[row_number] = row
         row_type = clean_type(row.get(type_header))
@@ -233,6 +239,8 @@ class RefChecker:
     def __init__(self, names: Counter[str], errors: ErrorList) -> None:
         self.names = names
         self.errors = errors
+        # Expressions already checked (by the lint pass), with their tree or None if bad.
+        self._checked: dict[str, ast.Expr | None] = {}
 
     def check_name(self, name: str, location: Location) -> bool:
         """True if `name` is exactly one field; otherwise report why not."""
@@ -271,8 +279,29 @@ class RefChecker:
                 used.add(name)
         return frozenset(used)
 
+    def used_names(self, text: str) -> frozenset[str]:
+        """The valid field names a text refers to, without reporting (the lint pass did)."""
+        if "${" not in text:
+            return frozenset()
+        # A name the survey sheet defines exactly once is valid (pyxform checked names).
+        names = self.names
+        return frozenset(
+            inner.strip() for inner in _REF_INNER.findall(text) if names.get(inner.strip(), 0) == 1
+        )
+
+    def expression(self, source: str, location: Callable[[], Location]) -> ast.Expr | None:
+        """Like `check_expression`, but an expression the lint pass saw is not re-reported."""
+        if source in self._checked:
+            return self._checked[source]
+        return self.check_expression(source, location())
+
     def check_expression(self, source: str, location: Location) -> ast.Expr | None:
         """Parse `source`, reporting syntax errors and bad references; the tree or None."""
+        tree = self._check_expression(source, location)
+        self._checked[source] = tree
+        return tree
+
+    def _check_expression(self, source: str, location: Location) -> ast.Expr | None:
         last_saved = _LAST_SAVED.search(source)
         if last_saved:
             self.errors.add(
@@ -308,6 +337,28 @@ def cell_text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
+# What the lint pass does with a survey column.
+_SKIP, _CLASSIFICATION, _EXPRESSION, _FLAG, _DEFAULT, _TEXT = range(6)
+
+
+def _column_plan(headers: SheetHeaders) -> dict[str, int]:
+    plan: dict[str, int] = {}
+    for header, tokens in headers.tokens.items():
+        if header.strip().lower() == CLASSIFICATION_COLUMN:
+            plan[header] = _CLASSIFICATION
+        elif tokens[0] in _NO_REF_COLUMNS:
+            plan[header] = _SKIP
+        elif tokens in BOOLEAN_COLUMNS:
+            plan[header] = _FLAG
+        elif tokens in EXPRESSION_COLUMNS:
+            plan[header] = _EXPRESSION
+        elif tokens == ("default",):
+            plan[header] = _DEFAULT
+        else:
+            plan[header] = _TEXT
+    return plan
+
+
 def lint_survey(
     file: str,
     rows: Sequence[Any],
@@ -317,6 +368,7 @@ def lint_survey(
 ) -> None:
     """Per-row checks of the survey sheet that do not need pyxform's json."""
     type_header = headers.column("type")
+    plan = _column_plan(headers)
     for row_number, row in index.raw_rows.items():
         row_type = clean_type(row.get(type_header))
         problem = raw_type_problem(row_type) if row_type else None
@@ -325,24 +377,27 @@ def lint_survey(
                 f"unsupported: {problem}", Location(file, "survey", row_number, type_header)
             )
         for header, value in row.items():
-            text = cell_text(value)
-            if text is None or not isinstance(header, str):
+            action = plan.get(header, _TEXT) if isinstance(header, str) else _SKIP
+            if action == _SKIP:
                 continue
-            tokens = headers.tokens.get(header, (header,))
+            text = cell_text(value)
+            if text is None:
+                continue
+            if action == _TEXT:
+                if "${" in text:
+                    refs.check_text(text, Location(file, "survey", row_number, header))
+                continue
             location = Location(file, "survey", row_number, header)
-            if header.strip().lower() == CLASSIFICATION_COLUMN:
+            if action == _CLASSIFICATION:
                 check_classification(text, location, refs.errors)
                 continue
-            if tokens[0] in _NO_REF_COLUMNS:
-                continue
-            if tokens in EXPRESSION_COLUMNS:
-                if tokens in BOOLEAN_COLUMNS and text.strip() in aliases.yes_no:
-                    continue
+            is_expression = (
+                action == _EXPRESSION
+                or (action == _FLAG and text.strip() not in aliases.yes_no)
+                or (action == _DEFAULT and default_is_dynamic(text, row_type))
+            )
+            if is_expression:
                 refs.check_expression(text, location)
-            elif tokens == ("default",) and default_is_dynamic(text, row_type):
-                refs.check_expression(text, location)
-            else:
-                refs.check_text(text, location)
 
 
 def check_classification(value: str, location: Location, errors: ErrorList) -> str | None:

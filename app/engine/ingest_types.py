@@ -11,7 +11,9 @@ acknowledge, background capture, external data) are handled by name first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -112,6 +114,7 @@ def _select_info(json_type: str) -> TypeInfo:
     return TypeInfo(Kind.SELECT_ONE, DataType.SELECT1)
 
 
+@lru_cache(maxsize=512)
 def classify(json_type: str, bind_type: str | None = None) -> TypeInfo:
     """Kind and data type for a question type as it appears in pyxform's json.
 
@@ -164,12 +167,18 @@ def classify(json_type: str, bind_type: str | None = None) -> TypeInfo:
     raise UnsupportedType(f"question type {shorten(json_type)!r} (control {tag!r})")
 
 
-def type_defaults(json_type: str) -> dict[str, Any]:
+def type_defaults(json_type: str) -> Mapping[str, Any]:
     """The bind/hint/parameter defaults pyxform attaches to a type (e.g. ``percentage``)."""
-    spec: Any = QUESTION_TYPE_DICT.get(json_type)
-    if spec is None:
-        return {}
-    return {key: value for key, value in spec.items() if key != "control"}
+    return _TYPE_DEFAULTS.get(json_type, _NO_DEFAULTS)
+
+
+_NO_DEFAULTS: Mapping[str, Any] = MappingProxyType({})
+_TYPE_DEFAULTS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        name: MappingProxyType({k: v for k, v in spec.items() if k != "control"})
+        for name, spec in QUESTION_TYPE_DICT.items()
+    }
+)
 
 
 def raw_type_problem(row_type: str) -> str | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from app.engine.answers import to_json
-from app.engine.compiled import FIELD, GROUP, REPEAT, FieldDef
+from app.engine.answers import from_json, to_json
+from app.engine.compiled import FIELD, GROUP, REPEAT, CompiledForm, FieldDef
 from app.engine.instance import Node
 from app.engine.session import FormSession
 
@@ -82,3 +82,26 @@ def to_openrosa_xml(session: FormSession) -> str:
     _xml(root, parts)
     parts.append(f"</{root.name}>")
     return "".join(parts)
+
+
+def document_snapshot(form: CompiledForm, document: dict[str, Any]) -> dict[str, Any]:
+    """A session snapshot rebuilt from a submission document (to edit a finalised one).
+
+    Fields left out of the document (they were not relevant) come back empty.
+    """
+    data = document.get("data")
+    return _snapshot_of(form.root, data if isinstance(data, dict) else {})
+
+
+def _snapshot_of(definition: FieldDef, data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for child in definition.children:
+        value = data.get(child.name)
+        if child.role == REPEAT:
+            items = value if isinstance(value, list) else []
+            out[child.name] = [_snapshot_of(child, i if isinstance(i, dict) else {}) for i in items]
+        elif child.role == GROUP:
+            out[child.name] = _snapshot_of(child, value if isinstance(value, dict) else {})
+        else:
+            out[child.name] = from_json(child.data_type, value)
+    return out

@@ -1,0 +1,213 @@
+"""One submission being filled: a FormSession whose every change reaches the store.
+
+Saving is split in two so that a UI never blocks on the disk: `prepare_save`
+copies the session's state into plain data on the caller's thread (about a
+millisecond for a 200-question form), and `write` stores that payload in one
+durable transaction, safe to run on a worker thread while the user goes on
+typing. Paradata (answer changes with old and new value, question enter and
+leave, saves) travels with the next save, so an acknowledged save always
+includes the events that led to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from app.core.errors import SamluatError
+from app.engine.compiled import CompiledForm, FieldDef
+from app.engine.instance import Node
+from app.engine.serialize import document_snapshot, to_document
+from app.engine.session import FormSession, Problem
+from app.fieldwork.library import FormLibrary
+from app.store import EventIn, EventKind, LocalStore
+from app.store.repo_submissions import RevisionInfo, SaveAck
+
+log = logging.getLogger(__name__)
+
+UI_STATE_VERSION = 1
+
+
+class NotReadyError(SamluatError):
+    """Finalising was refused: the form still has problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} question(s) still need attention, starting with {problems[0].ref}"
+        )
+
+
+@dataclass(frozen=True)
+class SavePayload:
+    """Plain data for one save, detached from the live session."""
+
+    instance_id: str
+    document: dict[str, Any]
+    ui_state: dict[str, Any]
+    events: tuple[EventIn, ...]
+
+
+@dataclass
+class Filling:
+    """A draft being filled (new, resumed, or an edit of a finalised submission)."""
+
+    store: LocalStore
+    form: CompiledForm
+    session: FormSession
+    reason: str | None = None  # the edit reason, attached to every answer change
+    ui: dict[str, Any] = field(default_factory=dict)  # page, bookmarks, notes … (UI-owned)
+    _events: list[EventIn] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.session.listeners.append(self._answer_changed)
+
+    @property
+    def instance_id(self) -> str:
+        return self.session.instance_id
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def start(
+        cls,
+        *,
+        store: LocalStore,
+        form: CompiledForm,
+        language: str | None = None,
+        assignment_id: str | None = None,
+    ) -> Filling:
+        """Create a new submission and store its first draft at once."""
+        session = FormSession(form, language=language, properties=_properties(store))
+        filling = cls(store=store, form=form, session=session)
+        store.start_submission(
+            form_id=form.formdef.form_id,
+            form_version=form.formdef.version,
+            document=to_document(session),
+            instance_id=session.instance_id,
+            ui_state=filling._ui_state(),
+            assignment_id=assignment_id,
+        )
+        return filling
+
+    @classmethod
+    def resume(cls, *, store: LocalStore, library: FormLibrary, instance_id: str) -> Filling:
+        """Reopen a draft exactly as it was last saved (answers, repeats, page)."""
+        draft = store.load_draft(instance_id=instance_id)
+        if draft is None:
+            raise SamluatError(f"{instance_id} has no open draft")
+        form = library.get(draft.form_id, draft.form_version)
+        ui_state = dict(draft.ui_state or {})
+        snapshot = ui_state.pop("snapshot", None)
+        if not isinstance(snapshot, dict):
+            snapshot = document_snapshot(form, draft.document)
+        language = ui_state.pop("language", None)
+        session = FormSession.restore(
+            form,
+            snapshot,
+            language=language if isinstance(language, str) else None,
+            properties=_properties(store),
+            instance_id=instance_id,
+        )
+        ui_state.pop("version", None)
+        return cls(store=store, form=form, session=session, reason=draft.reason, ui=ui_state)
+
+    @classmethod
+    def edit(
+        cls, *, store: LocalStore, library: FormLibrary, instance_id: str, reason: str
+    ) -> Filling:
+        """Open a child draft of a finalised submission; `reason` is required."""
+        if not reason.strip():
+            raise SamluatError("Editing a finalised submission needs a reason.")
+        store.start_edit(instance_id=instance_id, reason=reason.strip())
+        filling = cls.resume(store=store, library=library, instance_id=instance_id)
+        filling.reason = reason.strip()
+        return filling
+
+    # -- paradata ------------------------------------------------------------------
+    def _answer_changed(self, node: Node, old: str, new: str) -> None:
+        definition = node.definition
+        if not isinstance(definition, FieldDef) or definition.calculate is not None:
+            return  # calculations are not answers
+        with self._lock:
+            self._events.append(
+                EventIn(
+                    EventKind.ANSWER_CHANGED,
+                    field=self.session.ref(node),
+                    old_value=old or None,
+                    new_value=new or None,
+                    reason=self.reason,
+                    at=datetime.now(UTC),
+                )
+            )
+
+    def question_entered(self, node: Node) -> None:
+        self._mark(EventKind.QUESTION_ENTER, node)
+
+    def question_left(self, node: Node) -> None:
+        self._mark(EventKind.QUESTION_LEAVE, node)
+
+    def _mark(self, kind: str, node: Node) -> None:
+        with self._lock:
+            self._events.append(EventIn(kind, field=self.session.ref(node), at=datetime.now(UTC)))
+
+    # -- saving --------------------------------------------------------------------
+    def _ui_state(self) -> dict[str, Any]:
+        return {
+            **self.ui,
+            "version": UI_STATE_VERSION,
+            "language": self.session.language,
+            "snapshot": self.session.snapshot(),
+        }
+
+    def prepare_save(self, *, explicit: bool = False) -> SavePayload:
+        """Copy what must be saved (call on the thread that changes the session)."""
+        with self._lock:
+            events = tuple(self._events)
+            self._events.clear()
+        if explicit:
+            events += (EventIn(EventKind.FORM_SAVED, at=datetime.now(UTC)),)
+        return SavePayload(
+            instance_id=self.instance_id,
+            document=to_document(self.session),
+            ui_state=self._ui_state(),
+            events=events,
+        )
+
+    def write(self, payload: SavePayload) -> SaveAck:
+        """Store a payload durably. On failure its events go back in the queue."""
+        try:
+            return self.store.autosave(
+                instance_id=payload.instance_id,
+                document=payload.document,
+                ui_state=payload.ui_state,
+                events=payload.events,
+            )
+        except Exception:
+            with self._lock:
+                self._events[:0] = payload.events
+            raise
+
+    def save(self, *, explicit: bool = False) -> SaveAck:
+        return self.write(self.prepare_save(explicit=explicit))
+
+    # -- finishing -----------------------------------------------------------------
+    def problems(self) -> list[Problem]:
+        return self.session.problems()
+
+    def finalise(self) -> RevisionInfo:
+        """Freeze the draft as an immutable revision; refused while problems remain."""
+        problems = self.problems()
+        if problems:
+            raise NotReadyError(problems)
+        self.session.stamp_end()
+        self.save()
+        return self.store.finalise(instance_id=self.instance_id, document=to_document(self.session))
+
+
+def _properties(store: LocalStore) -> dict[str, str]:
+    """Values ODK metadata questions read (deviceid, username)."""
+    return {"deviceid": f"samluat:{store.device_id}", "username": store.user.username}

@@ -1,0 +1,146 @@
+"""Filling a form against a real encrypted store: autosave, resume, finalise, edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.core import paths
+from app.fieldwork.filling import Filling, NotReadyError
+from app.fieldwork.library import FormLibrary, register_study_forms
+from app.store import EventKind, LocalStore, create_store, open_store
+from app.store.crypto import KdfParams
+from tests.engine.formtools import write_form
+
+FAST_KDF = KdfParams(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
+PASSWORD = "correct horse battery"
+
+FORM = """
+| survey |
+| | type | name | label | relevant | required | constraint |
+| | integer | staff | Staff | | yes | . >= 0 |
+| | select_one yn | has_unit | Has a data unit? | | yes | |
+| | text | unit | Unit name | ${has_unit} = 'yes' | yes | |
+| | begin repeat | system | System | | | |
+| | text | sysname | Name | | | |
+| | end repeat | | | | | |
+| choices |
+| | list_name | name | label |
+| | yn | yes | Yes |
+| | yn | no | No |
+| settings |
+| | form_id | version | form_title |
+| | org | 1 | Organisation |
+"""
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Path:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    write_form(folder, FORM, name="org.md")
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    opened = create_store(
+        username="keo", password=PASSWORD, path=tmp_path / "db.sqlite", kdf=FAST_KDF
+    )
+    yield opened
+    opened.close()
+
+
+def test_register_study_forms_once(store: LocalStore, study: Path) -> None:
+    first = register_study_forms(store, study)
+    again = register_study_forms(store, study)
+    assert [(f.form_id, f.version, f.added) for f in first] == [("org", "1", True)]
+    assert [f.added for f in again] == [False]
+    assert [f.formdef.title for f in FormLibrary(store).latest()] == ["Organisation"]
+
+
+def test_answers_survive_closing_the_store_and_resume_exactly(
+    tmp_path: Path, store: LocalStore, study: Path
+) -> None:
+    register_study_forms(store, study)
+    library = FormLibrary(store)
+    filling = Filling.start(store=store, form=library.get("org", "1"))
+    session = filling.session
+    session.set_value("staff", 12)
+    session.set_value("has_unit", "yes")
+    session.set_value("unit", "ສູນຂໍ້ມູນ")
+    session.add_repeat(session.root, "system")
+    session.set_value("system[2]/sysname", "HMIS")
+    session.set_value("has_unit", "no")  # hides `unit`, whose answer stays in the draft
+    filling.ui["page"] = 4
+    filling.save()
+    instance_id = filling.instance_id
+    store.close()
+
+    reopened = open_store(username="keo", password=PASSWORD, path=tmp_path / "db.sqlite")
+    try:
+        resumed = Filling.resume(
+            store=reopened, library=FormLibrary(reopened), instance_id=instance_id
+        )
+        assert resumed.session.snapshot() == session.snapshot()
+        assert resumed.ui["page"] == 4
+        resumed.session.set_value("has_unit", "yes")
+        assert resumed.session.value("unit") == "ສູນຂໍ້ມູນ"
+        changes = [
+            e
+            for e in reopened.events(instance_id=instance_id)
+            if e.kind == EventKind.ANSWER_CHANGED
+        ]
+        assert [(e.field, e.old_value, e.new_value) for e in changes][:3] == [
+            ("staff", None, "12"),
+            ("has_unit", None, "yes"),
+            ("unit", None, "ສູນຂໍ້ມູນ"),
+        ]
+    finally:
+        reopened.close()
+
+
+def test_finalise_refuses_problems_then_stores_a_revision(store: LocalStore, study: Path) -> None:
+    register_study_forms(store, study)
+    filling = Filling.start(store=store, form=FormLibrary(store).get("org", "1"))
+    with pytest.raises(NotReadyError, match="staff"):
+        filling.finalise()
+    filling.session.set_value("staff", 3)
+    filling.session.set_value("has_unit", "no")
+    revision = filling.finalise()
+    assert revision.status == "finalised"
+    document = store.revision_document(rev_id=revision.rev_id)
+    assert document["data"]["staff"] == 3
+    assert "unit" not in document["data"]
+
+
+def test_edit_needs_a_reason_and_makes_a_child_revision(store: LocalStore, study: Path) -> None:
+    register_study_forms(store, study)
+    library = FormLibrary(store)
+    filling = Filling.start(store=store, form=library.get("org", "1"))
+    filling.session.set_value("staff", 3)
+    filling.session.set_value("has_unit", "no")
+    first = filling.finalise()
+    with pytest.raises(Exception, match="reason"):
+        Filling.edit(store=store, library=library, instance_id=filling.instance_id, reason="  ")
+    edit = Filling.edit(
+        store=store,
+        library=library,
+        instance_id=filling.instance_id,
+        reason="respondent corrected staff count",
+    )
+    assert edit.session.value("staff") == "3"
+    edit.session.set_value("staff", 4)
+    second = edit.finalise()
+    history = store.history(instance_id=filling.instance_id)
+    assert [r.rev_id for r in history] == [first.rev_id, second.rev_id]
+    assert history[1].parent_rev == first.rev_id
+    assert history[1].reason == "respondent corrected staff count"
+    events = [e for e in store.events(instance_id=filling.instance_id) if e.field == "staff"]
+    assert events[-1].new_value == "4" and events[-1].reason == "respondent corrected staff count"
+
+
+def test_study_forms_folder_registers(store: LocalStore) -> None:
+    registered = register_study_forms(store, paths.default_forms_dir())
+    assert len(registered) == 5 and all(r.added for r in registered)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from app.core.errors import SamluatError
@@ -24,6 +26,7 @@ from app.engine.serialize import document_snapshot, to_document
 from app.engine.session import FormSession, Problem
 from app.fieldwork.library import FormLibrary
 from app.store import EventIn, EventKind, LocalStore
+from app.store import repo_submissions
 from app.store.repo_submissions import RevisionInfo, SaveAck
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ class SavePayload:
     document: dict[str, Any]
     ui_state: dict[str, Any]
     events: tuple[EventIn, ...]
+    attachments: dict[str, str]
 
 
 @dataclass
@@ -60,6 +64,8 @@ class Filling:
     session: FormSession
     reason: str | None = None  # the edit reason, attached to every answer change
     ui: dict[str, Any] = field(default_factory=dict)  # page, bookmarks, notes … (UI-owned)
+    # Attachment file names used in answers → SHA-256 of the stored bytes.
+    attachments: dict[str, str] = field(default_factory=dict)
     _events: list[EventIn] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -113,7 +119,18 @@ class Filling:
             instance_id=instance_id,
         )
         ui_state.pop("version", None)
-        return cls(store=store, form=form, session=session, reason=draft.reason, ui=ui_state)
+        with store.db.session() as db_session:
+            attachments = repo_submissions.revision_attachments(
+                session=db_session, rev_id=draft.rev_id
+            )
+        return cls(
+            store=store,
+            form=form,
+            session=session,
+            reason=draft.reason,
+            ui=ui_state,
+            attachments=dict(attachments),
+        )
 
     @classmethod
     def edit(
@@ -175,6 +192,7 @@ class Filling:
             document=to_document(self.session),
             ui_state=self._ui_state(),
             events=events,
+            attachments=dict(self.attachments),
         )
 
     def write(self, payload: SavePayload) -> SaveAck:
@@ -185,6 +203,7 @@ class Filling:
                 document=payload.document,
                 ui_state=payload.ui_state,
                 events=payload.events,
+                attachments=payload.attachments,
             )
         except Exception:
             with self._lock:
@@ -193,6 +212,27 @@ class Filling:
 
     def save(self, *, explicit: bool = False) -> SaveAck:
         return self.write(self.prepare_save(explicit=explicit))
+
+    # -- attachments ---------------------------------------------------------------
+    def attach(self, node: Node, path: Path, media_type: str = "application/octet-stream") -> str:
+        """Stream a file into the store and answer `node` with it. Returns the file
+        name used in the answer (content-addressed, so the same file is stored once).
+
+        Slow for large recordings: call it off the UI thread, then save.
+        """
+        with path.open("rb") as stream:
+            info = self.store.add_attachment(stream=stream, media_type=media_type)
+        name = f"{info.sha256[:20]}{path.suffix.lower()}"
+        self.attachments[name] = info.sha256
+        self.session.set_value(node, name)
+        return name
+
+    def attachment_bytes(self, name: str) -> Iterator[bytes]:
+        """Stream the stored bytes behind an attachment answer."""
+        sha256 = self.attachments.get(name)
+        if sha256 is None:
+            raise SamluatError(f"no stored file named {name}")
+        return self.store.read_attachment(sha256=sha256)
 
     # -- finishing -----------------------------------------------------------------
     def problems(self) -> list[Problem]:

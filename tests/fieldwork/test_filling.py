@@ -144,3 +144,30 @@ def test_edit_needs_a_reason_and_makes_a_child_revision(store: LocalStore, study
 def test_study_forms_folder_registers(store: LocalStore) -> None:
     registered = register_study_forms(store, paths.default_forms_dir())
     assert len(registered) == 5 and all(r.added for r in registered)
+
+
+AUDIO_FORM = """
+| survey |
+| | type | name | label |
+| | audio | recording | Recording |
+| settings |
+| | form_id | version |
+| | rec | 1 |
+"""
+
+
+def test_attachments_are_stored_linked_and_restored(tmp_path: Path, store: LocalStore) -> None:
+    folder = tmp_path / "forms2"
+    folder.mkdir()
+    write_form(folder, AUDIO_FORM, name="rec.md")
+    register_study_forms(store, folder)
+    library = FormLibrary(store)
+    filling = Filling.start(store=store, form=library.get("rec", "1"))
+    audio = tmp_path / "take1.ogg"
+    audio.write_bytes(b"OggS" + bytes(range(256)) * 400)
+    name = filling.attach(filling.session.node("recording"), audio, "audio/ogg")
+    assert name.endswith(".ogg")
+    filling.save()
+    resumed = Filling.resume(store=store, library=library, instance_id=filling.instance_id)
+    assert resumed.session.value("recording") == name
+    assert b"".join(resumed.attachment_bytes(name)) == audio.read_bytes()

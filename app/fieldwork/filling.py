@@ -25,8 +25,7 @@ from app.engine.instance import Node
 from app.engine.serialize import document_snapshot, to_document
 from app.engine.session import FormSession, Problem
 from app.fieldwork.library import FormLibrary
-from app.store import EventIn, EventKind, LocalStore
-from app.store import repo_submissions
+from app.store import EventIn, EventKind, LocalStore, repo_submissions
 from app.store.repo_submissions import RevisionInfo, SaveAck
 
 log = logging.getLogger(__name__)

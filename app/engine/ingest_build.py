@@ -563,6 +563,8 @@ class JsonBuilder:
                 )
         for key, value in (defaults.get("parameters") or {}).items():
             found.setdefault(str(key), str(value))
+        if d.get("type") == "range" and isinstance(d.get("itemset"), str):
+            found.setdefault("tick_labelset", str(d["itemset"]))
         return found
 
     @dataclass
@@ -576,8 +578,8 @@ class JsonBuilder:
         result = JsonBuilder._Select()
         itemset = d.get("itemset")
         if kind not in SELECT_KINDS:
-            # A range may take tick labels from a choice list.
-            result.choice_list = str(itemset) if isinstance(itemset, str) else None
+            # A range's tick labels (pyxform's itemset) are in parameters["tick_labelset"]:
+            # a choice_list would make the range's answers look like a select's.
             return result
         type_location = self.ctx.location(row, self.ctx.column("type"))
         raw_row = self.ctx.index.raw_rows.get(row) if row is not None else None

@@ -664,3 +664,20 @@ def test_entities_load_with_a_warning(tmp_path: Path) -> None:
     assert any("entities" in w for w in form.warnings)
     assert question(form, "a").extra["save_to"] == "size"
     assert "entity" not in [e.name for e in form.walk()]
+
+
+def test_range_tick_labels_stay_in_parameters(tmp_path: Path) -> None:
+    form = load_md(
+        tmp_path,
+        sheet(
+            "survey",
+            ["type", "name", "label", "parameters"],
+            ["range", "r", "R", "start=1 end=3 step=1 tick_labelset=ticks"],
+        ),
+        sheet(
+            "choices", ["list_name", "name", "label"], ["ticks", "1", "Low"], ["ticks", "3", "High"]
+        ),
+    )
+    r = question(form, "r")
+    assert r.choice_list is None and r.parameters["tick_labelset"] == "ticks"
+    assert [c.label["default"] for c in form.choice_lists["ticks"].choices] == ["Low", "High"]

@@ -302,9 +302,14 @@ class JsonBuilder:
             if self.ctx.index.row_of((*raw_path, name)) is None and not self.ctx.refs.names[name]:
                 # Made up by pyxform (e.g. `<repeat>_count`): referenced by its own json.
                 self.ctx.refs.names[name] = 1
-            element = self.element(child, path, raw_path, row)
-            if element is not None:
-                out.append(element)
+            if child.get("flat") is True and child.get("type") in ("group", "repeat"):
+                # The obsolete `flat` setting (ODK Tables): pyxform drops the group from the
+                # instance, its relevance already folded into each child's.
+                out.extend(self.children(child.get("children") or (), path, (*raw_path, name), row))
+            else:
+                element = self.element(child, path, raw_path, row)
+                if element is not None:
+                    out.append(element)
             previous_row = row
         return tuple(out)
 
@@ -345,8 +350,7 @@ class JsonBuilder:
         path = (*parent_path, name)
         raw_path = (*raw_parent, name)
         if json_type == "entity":
-            self.entity(d)
-            return None
+            return self.entity(d, path)
         if json_type in ("group", "repeat"):
             return self.group(d, path, raw_path, row)
         if json_type == "loop":
@@ -450,11 +454,53 @@ class JsonBuilder:
             columns.append(Group(**column_fields, children=children))
         return Group(**fields, children=tuple(columns))
 
-    def entity(self, d: Mapping[str, Any]) -> None:
-        """Remember the entity lists a form declares (entities are not supported)."""
+    def entity(self, d: Mapping[str, Any], path: tuple[str, ...]) -> Group:
+        """meta/entity as pyxform declares it, so the instance matches what Collect submits.
+
+        Samluat does not create or update entities: the declaration's attributes
+        (dataset, create, update, id, baseVersion …) are kept in `extra` as
+        ``attribute::<name>`` (a computed one as ``attribute::<name>::default``),
+        and the entity label is an empty hidden node with its expression in `extra`.
+        """
+        raw_row = d.get("__row_number")
+        row = raw_row if isinstance(raw_row, int) else None
+        location = Location(self.ctx.file, "entities", row)
+        extra: dict[str, str] = {}
+        children: list[Element] = []
         for child in d.get("children") or ():
-            if isinstance(child, Mapping) and child.get("name") == "dataset":
-                self.ctx.entity_lists.append(str(child.get("value", "")))
+            if not isinstance(child, dict):
+                continue
+            name = str(child.get("name", ""))
+            if child.get("type") == "attribute":
+                if name == "dataset":
+                    self.ctx.entity_lists.append(str(child.get("value", "")))
+                extra[f"attribute::{name}"] = str(child.get("value", ""))
+                for action in child.get("actions") or ():
+                    if isinstance(action, dict) and "value" in action:
+                        extra[f"attribute::{name}::default"] = str(action["value"])
+            elif child.get("type") == "label":
+                # Kept as an empty hidden node: the label expression only matters to an
+                # entity server, and pyxform's own examples use bare words there.
+                label_location = Location(self.ctx.file, "entities", row, "label")
+                bind = child.get("bind") or {}
+                children.append(
+                    Question(
+                        name=name,
+                        path=(*path, name),
+                        location=label_location,
+                        kind=Kind.HIDDEN,
+                        readonly=self.expr("true()", label_location),
+                        extra={"entity_label": str(bind.get("calculate", ""))},
+                    )
+                )
+        return Group(
+            name=str(d.get("name", "entity")),
+            path=path,
+            location=location,
+            extra=extra,
+            children=tuple(children),
+            bodyless=True,
+        )
 
     # -- questions -------------------------------------------------------------------
     def meta_location(self, path: tuple[str, ...], row: int | None) -> Location | None:

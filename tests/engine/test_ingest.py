@@ -663,7 +663,14 @@ def test_entities_load_with_a_warning(tmp_path: Path) -> None:
     assert form.settings["entities"] == "trees"
     assert any("entities" in w for w in form.warnings)
     assert question(form, "a").extra["save_to"] == "size"
-    assert "entity" not in [e.name for e in form.walk()]
+    entity = by_name(form, "meta/entity")
+    assert isinstance(entity, Group) and entity.bodyless
+    assert entity.extra["attribute::dataset"] == "trees"
+    assert entity.extra["attribute::id::default"] == "uuid()"
+    label = question(form, "meta/entity/label")
+    assert (label.kind, label.calculate) == (Kind.HIDDEN, None)
+    assert label.extra["entity_label"] == "${a}"
+    assert str(label.location).endswith("form.md:entities:2:label")
 
 
 def test_range_tick_labels_stay_in_parameters(tmp_path: Path) -> None:

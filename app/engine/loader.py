@@ -19,7 +19,6 @@ from pathlib import Path
 import pyxform
 
 from app import __version__
-
 from app.core import paths
 from app.core.errors import FormError, Location
 from app.engine.compiled import CompiledForm
@@ -36,7 +35,7 @@ def _engine_fingerprint() -> str:
     the sources are not on disk, as in a frozen build)."""
     digest = hashlib.sha256(f"{__version__}:pyxform-{pyxform.__version__}".encode())
     engine = Path(__file__).resolve().parent
-    sources = sorted(engine.glob("ingest*.py")) + [engine / "model.py"]
+    sources = [*sorted(engine.glob("ingest*.py")), engine / "model.py"]
     for source in sources:
         try:
             digest.update(source.read_bytes())

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, update
+from sqlalchemy import Exists, and_, bindparam, exists, func, insert, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -38,6 +38,7 @@ from app.store.repo_paradata import EventIn, record_events
 from app.store.tables import (
     Revision,
     RevisionAttachment,
+    RevisionMerge,
     RevisionStatus,
     Submission,
     SubmissionState,
@@ -520,8 +521,18 @@ def start_edit(
     )
 
 
+def _merged_into_another() -> Exists:
+    # A conflict resolution (a finalised revision) lists the heads it closes
+    # in `revision_merge`; those are no longer heads.
+    return exists().where(col(RevisionMerge.parent_rev) == col(Revision.rev_id))
+
+
 def list_heads(*, session: Session, instance_id: str) -> list[RevisionInfo]:
-    """Finalised revisions with no finalised child, newest first."""
+    """Finalised revisions with no finalised child (nor closed by a merge), newest first.
+
+    The first one is the provisional winner when there are several (the same
+    rule on every machine: latest `finalised_at`, then smallest `rev_id`).
+    """
     child = aliased(Revision)
     rows = session.exec(
         select(Revision)
@@ -534,6 +545,7 @@ def list_heads(*, session: Session, instance_id: str) -> list[RevisionInfo]:
                     col(child.status) == RevisionStatus.FINALISED.value,
                 )
             ),
+            ~_merged_into_another(),
         )
         .order_by(col(Revision.finalised_at).desc(), col(Revision.rev_id))
     )
@@ -564,6 +576,7 @@ def list_conflicts(*, session: Session) -> list[Conflict]:
                     col(child.status) == RevisionStatus.FINALISED.value,
                 )
             ),
+            ~_merged_into_another(),
         )
         .order_by(col(Revision.instance_id), col(Revision.rev_id))
     ).all()

@@ -87,10 +87,23 @@ class Study(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class DeviceRole(StrEnum):
+    """What a laptop is for: collecting data, or merging it (the coordinator's)."""
+
+    FIELD = "field"
+    COORDINATOR = "coordinator"
+
+
 class Device(SQLModel, table=True):
-    """A laptop. Exactly one row per database has `is_local` set: this machine."""
+    """A laptop. Exactly one row per database has `is_local` set: this machine.
+
+    `public_key` is the raw Ed25519 signing key that verifies its bundles and
+    `age_recipient` the age X25519 key that coordinator bundles to it are
+    encrypted to (both None until keys are made or the device is registered).
+    """
 
     __tablename__ = "device"
+    __table_args__ = (CheckConstraint(_in("role", DeviceRole), name="ck_device_role"),)
 
     id: str = Field(primary_key=True, max_length=64)
     name: str
@@ -98,6 +111,12 @@ class Device(SQLModel, table=True):
     public_key: bytes | None = Field(default=None, sa_type=LargeBinary)
     registered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    age_recipient: str | None = Field(default=None, max_length=128)
+    role: str = Field(
+        default=DeviceRole.FIELD.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": DeviceRole.FIELD.value},
+    )
 
 
 class User(SQLModel, table=True):
@@ -312,11 +331,17 @@ class ReviewDecision(SQLModel, table=True):
 
 
 class ImportedBundle(SQLModel, table=True):
-    """A bundle file seen by this database (applied or quarantined)."""
+    """A bundle file seen by this database (applied or quarantined).
+
+    `sequence`, `target`, `kind`, `covers_since` and `bundle_created_at` come
+    from the bundle header (see docs/bundle-format.md); sequence gaps per
+    (source device, target) are computed from them.
+    """
 
     __tablename__ = "imported_bundle"
     __table_args__ = (
         CheckConstraint(_in("status", BundleStatus), name="ck_imported_bundle_status"),
+        Index("ix_imported_bundle_source_seq", "source_device_id", "target", "sequence"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -327,7 +352,25 @@ class ImportedBundle(SQLModel, table=True):
     status: str = Field(max_length=16)
     reason: str | None = None
     summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sequence: int | None = None
+    target: str | None = Field(default=None, max_length=64)
+    kind: str | None = Field(default=None, max_length=16)
+    covers_since: int | None = None
+    bundle_created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+
+from app.store.tables_bundle import (  # noqa: E402  (bundle tables share this metadata)
+    BUNDLE_TABLES,
+    BundleRecipient,
+    DeliveredItem,
+    DeviceSecret,
+    DeviceUser,
+    DuplicateDecision,
+    OutgoingBundle,
+    OutgoingItem,
+    RevisionMerge,
+    SubmissionKey,
+)
 
 ALL_TABLES: tuple[type[SQLModel], ...] = (
     Study,
@@ -344,4 +387,39 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     ParadataEvent,
     ReviewDecision,
     ImportedBundle,
+    *BUNDLE_TABLES,
 )
+
+__all__ = [
+    "ALL_TABLES",
+    "Assignment",
+    "AssignmentStatus",
+    "Attachment",
+    "AttachmentBlob",
+    "AttachmentChunk",
+    "BundleRecipient",
+    "BundleStatus",
+    "DeliveredItem",
+    "Device",
+    "DeviceRole",
+    "DeviceSecret",
+    "DeviceUser",
+    "DuplicateDecision",
+    "FormVersion",
+    "ImportedBundle",
+    "OutgoingBundle",
+    "OutgoingItem",
+    "ParadataEvent",
+    "ReviewDecision",
+    "ReviewOutcome",
+    "Revision",
+    "RevisionAttachment",
+    "RevisionMerge",
+    "RevisionStatus",
+    "Role",
+    "Study",
+    "Submission",
+    "SubmissionKey",
+    "SubmissionState",
+    "User",
+]

@@ -30,7 +30,7 @@ def test_init_check_backup_and_users(
 
     code, out, _ = run(["db", "check", *login], "boss-password\n", monkeypatch, capsys)
     assert code == 0
-    assert "integrity: ok" in out and "foreign keys: ok" in out and "schema: 0002" in out
+    assert "integrity: ok" in out and "foreign keys: ok" in out and "schema: 0003" in out
     assert "  app_user             1" in out
     content_line = [line for line in out.splitlines() if line.startswith("content hash: ")]
     assert len(content_line) == 1 and len(content_line[0].split()[-1]) == 64

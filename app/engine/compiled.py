@@ -55,6 +55,7 @@ class FieldDef:
     choice_filter: Compiled | None = None
     repeat_count: Compiled | None = None
     default: Compiled | None = None
+    seed: Compiled | None = None  # randomize seed for the choice order
     label_refs: dict[str, Compiled] = field(default_factory=dict)
     vertices: dict[str, g.Vertex] = field(default_factory=dict)
     dynamic_relevance: bool = False
@@ -261,6 +262,7 @@ class CompiledForm:
                     element.choice_filter, definition, relative_to_items=True
                 )
                 definition.default = self._compile(element.default_expr, definition)
+                definition.seed = self._compile(element.seed, definition)
                 if (
                     element.choice_list
                     and element.choice_list not in formdef.choice_lists

@@ -29,6 +29,8 @@ from app.engine.answers import calculated_storage, to_storage
 from app.engine.compiled import FIELD, GROUP, REPEAT, CompiledForm, FieldDef
 from app.engine.instance import Node, build_secondary
 from app.engine.model import NON_INPUT_KINDS, Group, Kind, Question, Repeat
+from app.engine.xpath.functions._common import java_long
+from app.engine.xpath.functions.selects import ParkMiller, shuffle
 from app.engine.xpath.registry import Context, Environment
 from app.engine.xpath.values import (
     date_value,
@@ -137,6 +139,7 @@ class FormSession:
         self._changes = Changes()
         self.errors: dict[Node, str] = {}  # expression failures, shown at validation
         self.listeners: list[Callable[[Node, str, str], None]] = []  # (node, old, new)
+        self._seeds: dict[int, float] = {}  # randomize seeds of questions without one
         self.root = self.env.root
         self.root.definition = form.root
         self._instance_id = instance_id
@@ -505,6 +508,8 @@ class FormSession:
         return node
 
     def allowed_choices(self, node: Node) -> list[str]:
+        """The choices to offer, in display order: after choice_filter, with "other"
+        for or_other, shuffled as ODK does when the question has `randomize`."""
         definition: FieldDef = node.definition
         question = definition.question
         if question is None or question.choice_list is None:
@@ -515,7 +520,23 @@ class FormSession:
             names = [n for n in names if n in node.choices]
         if question.or_other and "other" not in names:
             names.append("other")
+        if question.randomize:
+            names = shuffle(names, ParkMiller(java_long(self._choice_seed(node))).random)
         return names
+
+    def _choice_seed(self, node: Node) -> float:
+        """The form's seed expression, else one random seed per question for this session
+        (so the order stays put while the enumerator goes back and forth)."""
+        definition: FieldDef = node.definition
+        if definition.seed is not None:
+            try:
+                return to_number(definition.seed(self._context(node)))
+            except XPathError as error:
+                self._record_error(node, error)
+        key = id(node)
+        if key not in self._seeds:
+            self._seeds[key] = float(self.env.rng.randrange(1, 2**31))
+        return self._seeds[key]
 
     def set_value(self, target: Node | str, value: Any) -> Changes:
         """Answer a field. Raises `AnswerError` for a wrong type, unknown choice,

@@ -199,3 +199,33 @@ def test_pages_follow_field_lists_and_relevance(household: FormSession) -> None:
     assert ["work/employer", "work/hours"] in refs  # a field-list group is one page
     assert ["member[1]/mname"] in refs and ["member[1]/mage"] in refs
     assert all("adult" not in r for page in refs for r in page)  # calculations have no page
+
+
+RANDOMIZED = """
+| survey |
+| | type | name | label | parameters |
+| | integer | s | Seed | |
+| | select_one fruit | pick | Pick | randomize=true, seed=${s} |
+| | select_one fruit | free | Free | randomize=true |
+| choices |
+| | list_name | name | label |
+| | fruit | a | A |
+| | fruit | b | B |
+| | fruit | c | C |
+| | fruit | d | D |
+| | fruit | e | E |
+"""
+
+
+def test_randomized_choices_follow_the_seed_and_stay_put(tmp_path: Path) -> None:
+    session = FormSession(compile_md(tmp_path, RANDOMIZED))
+    session.set_value("s", 42)
+    seeded = session.allowed_choices(session.node("pick"))
+    assert sorted(seeded) == ["a", "b", "c", "d", "e"]
+    again = FormSession(session.form)
+    again.set_value("s", 42)
+    assert again.allowed_choices(again.node("pick")) == seeded  # same seed, same order
+    session.set_value("s", 7)
+    assert session.allowed_choices(session.node("pick")) != seeded
+    free = session.allowed_choices(session.node("free"))
+    assert session.allowed_choices(session.node("free")) == free  # stable within a session

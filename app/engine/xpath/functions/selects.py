@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 from app.core.errors import XPathEvalError, XPathSyntaxError
 from app.engine.instance import Node
@@ -186,6 +187,8 @@ def weighted_checklist(ctx: Context, minimum: Value, maximum: Value, *pairs: Val
 _MODULUS = 2147483647
 _MULTIPLIER = 16807
 
+_T = TypeVar("_T")
+
 
 class ParkMiller:
     """JavaRosa's seeded generator (Lehmer / Park–Miller "minimal standard").
@@ -207,9 +210,9 @@ class ParkMiller:
         return (self.state - 1) / (_MODULUS - 1)
 
 
-def shuffle(items: list[Node], random: Callable[[], float]) -> list[Node]:
+def shuffle(items: list[_T], random: Callable[[], float]) -> list[_T]:
     """The "inside-out" Fisher–Yates shuffle, as in JavaRosa's FisherYates."""
-    result: list[Node] = []
+    result: list[_T] = []
     for i, item in enumerate(items):
         j = int(random() * (i + 1))
         if j == i:

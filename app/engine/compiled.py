@@ -164,8 +164,7 @@ class CompiledForm:
         self.root = self._add(root_group, None, ROOT)
         self.graph = g.Graph()
         self.instance_name: Compiled | None = None
-        # Readers of a whole repeat: the vertices recomputed when instances change.
-        self.global_vertices: list[g.Vertex] = []
+        self._collectors: dict[tuple[int, int], _Collector] = {}
 
     # -- building ------------------------------------------------------------------
     @classmethod
@@ -236,10 +235,21 @@ class CompiledForm:
             return None
         return compiled
 
+    def _collected(
+        self, expr: Expr, context: FieldDef | None, relative_to_items: bool
+    ) -> _Collector:
+        """What `expr` reads, worked out once per (expression, context) and reused."""
+        key = (id(expr), id(context))
+        collector = self._collectors.get(key)
+        if collector is None:
+            collector = _Collector(self, context)
+            collector.collect(expr.ast, None if relative_to_items else context)
+            self._collectors[key] = collector
+        return collector
+
     def _check_paths(self, expr: Expr, context: FieldDef | None, relative_to_items: bool) -> None:
         """Paths into the primary instance must name fields that exist (as JavaRosa checks)."""
-        collector = _Collector(self, context)
-        collector.collect(expr.ast, None if relative_to_items else context)
+        collector = self._collected(expr, context, relative_to_items)
         if collector.problem is not None:
             message, pos = collector.problem
             raise XPathStaticError(message, expr.source, pos)
@@ -401,8 +411,7 @@ class CompiledForm:
     def _reads(
         self, expr: Expr, context: FieldDef, reader: g.Vertex, relative_to_items: bool = False
     ) -> None:
-        collector = _Collector(self, context)
-        collector.collect(expr.ast, None if relative_to_items else context)
+        collector = self._collected(expr, context, relative_to_items)
         if collector.reads_everything:
             for other in self.fields[1:]:
                 for prop in (g.VALUE, g.RELEVANT, g.INSTANCES):

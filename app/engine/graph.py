@@ -80,16 +80,17 @@ class Graph:
     def sort(self) -> None:
         """Order vertices so every vertex comes after all it reads; keep form order on ties."""
         indegree = {id(v): len(v.into) for v in self.vertices}
-        ready = [v for v in self.vertices if indegree[id(v)] == 0]
+        # (creation order, vertex): creation follows the form, so ties keep form order.
+        ready = [(v.order, v) for v in self.vertices if indegree[id(v)] == 0]
         heapq.heapify(ready)
         ordered: list[Vertex] = []
         while ready:
-            vertex = heapq.heappop(ready)
+            _order, vertex = heapq.heappop(ready)
             ordered.append(vertex)
             for target, _scoped in vertex.out:
                 indegree[id(target)] -= 1
                 if indegree[id(target)] == 0:
-                    heapq.heappush(ready, target)
+                    heapq.heappush(ready, (target.order, target))
         if len(ordered) != len(self.vertices):
             remaining = [v for v in self.vertices if indegree[id(v)] > 0]
             raise CycleError(_find_cycle(remaining))

@@ -1,4 +1,4 @@
-"""Start the desktop app: `samluat-app [--forms DIR]`."""
+"""Start the desktop app: `samluat-app [--forms DIR] [--lang lo|en]`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,35 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from app.core import paths
+from app.core.i18n import translator
 from app.core.logs import setup_logging
+from app.ui.app_window import AppWindow
+from app.ui.context import AppContext
 from app.ui.errors import install_excepthooks
 from app.ui.fonts import install_fonts, ui_font
+from app.ui.settings.store import SettingsStore
 
 log = logging.getLogger(__name__)
+
+# Fits a 1366×768 screen with the taskbar, also at 150 % zoom (910×512 logical).
+DEFAULT_SIZE = (1280, 720)
+
+
+def build_window(
+    *, forms_dir: Path, lang: str | None = None, lao_family: str | None = None
+) -> AppWindow:
+    """The main window with settings applied (QApplication must exist)."""
+    settings = SettingsStore()
+    if lang and lang != settings.settings.ui_language:
+        settings.update(ui_language=lang)
+    translator.set_language(settings.settings.ui_language)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setFont(ui_font(lao_family, settings.settings.font_size))
+    window = AppWindow(AppContext(settings=settings, forms_dir=forms_dir), lao_family=lao_family)
+    screen = window.screen().availableGeometry()
+    window.resize(min(DEFAULT_SIZE[0], screen.width()), min(DEFAULT_SIZE[1], screen.height()))
+    return window
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,16 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Samluat")
-    app.setFont(ui_font(install_fonts()))
     install_excepthooks()
-    from app.core.i18n import translator
-    from app.ui.forms_window import FormsWindow
-
-    if args.lang:
-        translator.set_language(args.lang)
-    window = FormsWindow(args.forms)
-    window.resize(1000, 640)
+    window = build_window(forms_dir=args.forms, lang=args.lang, lao_family=install_fonts())
     window.show()
+    log.info("app started with forms from %s", args.forms)
     return app.exec()
 
 

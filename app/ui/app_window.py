@@ -1,0 +1,296 @@
+"""The main window: a stack of screens (first run or login, home, filling) and a menu.
+
+Thin on purpose: each screen lives in its own package; this only moves
+between them and applies settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, QWidget
+
+from app.core.i18n import _
+from app.store import LocalStore
+from app.ui.context import AppContext
+from app.ui.filling.dialogs import EditReasonDialog, HistoryDialog
+from app.ui.filling.opening import OpenedFilling, edit_filling, resume_filling, start_filling
+from app.ui.filling.screen import FillingScreen, ViewFactory
+from app.ui.fonts import ui_font
+from app.ui.home.screen import HomeScreen
+from app.ui.language import apply_ui_language, ask, on_language_changed
+from app.ui.login.first_run import FirstRunScreen
+from app.ui.login.login_screen import LoginScreen
+from app.ui.messages import show_problem
+from app.ui.settings.dialog import SettingsDialog
+from app.ui.settings.store import Settings
+from app.ui.workers import BusyIndicator, Job, run_task
+
+log = logging.getLogger(__name__)
+
+
+class AppWindow(QMainWindow):
+    sig_screen_changed = Signal(str)  # "first_run", "login", "home", "filling"
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        lao_family: str | None = None,
+        view_factory: ViewFactory | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.lao_family = lao_family
+        self.view_factory = view_factory
+        self.filling_screen: FillingScreen | None = None
+        self._quitting = False
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        ctx.load_study()
+        self.first_run = FirstRunScreen(ctx)
+        self.login = LoginScreen(ctx)
+        self.home = HomeScreen(ctx)
+        for screen in (self.first_run, self.login, self.home):
+            self.stack.addWidget(screen)
+        self.first_run.sig_logged_in.connect(self._logged_in)
+        self.login.sig_logged_in.connect(self._logged_in)
+        self.home.sig_new_form_requested.connect(self.start_form)
+        self.home.sig_open_requested.connect(self.resume_form)
+        self.home.sig_edit_requested.connect(self.ask_edit)
+        self.home.sig_history_requested.connect(self.show_history)
+        self.busy = BusyIndicator()
+        self.statusBar().addPermanentWidget(self.busy, 1)
+        self._build_menu()
+        self.retranslate()
+        on_language_changed(self, self.retranslate)
+        self.show_start_screen()
+
+    # -- menu and language -----------------------------------------------------------
+    def _build_menu(self) -> None:
+        self.app_menu = QMenu(self)
+        self.menuBar().addMenu(self.app_menu)
+        self.settings_action = QAction(self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.open_settings)
+        self.logout_action = QAction(self)
+        self.logout_action.triggered.connect(self.log_out)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.settings_action, self.logout_action):
+            self.app_menu.addAction(action)
+        self.app_menu.addSeparator()
+        self.app_menu.addAction(self.quit_action)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Samluat"))
+        self.app_menu.setTitle(_("&Samluat"))
+        self.settings_action.setText(_("Settings…"))
+        self.logout_action.setText(_("Log out"))
+        self.quit_action.setText(_("Quit"))
+
+    # -- screens -------------------------------------------------------------------
+    @property
+    def screen_name(self) -> str:
+        current = self.stack.currentWidget()
+        if current is self.first_run:
+            return "first_run"
+        if current is self.login:
+            return "login"
+        if current is self.home:
+            return "home"
+        return "filling"
+
+    def _show(self, widget: QWidget) -> None:
+        self.stack.setCurrentWidget(widget)
+        logged_in = self.ctx.store is not None
+        self.logout_action.setEnabled(logged_in)
+        self.sig_screen_changed.emit(self.screen_name)
+
+    def show_start_screen(self) -> None:
+        if self.ctx.db_path.is_file():
+            self._show(self.login)
+            self.login.focus_first_empty()
+        else:
+            self._show(self.first_run)
+            self.first_run.display_name.setFocus()
+
+    def _logged_in(self, result: Any) -> None:
+        store: LocalStore = result.store
+        self.ctx.logged_in(store)
+        if result.forms_error is not None:
+            show_problem(self, result.forms_error)
+        self.home.refresh()
+        self._show(self.home)
+        draft = self.ctx.settings.open_draft(store.user.username)
+        if draft:
+            self.reopen_draft(draft)
+
+    def reopen_draft(self, instance_id: str) -> None:
+        """Reopen the form that was open when the app stopped, if it is still a draft."""
+        services = self._services()
+        store, settings = self.ctx.store, self.ctx.settings
+
+        def work(_job: Job) -> OpenedFilling | None:
+            if store is None or store.load_draft(instance_id=instance_id) is None:
+                if store is not None:
+                    settings.forget_open_draft(store.user.username, instance_id)
+                return None
+            return resume_filling(**services, instance_id=instance_id)
+
+        self._open(work, _("Reopening the form you were filling…"))
+
+    def go_home(self, *_args: object) -> None:
+        screen, self.filling_screen = self.filling_screen, None
+        if screen is not None:
+            self.stack.removeWidget(screen)
+            screen.deleteLater()
+        self._show(self.home)
+        self.home.refresh()
+
+    # -- forms ---------------------------------------------------------------------
+    def _open(self, work: Callable[[Job], OpenedFilling | None], message: str) -> None:
+        if self.filling_screen is not None:
+            return
+        task = run_task(work, name="open-form", on_success=self._opened, on_failure=self._failed)
+        self.busy.track(task, message)
+
+    def _services(self) -> dict[str, Any]:
+        ctx = self.ctx
+        return {
+            "store": ctx.store,
+            "library": ctx.library,
+            "study": ctx.study,
+            "settings": ctx.settings,
+        }
+
+    def start_form(self, form_id: str, version: str, assignment_id: str | None = None) -> None:
+        services = self._services()
+        self._open(
+            lambda _job: start_filling(
+                **services, form_id=form_id, version=version, assignment_id=assignment_id
+            ),
+            _("Opening the form…"),
+        )
+
+    def resume_form(self, instance_id: str) -> None:
+        services = self._services()
+        self._open(
+            lambda _job: resume_filling(**services, instance_id=instance_id),
+            _("Opening the form…"),
+        )
+
+    def ask_edit(self, instance_id: str) -> None:
+        dialog = EditReasonDialog(self)
+        dialog.sig_reason_given.connect(lambda reason: self.edit_form(instance_id, reason))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def edit_form(self, instance_id: str, reason: str) -> None:
+        services = self._services()
+        self._open(
+            lambda _job: edit_filling(**services, instance_id=instance_id, reason=reason),
+            _("Opening the form…"),
+        )
+
+    def show_history(self, instance_id: str) -> None:
+        if self.ctx.store is None:
+            return
+        dialog = HistoryDialog(self.ctx.store, instance_id, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _opened(self, opened: OpenedFilling | None) -> None:
+        if opened is None or self.ctx.store is None or self.filling_screen is not None:
+            return
+        try:
+            screen = FillingScreen(self.ctx, opened, view_factory=self.view_factory)
+        except Exception as error:
+            show_problem(self, error)
+            self._show(self.home)
+            return
+        self.filling_screen = screen
+        screen.sig_closed.connect(self.go_home)
+        screen.sig_finalised.connect(self.go_home)
+        screen.sig_history_requested.connect(self.show_history)
+        self.stack.addWidget(screen)
+        self._show(screen)
+        screen.view.setFocus()
+
+    def _failed(self, error: BaseException) -> None:
+        show_problem(self, error)
+        if self.stack.currentWidget() not in (self.home,) and self.ctx.store is not None:
+            self._show(self.home)
+
+    # -- settings ------------------------------------------------------------------
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.ctx.settings, self.ctx.study, self)
+        dialog.sig_settings_changed.connect(self.apply_settings)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def apply_settings(self, old: Settings, new: Settings) -> None:
+        if new.font_size != old.font_size:
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                app.setFont(ui_font(self.lao_family, new.font_size))
+        screen = self.filling_screen
+        if screen is not None and new.page_mode != old.page_mode:
+            screen.set_page_mode(new.page_mode)
+        if screen is not None and new.form_language != old.form_language:
+            screen.set_form_language(new.form_language)
+        apply_ui_language(self.ctx.settings, new.ui_language)
+
+    # -- leaving -------------------------------------------------------------------
+    def log_out(self) -> None:
+        screen = self.filling_screen
+        if screen is not None:
+            screen.close_form(then=self.log_out)
+            return
+        store = self.ctx.log_out()
+        self.home.clear()
+        if store is not None:
+            run_task(lambda _job: store.close(), name="close-store")
+        self.show_start_screen()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._quitting:
+            event.accept()
+            return
+        screen = self.filling_screen
+        store = self.ctx.store
+        if screen is None and store is None:
+            event.accept()
+            return
+        event.ignore()  # save first (off the UI thread), then close for real
+
+        def saved(ok: bool) -> None:
+            if not ok and not ask(
+                self,
+                _("Not saved"),
+                _("Your latest answers could not be saved. Quit anyway and lose them?"),
+                yes=_("Quit and lose them"),
+                no=_("Stay"),
+            ):
+                return
+            self.ctx.log_out()
+            if store is not None:
+                task = run_task(lambda _job: store.close(), name="close-store")
+                task.when_finished(self._really_close)
+            else:
+                self._really_close()
+
+        if screen is not None:
+            screen.flush(saved)  # the draft stays open: it reopens after the next login
+        else:
+            saved(True)
+
+    def _really_close(self) -> None:
+        self._quitting = True
+        self.close()

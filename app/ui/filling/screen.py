@@ -1,0 +1,291 @@
+"""One form being filled: the entry view (or interview workspace) with autosave,
+finalise, history and a clean close."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.core.i18n import _, translator
+from app.fieldwork.filling import Filling, NotReadyError
+from app.store import EventIn, EventKind
+from app.store.repo_submissions import RevisionInfo
+from app.ui.context import AppContext
+from app.ui.filling.autosave import Autosaver
+from app.ui.filling.dialogs import FinaliseDialog, ProblemLine
+from app.ui.filling.opening import OpenedFilling
+from app.ui.home.cases import pick
+from app.ui.language import ask, on_language_changed
+from app.ui.messages import show_problem, user_message
+from app.ui.widgets import Heading
+from app.ui.workers import BusyIndicator, Job, run_task
+
+log = logging.getLogger(__name__)
+
+ViewFactory = Callable[[Filling, bool, str], QWidget]
+
+
+def default_view_factory(filling: Filling, interview: bool, page_mode: str) -> QWidget:
+    """The form entry view, or the interview workspace for interview guides."""
+    if interview:
+        from app.ui.interview.workspace import InterviewWorkspace
+
+        workspace: QWidget = InterviewWorkspace(filling, page_mode=page_mode)
+        return workspace
+    from app.ui.entry.form_view import FormView
+
+    view: QWidget = FormView(filling, page_mode=page_mode)
+    return view
+
+
+class FillingScreen(QWidget):
+    sig_closed = Signal(str)  # instance_id: the form was closed on purpose
+    sig_finalised = Signal(str)  # instance_id
+    sig_history_requested = Signal(str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        opened: OpenedFilling,
+        *,
+        view_factory: ViewFactory | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.opened = opened
+        self.filling = opened.filling
+        self._view_factory = view_factory or default_view_factory
+        self._closing = False
+        self._finalise_dialog: FinaliseDialog | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        bar = QHBoxLayout()
+        self.title = Heading(scale=1.15)
+        self.title.setWordWrap(False)
+        self.title.setMinimumWidth(120)
+        self.save_state = QLabel()
+        self.save_state.setObjectName("save_state")
+        self.history_button = QPushButton()
+        self.finalise_button = QPushButton()
+        self.close_button = QPushButton()
+        self.history_button.clicked.connect(
+            lambda: self.sig_history_requested.emit(self.filling.instance_id)
+        )
+        self.finalise_button.clicked.connect(self.finalise)
+        self.close_button.clicked.connect(lambda: self.close_form())
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.save_state)
+        for button in (self.history_button, self.finalise_button, self.close_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            bar.addWidget(button)
+        layout.addLayout(bar)
+        self.edit_note = QLabel()
+        self.edit_note.setWordWrap(True)
+        self.edit_note.setVisible(self.filling.reason is not None)
+        layout.addWidget(self.edit_note)
+        self.autosaver = Autosaver(self.filling, collect_ui=self._view_state, parent=self)
+        self.autosaver.sig_state_changed.connect(self._show_save_state)
+        self.autosaver.sig_failed.connect(self._save_failed)
+        self.view = self._make_view(dict(self.filling.ui.get("view") or {}))
+        layout.addWidget(self.view, 1)
+        self.busy = BusyIndicator()
+        layout.addWidget(self.busy)
+        QShortcut(QKeySequence("Ctrl+Shift+F"), self, self.finalise)
+        QShortcut(QKeySequence("Ctrl+W"), self, lambda: self.close_form())
+        self.retranslate()
+        on_language_changed(self, self.retranslate)
+
+    # -- the view ------------------------------------------------------------------
+    def _make_view(self, state: dict[str, Any]) -> QWidget:
+        settings = self.ctx.settings.settings
+        view = self._view_factory(self.filling, self.opened.interview, settings.page_mode)
+        if state:
+            view.restore_ui_state(state)  # type: ignore[attr-defined]
+        if settings.form_language:
+            self._apply_form_language(view, settings.form_language)
+        view.sig_answer_changed.connect(self.autosaver.changed)  # type: ignore[attr-defined]
+        view.sig_question_entered.connect(self._question_entered)  # type: ignore[attr-defined]
+        view.sig_question_left.connect(self.filling.question_left)  # type: ignore[attr-defined]
+        view.sig_finalise_requested.connect(self.finalise)  # type: ignore[attr-defined]
+        return view
+
+    def _question_entered(self, node: object) -> None:
+        self.filling.question_entered(node)  # type: ignore[arg-type]
+        self.autosaver.changed()  # the page moved: a crash must reopen it here
+
+    def _view_state(self) -> dict[str, Any]:
+        return {"view": self.view.ui_state()}  # type: ignore[attr-defined]
+
+    def _apply_form_language(self, view: QWidget, code: str | None) -> None:
+        if code is None or code in self.filling.form.formdef.language_codes():
+            view.set_form_language(code)  # type: ignore[attr-defined]
+
+    def set_form_language(self, code: str | None) -> None:
+        self._apply_form_language(self.view, code)
+        self.autosaver.changed()
+
+    def set_page_mode(self, mode: str) -> None:
+        """Rebuild the view in another page mode, keeping its place."""
+        state = self.view.ui_state()  # type: ignore[attr-defined]
+        old = self.view
+        self.view = self._make_view(state)
+        layout = self.layout()
+        if layout is not None:
+            layout.replaceWidget(old, self.view)
+        old.hide()
+        old.deleteLater()
+        self.view.setFocus()
+
+    # -- language and state --------------------------------------------------------
+    def retranslate(self) -> None:
+        name = pick(self.opened.names, translator.language, self.filling.form.formdef.form_id)
+        instance_name = self.filling.session.instance_name()
+        self.title.setText(f"{name} — {instance_name}" if instance_name else name)
+        self.title.setToolTip(self.title.text())
+        self.history_button.setText(_("History"))
+        self.finalise_button.setText(_("Finalise"))
+        self.close_button.setText(_("Close form"))
+        self.finalise_button.setToolTip(_("Check the answers and finalise (Ctrl+Shift+F)"))
+        self.close_button.setToolTip(_("Save and go back to the home screen (Ctrl+W)"))
+        if self.filling.reason is not None:
+            self.edit_note.setText(
+                _("Editing a finalised form. Reason: {reason}").format(reason=self.filling.reason)
+            )
+        self._show_save_state()
+
+    def _show_save_state(self) -> None:
+        saver = self.autosaver
+        if saver.failing is not None:
+            self.save_state.setText(_("Not saved yet"))
+            self.save_state.setToolTip(user_message(saver.failing))
+            self.save_state.setStyleSheet("color: #b00020; font-weight: bold;")
+            return
+        self.save_state.setStyleSheet("")
+        self.save_state.setToolTip("")
+        if saver.pending:
+            self.save_state.setText(_("Saving…"))
+        elif saver.last_ack is not None:
+            moment = saver.last_ack.saved_at.astimezone().strftime("%H:%M:%S")
+            self.save_state.setText(_("Saved at {time}").format(time=moment))
+        else:
+            self.save_state.setText(_("Saved"))
+
+    def _save_failed(self, error: BaseException) -> None:
+        show_problem(self, error)
+
+    # -- closing -------------------------------------------------------------------
+    def flush(self, callback: Callable[[bool], None]) -> None:
+        """Make everything durable (the app is quitting; the draft stays open)."""
+        self.autosaver.flush(callback)
+
+    def close_form(self, then: Callable[[], None] | None = None) -> None:
+        """Save, then leave the form; it no longer reopens after the next login."""
+        if self._closing:
+            return
+        self._closing = True
+
+        def saved(ok: bool) -> None:
+            if not ok and not ask(
+                self,
+                _("Not saved"),
+                _(
+                    "Your latest answers could not be saved: {reason}\n\nClose the form "
+                    "anyway and lose them?"
+                ).format(reason=user_message(self.autosaver.failing or Exception())),
+                yes=_("Close and lose them"),
+                no=_("Stay in the form"),
+            ):
+                self._closing = False
+                return
+            self._closed(then)
+
+        self.autosaver.flush(saved)
+
+    def _closed(self, then: Callable[[], None] | None) -> None:
+        self.autosaver.stop()
+        filling = self.filling
+        store, settings = filling.store, self.ctx.settings
+        username = store.user.username
+
+        def work(_job: Job) -> None:
+            store.record_events(
+                events=[EventIn(EventKind.FORM_CLOSED)], instance_id=filling.instance_id
+            )
+            settings.forget_open_draft(username, filling.instance_id)
+
+        task = run_task(work, name="close-form", on_failure=lambda e: log.warning("%s", e))
+        task.when_finished(lambda: self.sig_closed.emit(filling.instance_id))
+        if then is not None:
+            task.when_finished(then)
+
+    # -- finalising ----------------------------------------------------------------
+    def problem_lines(self) -> list[ProblemLine]:
+        session = self.filling.session
+        return [
+            ProblemLine(p.node, p.ref, p.kind, session.text(p.node, "label") or p.ref, p.message)
+            for p in self.filling.problems()
+        ]
+
+    def finalise(self) -> None:
+        """Show the validation summary; finalise once the user confirms."""
+        if self._closing or self._finalise_dialog is not None:
+            return
+        name = pick(self.opened.names, translator.language, self.filling.form.formdef.form_id)
+        dialog = FinaliseDialog(name, self.problem_lines(), self)
+        dialog.sig_problem_chosen.connect(self._go_to_problem)
+        dialog.sig_confirmed.connect(self._finalise_confirmed)
+        dialog.finished.connect(lambda _r: self._dialog_done())
+        self._finalise_dialog = dialog
+        dialog.open()
+
+    def _dialog_done(self) -> None:
+        if self._finalise_dialog is not None:
+            self._finalise_dialog.deleteLater()
+        self._finalise_dialog = None
+
+    def _go_to_problem(self, problem: ProblemLine) -> None:
+        go_to = getattr(self.view, "go_to", None)
+        if callable(go_to):
+            go_to(problem.node)
+
+    def _finalise_confirmed(self) -> None:
+        self._closing = True
+        self.view.setEnabled(False)  # no change may reach the session while it is frozen
+
+        def flushed(ok: bool) -> None:
+            if not ok:
+                self._finalise_failed(self.autosaver.failing or Exception())
+                return
+            self.autosaver.stop()
+            filling, settings = self.filling, self.ctx.settings
+            username = filling.store.user.username
+
+            def work(_job: Job) -> RevisionInfo:
+                revision = filling.finalise()
+                settings.forget_open_draft(username, filling.instance_id)
+                return revision
+
+            task = run_task(
+                work, name="finalise", on_success=self._finalised, on_failure=self._finalise_failed
+            )
+            self.busy.track(task, _("Finalising…"))
+
+        self.autosaver.flush(flushed)
+
+    def _finalised(self, revision: RevisionInfo) -> None:
+        log.info("finalised %s as %s", revision.instance_id, revision.rev_id)
+        self.sig_finalised.emit(revision.instance_id)
+
+    def _finalise_failed(self, error: BaseException) -> None:
+        self._closing = False
+        self.view.setEnabled(True)
+        if isinstance(error, NotReadyError):
+            self.finalise()
+            return
+        show_problem(self, error)

@@ -1,0 +1,1 @@
+"""The home screen: the study, its forms, the cases, drafts and what awaits export."""

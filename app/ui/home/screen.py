@@ -1,0 +1,431 @@
+"""The home screen: study, forms, cases with filters, drafts, recent, not yet exported."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.i18n import N_, _, translator
+from app.ui.context import AppContext
+from app.ui.home.cases import CaseRow, FormEntry, HomeData, load_home, pick
+from app.ui.home.models import (
+    ROW_ROLE,
+    STATUS_NAMES,
+    CaseFilter,
+    CaseListModel,
+    CaseTableModel,
+    status_text,
+)
+from app.ui.language import on_language_changed
+from app.ui.messages import show_problem
+from app.ui.widgets import Heading, wrapping_label
+from app.ui.workers import BusyIndicator, Job, Task, run_task
+
+log = logging.getLogger(__name__)
+
+ROLE_NAMES = {
+    "enumerator": N_("Enumerator"),
+    "interviewer": N_("Interviewer"),
+    "supervisor": N_("Supervisor"),
+    "coordinator": N_("Coordinator"),
+}
+FILTERS = (
+    ("status", N_("Status")),
+    ("institution", N_("Institution")),
+    ("cluster", N_("Cluster")),
+    ("province", N_("Province")),
+    ("interviewer", N_("Interviewer")),
+)
+
+
+class _ActivatingList(QListView):
+    """A list whose Enter key activates the current row (as a double click does)."""
+
+    sig_row_activated = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(True)
+        self.activated.connect(self._activated)
+
+    def _activated(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if row is not None:
+            self.sig_row_activated.emit(row)
+
+
+class _CaseTable(QTableView):
+    sig_row_activated = Signal(object)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.sig_row_activated.emit(self.currentIndex().data(ROW_ROLE))
+            return
+        super().keyPressEvent(event)
+
+
+class HomeScreen(QWidget):
+    sig_new_form_requested = Signal(str, str, object)  # form_id, version, assignment_id
+    sig_open_requested = Signal(str)  # instance_id of a draft to resume
+    sig_edit_requested = Signal(str)  # instance_id of a finalised submission
+    sig_history_requested = Signal(str)
+    sig_loaded = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.data: HomeData | None = None
+        self.task: Task | None = None
+        self._reload_wanted = False
+        root = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.study_title = Heading(scale=1.35)
+        self.user_label = QLabel()
+        self.user_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.study_title, 1)
+        top.addWidget(self.user_label)
+        root.addLayout(top)
+        self.unexported_label = wrapping_label()
+        self.unexported_label.setObjectName("unexported")
+        self.unexported_label.setStyleSheet("font-weight: bold;")
+        root.addWidget(self.unexported_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        root.addWidget(splitter, 1)
+        splitter.addWidget(self._left_column())
+        splitter.addWidget(self._case_column())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([320, 900])
+        self.busy = BusyIndicator()
+        root.addWidget(self.busy)
+        self.retranslate()
+        on_language_changed(self, self.retranslate)
+
+    # -- layout ------------------------------------------------------------------
+    def _left_column(self) -> QWidget:
+        column = QWidget()
+        column.setMinimumWidth(220)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 6, 0)
+        self.forms_heading = Heading(scale=1.1)
+        self.forms_list = QListWidget()
+        self.forms_list.setWordWrap(True)
+        self.forms_list.itemActivated.connect(self._form_activated)
+        self.new_button = QPushButton()
+        self.new_button.clicked.connect(self._new_clicked)
+        self.drafts_heading = Heading(scale=1.1)
+        self.drafts_model = CaseListModel()
+        self.drafts_view = _ActivatingList()
+        self.drafts_view.setModel(self.drafts_model)
+        self.drafts_view.sig_row_activated.connect(self._open_row)
+        self.recent_heading = Heading(scale=1.1)
+        self.recent_model = CaseListModel()
+        self.recent_view = _ActivatingList()
+        self.recent_view.setModel(self.recent_model)
+        self.recent_view.sig_row_activated.connect(self._history_row)
+        for widget, stretch in (
+            (self.forms_heading, 0),
+            (self.forms_list, 2),
+            (self.new_button, 0),
+            (self.drafts_heading, 0),
+            (self.drafts_view, 2),
+            (self.recent_heading, 0),
+            (self.recent_view, 2),
+        ):
+            layout.addWidget(widget, stretch)
+        return column
+
+    def _case_column(self) -> QWidget:
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(6, 0, 0, 0)
+        self.cases_heading = Heading(scale=1.1)
+        layout.addWidget(self.cases_heading)
+        grid = QGridLayout()
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search_changed)
+        self.search_label = QLabel()
+        self.search_label.setBuddy(self.search)
+        grid.addWidget(self.search_label, 0, 0)
+        grid.addWidget(self.search, 0, 1, 1, 5)
+        self.filter_boxes: dict[str, QComboBox] = {}
+        self.filter_labels: dict[str, QLabel] = {}
+        for n, (key, _name) in enumerate(FILTERS):
+            label = QLabel()
+            box = QComboBox()
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(8)
+            label.setBuddy(box)
+            box.currentIndexChanged.connect(lambda _i, k=key: self._filter_changed(k))
+            self.filter_boxes[key] = box
+            self.filter_labels[key] = label
+            row, col = 1 + n // 3, (n % 3) * 2
+            grid.addWidget(label, row, col)
+            grid.addWidget(box, row, col + 1)
+        for col in (1, 3, 5):
+            grid.setColumnStretch(col, 1)
+        layout.addLayout(grid)
+        self.case_model = CaseTableModel()
+        self.case_filter = CaseFilter()
+        self.case_filter.setSourceModel(self.case_model)
+        self.table = _CaseTable()
+        self.table.setModel(self.case_filter)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(len(CaseTableModel.COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda index: self._case_activated(index.data(ROW_ROLE)))
+        self.table.sig_row_activated.connect(self._case_activated)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
+        layout.addWidget(self.table, 1)
+        self.count_label = QLabel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count_label, 1)
+        self.open_button = QPushButton()
+        self.edit_button = QPushButton()
+        self.history_button = QPushButton()
+        self.open_button.clicked.connect(lambda: self._case_activated(self.selected_case()))
+        self.edit_button.clicked.connect(self._edit_clicked)
+        self.history_button.clicked.connect(self._history_clicked)
+        for button in (self.open_button, self.edit_button, self.history_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        return column
+
+    # -- language ----------------------------------------------------------------
+    def retranslate(self) -> None:
+        language = translator.language
+        data = self.data
+        self.study_title.setText(
+            pick(data.study_names, language, _("Samluat")) if data else _("Samluat")
+        )
+        store = self.ctx.store
+        if store is not None:
+            user = store.user
+            role = _(ROLE_NAMES.get(user.role.value, user.role.value))
+            self.user_label.setText(
+                _("{name} · {role}").format(name=user.display_name or user.username, role=role)
+            )
+        self._show_unexported()
+        self.forms_heading.setText(_("Start a new form"))
+        self.new_button.setText(_("Start"))
+        self.drafts_heading.setText(_("Drafts to resume"))
+        self.recent_heading.setText(_("Recently finalised"))
+        self.cases_heading.setText(_("Cases"))
+        self.search_label.setText(_("Search"))
+        self.search.setPlaceholderText(_("Name, institution, province… in Lao or English"))
+        for key, name in FILTERS:
+            self.filter_labels[key].setText(_(name))
+        self.open_button.setText(_("Open"))
+        self.edit_button.setText(_("Edit…"))
+        self.history_button.setText(_("History"))
+        self._fill_forms()
+        self._fill_filters()
+        self.case_model.retranslate()
+        self.drafts_model.retranslate()
+        self.recent_model.retranslate()
+        self._show_count()
+
+    def _show_unexported(self) -> None:
+        if self.data is None:
+            self.unexported_label.setText("")
+            return
+        count = self.data.unexported
+        self.unexported_label.setText(
+            _("Not yet exported: {count} finalised form(s).").format(count=count)
+            if count
+            else _("Everything finalised has been exported.")
+        )
+        self.unexported_label.setToolTip(
+            _(
+                "Counts every finalised version of a form made on this computer that has "
+                "not been put in an export bundle yet."
+            )
+        )
+
+    def _fill_forms(self) -> None:
+        current = self.forms_list.currentRow()
+        self.forms_list.clear()
+        if self.data is None:
+            return
+        language = translator.language
+        for entry in self.data.forms:
+            item = QListWidgetItem(
+                _("{name} ({count} questions)").format(
+                    name=pick(entry.names, language, entry.form_id), count=entry.question_count
+                )
+            )
+            item.setData(ROW_ROLE, entry)
+            self.forms_list.addItem(item)
+        if self.forms_list.count():
+            self.forms_list.setCurrentRow(max(0, min(current, self.forms_list.count() - 1)))
+
+    def _fill_filters(self) -> None:
+        rows = self.data.cases if self.data else []
+        language = translator.language
+        options: dict[str, dict[str, str]] = {key: {} for key, _name in FILTERS}
+        for row in rows:
+            options["status"][row.status] = status_text(row.status)
+            for key in ("institution", "cluster", "province"):
+                coded = getattr(row, key)
+                if coded.code:
+                    options[key][coded.code] = coded.text(language)
+            if row.interviewer_id:
+                options["interviewer"][row.interviewer_id] = row.interviewer or row.interviewer_id
+        order = list(STATUS_NAMES)
+        for key, box in self.filter_boxes.items():
+            chosen = box.currentData()
+            box.blockSignals(True)
+            box.clear()
+            box.addItem(_("All"), None)
+            values = options[key]
+            codes = (
+                sorted(values, key=lambda c: order.index(c) if c in order else len(order))
+                if key == "status"
+                else sorted(values, key=lambda c: values[c].casefold())
+            )
+            for code in codes:
+                box.addItem(values[code], code)
+            index = box.findData(chosen) if chosen is not None else 0
+            box.setCurrentIndex(max(0, index))
+            box.blockSignals(False)
+            self.case_filter.set_criterion(key, box.currentData())
+
+    def _show_count(self) -> None:
+        total = self.case_model.rowCount()
+        shown = self.case_filter.rowCount()
+        self.count_label.setText(
+            _("{count} case(s)").format(count=total)
+            if shown == total
+            else _("{shown} of {count} case(s)").format(shown=shown, count=total)
+        )
+        self._update_actions()
+
+    # -- data --------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload everything from the store (on a worker)."""
+        store, library, study = self.ctx.store, self.ctx.library, self.ctx.study
+        if store is None or library is None:
+            return
+        if self.task is not None:
+            self._reload_wanted = True
+            return
+
+        def work(_job: Job) -> HomeData:
+            return load_home(store=store, library=library, study=study)
+
+        self.task = run_task(work, name="home", on_success=self._loaded, on_failure=self._failed)
+        self.busy.track(self.task, _("Loading…"))
+
+    def _loaded(self, data: HomeData) -> None:
+        self.task = None
+        self.data = data
+        self.case_model.set_rows(data.cases)
+        self.drafts_model.set_rows(data.drafts)
+        self.recent_model.set_rows(data.recent)
+        self.retranslate()
+        if self._reload_wanted:
+            self._reload_wanted = False
+            self.refresh()
+        self.sig_loaded.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        self.task = None
+        show_problem(self, error)
+
+    def clear(self) -> None:
+        """Forget the logged-out user's data."""
+        self.data = None
+        self.case_model.set_rows([])
+        self.drafts_model.set_rows([])
+        self.recent_model.set_rows([])
+        self.retranslate()
+
+    # -- actions -----------------------------------------------------------------
+    def _search_changed(self, text: str) -> None:
+        self.case_filter.set_text(text)
+        self._show_count()
+
+    def _filter_changed(self, key: str) -> None:
+        self.case_filter.set_criterion(key, self.filter_boxes[key].currentData())
+        self._show_count()
+
+    def selected_case(self) -> CaseRow | None:
+        index = self.table.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def _update_actions(self) -> None:
+        row = self.selected_case()
+        self.open_button.setEnabled(row is not None and row.status != "finalised")
+        self.edit_button.setEnabled(row is not None and row.status == "finalised")
+        self.history_button.setEnabled(row is not None and row.instance_id is not None)
+
+    def _form_activated(self, item: QListWidgetItem) -> None:
+        entry: FormEntry = item.data(ROW_ROLE)
+        self.sig_new_form_requested.emit(entry.form_id, entry.version, None)
+
+    def _new_clicked(self) -> None:
+        item = self.forms_list.currentItem()
+        if item is not None:
+            self._form_activated(item)
+
+    def _open_row(self, row: CaseRow) -> None:
+        if row.instance_id:
+            self.sig_open_requested.emit(row.instance_id)
+
+    def _history_row(self, row: CaseRow) -> None:
+        if row.instance_id:
+            self.sig_history_requested.emit(row.instance_id)
+
+    def _case_activated(self, row: CaseRow | None) -> None:
+        if row is None:
+            return
+        if row.instance_id is None:
+            if self.data is None:
+                return
+            version = next((f.version for f in self.data.forms if f.form_id == row.form_id), "")
+            if version:
+                self.sig_new_form_requested.emit(row.form_id, version, row.assignment_id)
+        elif row.status == "finalised":
+            self.sig_history_requested.emit(row.instance_id)
+        else:
+            self.sig_open_requested.emit(row.instance_id)
+
+    def _edit_clicked(self) -> None:
+        row = self.selected_case()
+        if row is not None and row.instance_id:
+            self.sig_edit_requested.emit(row.instance_id)
+
+    def _history_clicked(self) -> None:
+        row = self.selected_case()
+        if row is not None and row.instance_id:
+            self.sig_history_requested.emit(row.instance_id)

@@ -1,0 +1,1 @@
+"""Settings: the per-user preferences file and the dialog that edits it."""

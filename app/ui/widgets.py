@@ -1,0 +1,51 @@
+"""Small widgets the shell's screens share."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+
+class Heading(QLabel):
+    """A bold label `scale` times the application font, following font-size changes."""
+
+    def __init__(self, text: str = "", *, scale: float = 1.4, parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self._scale = scale
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        font = QApplication.font()
+        font.setPointSizeF(font.pointSizeF() * self._scale)
+        font.setBold(True)
+        self.setFont(font)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ApplicationFontChange:
+            self._restyle()
+        return super().event(event)
+
+
+class ErrorLabel(QLabel):
+    """An inline error message under a form (hidden while empty)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setObjectName("error")
+        self.setStyleSheet("color: #b00020;")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+def wrapping_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label

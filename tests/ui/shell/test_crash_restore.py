@@ -1,0 +1,85 @@
+"""A draft survives the app dying mid-form and reopens where it was after login."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from pytestqt.qtbot import QtBot
+
+from app.store import LocalStore
+from app.ui.app_window import AppWindow
+from tests.conftest import REPO
+from tests.ui.shell.helpers import (
+    find,
+    fresh_store,
+    log_in,
+    make_context,
+    make_window,
+    saved_document,
+    start_new_form,
+)
+
+
+def test_killed_process_reopens_the_draft_at_its_page(qtbot: QtBot, study_db: LocalStore) -> None:
+    study_db.close()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.shell.crash_app"],
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = child.stdout.readline() if child.stdout else ""
+        assert line.startswith("SAVED "), line
+        instance_id = line.split()[1]
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+
+    window = make_window(qtbot, make_context())  # a new start reads the settings afresh
+    log_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
+    screen = window.filling_screen
+    assert screen.filling.instance_id == instance_id
+    assert screen.view.page == 3
+    assert screen.filling.session.value("consent") == "yes"
+    assert screen.filling.session.value("years_in_org") == "7"
+
+
+def test_dropped_window_without_closing_reopens_the_draft(
+    qtbot: QtBot, logged_in: AppWindow
+) -> None:
+    view = start_new_form(qtbot, logged_in)
+    instance_id = view.filling.instance_id
+    view.answer("consent", "yes")
+    view.answer("province", "ou")
+    view.turn_page(2)
+    saver = logged_in.filling_screen.autosaver
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: not saver.pending, timeout=1000)
+    assert time.monotonic() - started < 1.0
+    # The "crash": the window goes without saving or closing the store.
+    dead_store = logged_in.ctx.store
+    logged_in._quitting = True
+    logged_in.close()
+
+    window = make_window(qtbot, make_context())
+    log_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
+    screen = window.filling_screen
+    assert screen.filling.instance_id == instance_id
+    assert screen.view.page == 2
+    assert screen.filling.session.value("province") == "ou"
+    other = fresh_store()
+    try:
+        assert find(saved_document(other, instance_id), "province") == "ou"
+    finally:
+        other.close()
+        dead_store.close()

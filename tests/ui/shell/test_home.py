@@ -1,0 +1,162 @@
+"""The home screen lists cases from the store, filters and searches them (Lao too)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.core.i18n import translator
+from app.store import LocalStore, open_store
+from app.ui.app_window import AppWindow
+from app.ui.context import AppContext
+from app.ui.home.models import ROW_ROLE
+from app.ui.home.screen import HomeScreen
+from tests.ui.shell.helpers import (
+    PASSWORD,
+    log_in,
+    make_submission,
+    make_window,
+    type_text,
+)
+
+
+@pytest.fixture
+def seeded(study_db: LocalStore) -> LocalStore:
+    """keo: a finalised survey (Vientiane Capital, Bank of the Lao PDR) and a draft
+    (Luang Prabang); noy: an interview draft (Xayabury); a case assigned to noy."""
+    keo = study_db
+    make_submission(
+        keo,
+        "dg_survey",
+        answers={
+            "consent": "yes",
+            "province": "vt",
+            "cluster": "core_regulatory",
+            "institution": "bol",
+        },
+        finalise=True,
+    )
+    make_submission(
+        keo, "dg_survey", answers={"consent": "yes", "province": "lp", "cluster": "sectoral"}
+    )
+    noy_id = next(u.id for u in keo.list_users() if u.username == "noy")
+    keo.create_assignment(
+        form_id="dg_interview",
+        institution="mtc",
+        cluster="core_regulatory",
+        province="ph",
+        respondent="ທ່ານ ບຸນມີ ສີສຸວັນ",
+        assigned_to=noy_id,
+    )
+    keo.close()
+    noy = open_store(username="noy", password=PASSWORD)
+    try:
+        make_submission(noy, "dg_interview", answers={"consent": "yes", "province": "xa"})
+    finally:
+        noy.close()
+    return keo
+
+
+def visible_rows(home: HomeScreen) -> list:
+    proxy = home.case_filter
+    return [proxy.index(r, 0).data(ROW_ROLE) for r in range(proxy.rowCount())]
+
+
+def column(home: HomeScreen, name: str) -> list[str]:
+    proxy = home.case_filter
+    col = [key for key, _ in home.case_model.COLUMNS].index(name)
+    return sorted(proxy.index(r, col).data() for r in range(proxy.rowCount()))
+
+
+def choose(home: HomeScreen, key: str, code: str | None) -> None:
+    box = home.filter_boxes[key]
+    box.setCurrentIndex(box.findData(code) if code else 0)
+
+
+@pytest.fixture
+def home(qtbot: QtBot, ctx: AppContext, seeded: LocalStore) -> AppWindow:
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+    return window
+
+
+def test_home_lists_cases_drafts_recent_and_the_unexported_count(home: AppWindow) -> None:
+    screen = home.home
+    assert len(visible_rows(screen)) == 4
+    assert column(screen, "province") == [
+        "Luang Prabang",
+        "Phongsaly",
+        "Vientiane Capital",
+        "Xayabury",
+    ]
+    assert column(screen, "status") == ["Draft", "Draft", "Finalised", "Not started"]
+    assert "Bank of the Lao PDR" in column(screen, "institution")
+    assert "ທ່ານ ບຸນມີ ສີສຸວັນ" in column(screen, "respondent")
+    assert column(screen, "interviewer").count("Noy Phommasack") == 2
+    # Drafts to resume are the logged-in user's own; noy's is not among them.
+    assert screen.drafts_model.rowCount() == 1
+    assert "Luang Prabang" in screen.drafts_model.index(0).data()
+    assert screen.recent_model.rowCount() == 1
+    assert screen.unexported_label.text() == "Not yet exported: 1 finalised form(s)."
+    assert screen.count_label.text() == "4 case(s)"
+
+
+def test_filters_by_status_institution_cluster_province_interviewer(home: AppWindow) -> None:
+    screen = home.home
+    choose(screen, "status", "finalised")
+    assert column(screen, "institution") == ["Bank of the Lao PDR"]
+    choose(screen, "status", None)
+    choose(screen, "cluster", "core_regulatory")
+    assert column(screen, "province") == ["Phongsaly", "Vientiane Capital"]
+    choose(screen, "institution", "mtc")
+    assert column(screen, "respondent") == ["ທ່ານ ບຸນມີ ສີສຸວັນ"]
+    choose(screen, "institution", None)
+    choose(screen, "cluster", None)
+    choose(screen, "province", "lp")
+    assert column(screen, "status") == ["Draft"]
+    choose(screen, "province", None)
+    noy = screen.filter_boxes["interviewer"].findText("Noy Phommasack")
+    screen.filter_boxes["interviewer"].setCurrentIndex(noy)
+    assert column(screen, "province") == ["Phongsaly", "Xayabury"]
+    assert screen.count_label.text() == "2 of 4 case(s)"
+
+
+def test_search_finds_lao_text_from_the_english_ui(qtbot: QtBot, home: AppWindow) -> None:
+    screen = home.home
+    type_text(qtbot, screen.search, "ວຽງຈັນ")  # "Vientiane" in Lao
+    assert column(screen, "province") == ["Vientiane Capital"]
+    screen.search.clear()
+    type_text(qtbot, screen.search, "ບຸນມີ")
+    assert column(screen, "province") == ["Phongsaly"]
+    screen.search.clear()
+    qtbot.keyClicks(screen.search, "bank lao")  # every word, any order, any case
+    assert column(screen, "province") == ["Vientiane Capital"]
+    screen.search.clear()
+    assert len(visible_rows(screen)) == 4
+
+
+def test_switching_language_rerenders_the_home_screen_and_keeps_filters(home: AppWindow) -> None:
+    screen = home.home
+    choose(screen, "province", "vt")
+    screen.search.setText("bol")
+    translator.set_language("lo")
+    assert screen.study_title.text() == "ການສຶກສາສະພາບພື້ນຖານການຄຸ້ມຄອງຂໍ້ມູນແຫ່ງຊາດ ຂອງ ສປປ ລາວ"
+    assert screen.case_model.headerData(4, Qt.Orientation.Horizontal) == "ແຂວງ"
+    assert column(screen, "province") == ["ນະຄອນຫຼວງວຽງຈັນ"]
+    assert column(screen, "institution") == ["ທະນາຄານແຫ່ງ ສປປ ລາວ"]
+    assert screen.filter_boxes["province"].currentData() == "vt"
+    assert screen.search.text() == "bol"
+    assert screen.forms_list.item(0).text().startswith("ແບບສອບຖາມ")
+    translator.set_language("en")
+    assert column(screen, "province") == ["Vientiane Capital"]
+
+
+def test_activating_a_draft_opens_it(qtbot: QtBot, home: AppWindow) -> None:
+    screen = home.home
+    screen.drafts_view.setCurrentIndex(screen.drafts_model.index(0))
+    screen.drafts_view.setFocus()
+    qtbot.keyClick(screen.drafts_view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: home.screen_name == "filling", timeout=10_000)
+    assert home.filling_screen is not None
+    assert home.filling_screen.filling.session.value("province") == "lp"

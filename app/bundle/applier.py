@@ -1,0 +1,1057 @@
+"""Apply the records of one decrypted bundle inside the importer's single transaction.
+
+`Applier` receives parts from the payload parser (`app.bundle.format`) and
+turns them into rows: new rows are inserted, existing ones compared (a
+different stored version of the same identity refuses the bundle), and
+every revision document is validated against its form version before it is
+written. Nothing here commits: the importer commits after the whole payload
+has been read and checked, or rolls everything back.
+
+Inserting is a set union keyed by immutable identities (rev_id, instance_id,
+event uid, attachment SHA-256), so applying bundles in any order, or twice,
+gives the same rows. The only mutable rows that travel (assignments, the
+device registry) merge by rules that do not depend on order (latest
+`updated_at` then content; keys and revocations only ever get filled in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from app.bundle import format as fmt
+from app.bundle.canon import b64d, parse_time
+from app.bundle.errors import BundleRejected, BundleWaiting
+from app.bundle.validate import FormCache, validate_document
+from app.store.attachments import CHUNK_SIZE
+from app.store.canonical import canonical_text, sha256_hex
+from app.store.tables import (
+    Assignment,
+    AssignmentStatus,
+    Attachment,
+    AttachmentBlob,
+    AttachmentChunk,
+    BundleRecipient,
+    DeliveredItem,
+    Device,
+    DeviceRole,
+    DeviceUser,
+    FormVersion,
+    OutgoingBundle,
+    OutgoingItem,
+    ParadataEvent,
+    ReviewDecision,
+    ReviewOutcome,
+    Revision,
+    RevisionAttachment,
+    RevisionMerge,
+    RevisionStatus,
+    Role,
+    Study,
+    Submission,
+    SubmissionState,
+    User,
+)
+from app.store.tables_bundle import OutgoingStatus, RecipientRole
+from app.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _t(model: Any) -> Any:
+    return model.__table__
+
+
+T_DEVICE = _t(Device)
+T_USER = _t(User)
+T_STUDY = _t(Study)
+T_FORM = _t(FormVersion)
+T_ASSIGN = _t(Assignment)
+T_SUB = _t(Submission)
+T_REV = _t(Revision)
+T_MERGE = _t(RevisionMerge)
+T_ATT = _t(Attachment)
+T_BLOB = _t(AttachmentBlob)
+T_CHUNK = _t(AttachmentChunk)
+T_LINK = _t(RevisionAttachment)
+T_EVENT = _t(ParadataEvent)
+T_REVIEW = _t(ReviewDecision)
+T_DEVUSER = _t(DeviceUser)
+T_RECIPIENT = _t(BundleRecipient)
+T_OUT = _t(OutgoingBundle)
+T_OUTITEM = _t(OutgoingItem)
+T_DELIVERED = _t(DeliveredItem)
+
+
+# -- record schema helpers ----------------------------------------------------------------
+
+
+class Record:
+    """Typed access to one record's fields, refusing the bundle on any bad value."""
+
+    def __init__(self, data: dict[str, Any], where: str, allowed: set[str]) -> None:
+        extra = set(data) - allowed
+        if extra:
+            raise BundleRejected(f"{where}: unknown field(s) {', '.join(sorted(extra))[:200]}")
+        self.data = data
+        self.where = where
+
+    def fail(self, message: str) -> BundleRejected:
+        return BundleRejected(f"{self.where}: {message}")
+
+    def text(self, key: str, *, max_len: int = 100_000, optional: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(f"'{key}' is missing or not text")
+        if len(value) > max_len:
+            raise self.fail(f"'{key}' is absurdly long ({len(value)} characters)")
+        return value
+
+    def ident(self, key: str, *, optional: bool = False) -> str | None:
+        value = self.text(key, max_len=128, optional=optional)
+        if value is not None and not value:
+            raise self.fail(f"'{key}' is empty")
+        return value
+
+    def req(self, key: str, *, max_len: int = 100_000) -> str:
+        value = self.text(key, max_len=max_len)
+        assert value is not None
+        return value
+
+    def req_id(self, key: str) -> str:
+        value = self.ident(key)
+        assert value is not None
+        return value
+
+    def time(self, key: str, *, optional: bool = False) -> datetime | None:
+        try:
+            return parse_time(self.data.get(key), f"'{key}'", optional=optional)
+        except ValueError as error:
+            raise self.fail(str(error)) from None
+
+    def req_time(self, key: str) -> datetime:
+        value = self.time(key)
+        assert value is not None
+        return value
+
+    def integer(self, key: str) -> int:
+        value = self.data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10**12:
+            raise self.fail(f"'{key}' is not a valid number")
+        return value
+
+    def json_text(self, key: str) -> str | None:
+        value = self.text(key, optional=True)
+        if value is not None:
+            try:
+                json.loads(value)
+            except (ValueError, RecursionError):
+                raise self.fail(f"'{key}' is not JSON text") from None
+        return value
+
+
+def existing(connection: Connection, column: Any, values: set[str]) -> set[str]:
+    """Which of `values` are present in `column` (chunked IN queries)."""
+    found: set[str] = set()
+    ordered = sorted(values)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        found.update(str(v) for (v,) in connection.execute(select(column).where(column.in_(chunk))))
+    return found
+
+
+# -- the applier -------------------------------------------------------------------------------
+
+
+@dataclass
+class ApplyStats:
+    """What a bundle changed (for the import report)."""
+
+    submissions_new: int = 0
+    revisions_new: int = 0
+    revisions_known: int = 0
+    attachments_new: int = 0
+    attachment_bytes_new: int = 0
+    events_new: int = 0
+    form_versions_new: int = 0
+    assignments_changed: int = 0
+    reviews_new: int = 0
+    acks_applied: int = 0
+    devices_changed: int = 0
+    touched: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
+
+
+class Applier:
+    """Turns parts into rows within one open transaction (see the module docstring)."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        header: fmt.Header,
+        local_device_id: str,
+        forms: FormCache,
+        validate: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.c = connection
+        self.header = header
+        self.local_device_id = local_device_id
+        self.forms = forms
+        self.validate = validate
+        self.progress = progress
+        self.stats = ApplyStats()
+        self.coordinator_bundle = header.kind == fmt.KIND_COORDINATOR
+        self._bundle_seen = False
+        self._form_sources: dict[tuple[str, str], tuple[bytes, str, str]] = {}
+        self._instance_forms: dict[str, tuple[str, str]] = {}
+        self._known_revs: set[str] = set()
+        self._new_revs: set[str] = set()
+        self._known_attachments: set[str] = set()
+        self._blob_id: int | None = None
+        self._blob_seq = 0
+        self._blob_buffer = bytearray()
+        self._attachment_exists = False
+        self.users: set[str] = set()
+        # Registry and recipients only from the newest coordinator bundle seen so far,
+        # so that an old bundle arriving late never undoes a newer one.
+        self.newest = True
+
+    # -- dispatch -------------------------------------------------------------------------------
+
+    def json_part(self, header: fmt.PartHeader, records: list[dict[str, Any]]) -> None:
+        handler = getattr(self, f"_{header.type}")
+        where = f"part {header.n} ({header.type})"
+        if header.type != "bundle" and not self._bundle_seen:
+            raise BundleRejected("the payload does not start with its bundle part")
+        handler(records, where)
+        if self.progress is not None:
+            self.progress(len(records))
+
+    # -- bundle identity ---------------------------------------------------------------------
+
+    def _bundle(self, records: list[dict[str, Any]], where: str) -> None:
+        if len(records) != 1:
+            raise BundleRejected(f"{where}: must hold exactly one record")
+        rec = Record(
+            records[0], where, {"bundle_id", "kind", "source_device_id", "target", "sequence"}
+        )
+        h = self.header
+        echo = (
+            rec.req_id("bundle_id"),
+            rec.req("kind"),
+            rec.req_id("source_device_id"),
+            rec.req_id("target"),
+            rec.integer("sequence"),
+        )
+        if echo != (h.bundle_id, h.kind, h.source_device_id, h.target, h.sequence):
+            raise BundleRejected(
+                "the encrypted contents belong to another bundle than the signed header "
+                "(header swapped or re-signed)"
+            )
+        self._bundle_seen = True
+
+    # -- reference data ------------------------------------------------------------------------
+
+    def _devices(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {
+            "id",
+            "name",
+            "role",
+            "signing_key",
+            "age_recipient",
+            "registered_at",
+            "revoked_at",
+        }
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            device_id = rec.req_id("id")
+            name = rec.req("name", max_len=200)
+            role = rec.req("role")
+            if role not in {r.value for r in DeviceRole}:
+                raise rec.fail("unknown device role")
+            key_text = rec.text("signing_key", optional=True)
+            try:
+                key = b64d(key_text, "signing_key") if key_text is not None else None
+            except ValueError as error:
+                raise rec.fail(str(error)) from None
+            if key is not None and len(key) != 32:
+                raise rec.fail("the signing key has the wrong length")
+            recipient = rec.text("age_recipient", max_len=128, optional=True)
+            registered = rec.req_time("registered_at")
+            revoked = rec.time("revoked_at", optional=True)
+            row = self.c.execute(select(T_DEVICE).where(T_DEVICE.c.id == device_id)).first()
+            if row is None:
+                # A field bundle never vouches for keys: only the coordinator's registry does.
+                trusted = self.coordinator_bundle
+                self.c.execute(
+                    insert(T_DEVICE),
+                    [
+                        {
+                            "id": device_id,
+                            "name": name,
+                            "is_local": False,
+                            "public_key": key if trusted else None,
+                            "age_recipient": recipient if trusted else None,
+                            "registered_at": registered,
+                            "revoked_at": revoked if trusted else None,
+                            "role": role,
+                        }
+                    ],
+                )
+                self.stats.devices_changed += 1
+                continue
+            if not self.coordinator_bundle or row.is_local:
+                continue
+            changes: dict[str, Any] = {}
+            if row.public_key is None and key is not None:
+                changes["public_key"] = key
+            if row.age_recipient is None and recipient is not None:
+                changes["age_recipient"] = recipient
+            if row.revoked_at is None and revoked is not None:
+                changes["revoked_at"] = revoked
+            if changes:
+                self.c.execute(update(T_DEVICE).where(T_DEVICE.c.id == device_id).values(**changes))
+                self.stats.devices_changed += 1
+
+    def _users(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {"id", "username", "display_name", "role", "device_id"}
+        parsed = []
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            role = rec.req("role")
+            if role not in {r.value for r in Role}:
+                raise rec.fail("unknown role")
+            parsed.append(
+                (
+                    rec.req_id("id"),
+                    rec.req("username", max_len=64),
+                    rec.req("display_name", max_len=200),
+                    role,
+                    rec.ident("device_id", optional=True),
+                )
+            )
+        ids = {p[0] for p in parsed}
+        have = existing(self.c, T_USER.c.id, ids)
+        devices = existing(self.c, T_DEVICE.c.id, {p[4] for p in parsed if p[4]})
+        for user_id, username, display_name, role, device_id in parsed:
+            self.users.add(user_id)
+            if user_id not in have:
+                self.c.execute(
+                    insert(T_USER),
+                    [
+                        {
+                            "id": user_id,
+                            "username": self._free_username(username, user_id, device_id),
+                            "display_name": display_name,
+                            "role": role,
+                            "password_hash": None,
+                            "active": False,
+                            "created_at": utcnow(),
+                            "created_by": None,
+                            "password_changed_at": None,
+                        }
+                    ],
+                )
+                have.add(user_id)
+            if device_id is not None and device_id in devices and device_id != self.local_device_id:
+                known = self.c.execute(
+                    select(T_DEVUSER.c.user_id).where(
+                        T_DEVUSER.c.device_id == device_id, T_DEVUSER.c.user_id == user_id
+                    )
+                ).first()
+                if known is None:
+                    self.c.execute(
+                        insert(T_DEVUSER), [{"device_id": device_id, "user_id": user_id}]
+                    )
+
+    def _free_username(self, username: str, user_id: str, device_id: str | None) -> str:
+        # Accounts from other laptops never take a local user name: they are
+        # named after their laptop, the same way whatever the import order.
+        base = username.strip().casefold()[:40] or "user"
+        for candidate in (f"{base}@{(device_id or 'remote')[:8]}", f"{base}@{user_id[:22]}"):
+            taken = self.c.execute(
+                select(T_USER.c.id).where(T_USER.c.username == candidate)
+            ).first()
+            if taken is None:
+                return candidate
+        return user_id[:64]
+
+    def _studies(self, records: list[dict[str, Any]], where: str) -> None:
+        for index, data in enumerate(records):
+            rec = Record(
+                data,
+                f"{where} record {index + 1}",
+                {"id", "code", "title", "description", "created_at"},
+            )
+            study_id, code = rec.req_id("id"), rec.req("code", max_len=64)
+            row = self.c.execute(select(T_STUDY).where(T_STUDY.c.code == code)).first()
+            if row is not None:
+                if row.id != study_id:
+                    raise rec.fail(f"study code {code!r} is used by another study here")
+                continue
+            if self.c.execute(select(T_STUDY.c.id).where(T_STUDY.c.id == study_id)).first():
+                raise rec.fail("a study with this id has another code here")
+            self.c.execute(
+                insert(T_STUDY),
+                [
+                    {
+                        "id": study_id,
+                        "code": code,
+                        "title": rec.req("title", max_len=1000),
+                        "description": rec.req("description"),
+                        "created_at": rec.req_time("created_at"),
+                    }
+                ],
+            )
+
+    def _form_versions(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {
+            "form_id",
+            "version",
+            "title",
+            "source_name",
+            "source",
+            "content_hash",
+            "study_id",
+            "created_at",
+        }
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            form_id, version = rec.req_id("form_id"), rec.req("version", max_len=64)
+            try:
+                source = b64d(rec.req("source", max_len=20_000_000), "source")
+            except ValueError as error:
+                raise rec.fail(str(error)) from None
+            digest = rec.req("content_hash", max_len=64)
+            if sha256_hex(source) != digest:
+                raise rec.fail(
+                    f"form {form_id!r} version {version!r}: the source does not match its hash"
+                )
+            source_name = rec.req("source_name", max_len=255)
+            study_id = rec.ident("study_id", optional=True)
+            row = self.c.execute(
+                select(T_FORM.c.content_hash).where(
+                    T_FORM.c.form_id == form_id, T_FORM.c.version == version
+                )
+            ).first()
+            if row is not None:
+                if row.content_hash != digest:
+                    raise rec.fail(
+                        f"form {form_id!r} version {version!r} differs from the one in this "
+                        "database (a changed form must get a new version)"
+                    )
+            else:
+                if study_id is not None and not existing(self.c, T_STUDY.c.id, {study_id}):
+                    study_id = None
+                self.c.execute(
+                    insert(T_FORM),
+                    [
+                        {
+                            "form_id": form_id,
+                            "version": version,
+                            "title": rec.req("title", max_len=1000),
+                            "content_hash": digest,
+                            "source_name": source_name,
+                            "source": source,
+                            "compiled": None,
+                            "study_id": study_id,
+                            "created_at": rec.req_time("created_at"),
+                            "created_by": None,
+                        }
+                    ],
+                )
+                self.stats.form_versions_new += 1
+            self._form_sources[(form_id, version)] = (source, source_name, digest)
+
+    def _assignments(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {
+            "id",
+            "study_id",
+            "form_id",
+            "form_version",
+            "institution",
+            "cluster",
+            "province",
+            "respondent",
+            "assigned_to",
+            "status",
+            "notes",
+            "created_at",
+            "updated_at",
+            "created_by",
+        }
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            status = rec.req("status")
+            if status not in {s.value for s in AssignmentStatus}:
+                raise rec.fail("unknown assignment status")
+            row = {
+                "id": rec.req_id("id"),
+                "study_id": rec.ident("study_id", optional=True),
+                "form_id": rec.req_id("form_id"),
+                "form_version": rec.text("form_version", max_len=64, optional=True),
+                "institution": rec.req("institution", max_len=1000),
+                "cluster": rec.req("cluster", max_len=1000),
+                "province": rec.req("province", max_len=1000),
+                "respondent": rec.req("respondent", max_len=1000),
+                "assigned_to": rec.ident("assigned_to", optional=True),
+                "status": status,
+                "notes": rec.req("notes"),
+                "created_at": rec.req_time("created_at"),
+                "updated_at": rec.req_time("updated_at"),
+                "created_by": rec.ident("created_by", optional=True),
+            }
+            for key, table in (
+                ("assigned_to", T_USER),
+                ("created_by", T_USER),
+                ("study_id", T_STUDY),
+            ):
+                if row[key] is not None and not existing(self.c, table.c.id, {row[key]}):
+                    raise rec.fail(f"'{key}' refers to a record that is not in the bundle")
+            current = self.c.execute(select(T_ASSIGN).where(T_ASSIGN.c.id == row["id"])).first()
+            if current is None:
+                self.c.execute(insert(T_ASSIGN), [row])
+                self.stats.assignments_changed += 1
+                continue
+            mine = dict(current._mapping)
+            if (row["updated_at"], _digest(row)) > (mine["updated_at"], _digest(mine)):
+                values = {k: v for k, v in row.items() if k != "id"}
+                self.c.execute(update(T_ASSIGN).where(T_ASSIGN.c.id == row["id"]).values(**values))
+                self.stats.assignments_changed += 1
+
+    # -- submissions and revisions ------------------------------------------------------------
+
+    def _form_of(self, form_id: str, version: str, where: str) -> tuple[bytes, str, str]:
+        key = (form_id, version)
+        if key not in self._form_sources:
+            row = self.c.execute(
+                select(T_FORM.c.source, T_FORM.c.source_name, T_FORM.c.content_hash).where(
+                    T_FORM.c.form_id == form_id, T_FORM.c.version == version
+                )
+            ).first()
+            if row is None:
+                raise BundleRejected(
+                    f"{where}: form {form_id!r} version {version!r} is unknown here and not in "
+                    "the bundle"
+                )
+            self._form_sources[key] = (bytes(row.source), row.source_name, row.content_hash)
+        return self._form_sources[key]
+
+    def _submissions(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {
+            "instance_id",
+            "form_id",
+            "form_version",
+            "assignment_id",
+            "created_at",
+            "created_by",
+            "device_id",
+        }
+        parsed: list[dict[str, Any]] = []
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            parsed.append(
+                {
+                    "instance_id": rec.req_id("instance_id"),
+                    "form_id": rec.req_id("form_id"),
+                    "form_version": rec.req("form_version", max_len=64),
+                    "assignment_id": rec.ident("assignment_id", optional=True),
+                    "created_at": rec.req_time("created_at"),
+                    "created_by": rec.req_id("created_by"),
+                    "device_id": rec.req_id("device_id"),
+                }
+            )
+        users = existing(self.c, T_USER.c.id, {p["created_by"] for p in parsed})
+        devices = existing(self.c, T_DEVICE.c.id, {p["device_id"] for p in parsed})
+        assignments = existing(
+            self.c, T_ASSIGN.c.id, {p["assignment_id"] for p in parsed if p["assignment_id"]}
+        )
+        ids = [p["instance_id"] for p in parsed]
+        stored = {
+            row.instance_id: row
+            for chunk_start in range(0, len(ids), 500)
+            for row in self.c.execute(
+                select(T_SUB).where(T_SUB.c.instance_id.in_(ids[chunk_start : chunk_start + 500]))
+            )
+        }
+        new_rows = []
+        for p in parsed:
+            where_sub = f"submission {p['instance_id']}"
+            self._form_of(p["form_id"], p["form_version"], where_sub)
+            if p["created_by"] not in users:
+                raise BundleRejected(f"{where_sub}: its author is not in the bundle")
+            if p["device_id"] not in devices:
+                raise BundleRejected(f"{where_sub}: its device is not in the bundle")
+            if p["assignment_id"] is not None and p["assignment_id"] not in assignments:
+                raise BundleRejected(f"{where_sub}: its assignment is not in the bundle")
+            self._instance_forms[p["instance_id"]] = (p["form_id"], p["form_version"])
+            row = stored.get(p["instance_id"])
+            if row is not None:
+                mine = {k: getattr(row, k) for k in p}
+                if mine != p:
+                    raise BundleRejected(
+                        f"{where_sub} differs from the stored submission with the same id"
+                    )
+                continue
+            new_rows.append(
+                {
+                    **p,
+                    "state": SubmissionState.DRAFT.value,
+                    "head_rev_id": None,
+                    "last_saved_at": None,
+                    "revision_count": 0,
+                }
+            )
+            stored[p["instance_id"]] = None
+        if new_rows:
+            self.c.execute(insert(T_SUB), new_rows)
+            self.stats.submissions_new += len(new_rows)
+        self.stats.touched.update(ids)
+
+    def _revisions(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {
+            "rev_id",
+            "instance_id",
+            "parent_rev",
+            "merged_parents",
+            "author_id",
+            "device_id",
+            "created_at",
+            "saved_at",
+            "finalised_at",
+            "reason",
+            "content_hash",
+            "document",
+        }
+        parsed = []
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            rev_id = rec.req_id("rev_id")
+            rec.where = f"revision {rev_id}"
+            document = data.get("document")
+            if not isinstance(document, dict):
+                raise rec.fail("its document is not a JSON object")
+            merged = data.get("merged_parents", [])
+            if not isinstance(merged, list) or not all(isinstance(m, str) for m in merged):
+                raise rec.fail("'merged_parents' is invalid")
+            try:
+                text = canonical_text(document)
+            except (TypeError, ValueError):
+                raise rec.fail("its document is not valid JSON") from None
+            digest = rec.req("content_hash", max_len=64)
+            if sha256_hex(text.encode("utf-8")) != digest:
+                raise rec.fail("the document does not match its content hash (damaged or tampered)")
+            parsed.append(
+                (
+                    {
+                        "rev_id": rev_id,
+                        "instance_id": rec.req_id("instance_id"),
+                        "parent_rev": rec.ident("parent_rev", optional=True),
+                        "status": RevisionStatus.FINALISED.value,
+                        "author_id": rec.req_id("author_id"),
+                        "device_id": rec.req_id("device_id"),
+                        "created_at": rec.req_time("created_at"),
+                        "saved_at": rec.req_time("saved_at"),
+                        "finalised_at": rec.req_time("finalised_at"),
+                        "reason": rec.text("reason", max_len=10_000, optional=True),
+                        "content_hash": digest,
+                        "document": text,
+                        "ui_state": None,
+                    },
+                    document,
+                    sorted(set(merged)),
+                )
+            )
+        ids = {p[0]["rev_id"] for p in parsed}
+        stored: dict[str, Any] = {}
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            for row in self.c.execute(
+                select(
+                    T_REV.c.rev_id,
+                    T_REV.c.instance_id,
+                    T_REV.c.parent_rev,
+                    T_REV.c.status,
+                    T_REV.c.author_id,
+                    T_REV.c.device_id,
+                    T_REV.c.created_at,
+                    T_REV.c.finalised_at,
+                    T_REV.c.content_hash,
+                ).where(T_REV.c.rev_id.in_(ordered[start : start + 500]))
+            ):
+                stored[row.rev_id] = row
+        parents = {p[0]["parent_rev"] for p in parsed if p[0]["parent_rev"]} | {
+            m for p in parsed for m in p[2]
+        }
+        parents_here = existing(self.c, T_REV.c.rev_id, parents - self._known_revs)
+        users = existing(self.c, T_USER.c.id, {p[0]["author_id"] for p in parsed})
+        devices = existing(self.c, T_DEVICE.c.id, {p[0]["device_id"] for p in parsed})
+        new_rows: list[dict[str, Any]] = []
+        merges: list[dict[str, str]] = []
+        for row, document, merged in parsed:
+            rev_id = row["rev_id"]
+            label = f"revision {rev_id} of {row['instance_id']}"
+            known = stored.get(rev_id)
+            if known is not None:
+                mine = (
+                    known.instance_id,
+                    known.parent_rev,
+                    known.status,
+                    known.author_id,
+                    known.device_id,
+                    known.created_at,
+                    known.finalised_at,
+                    known.content_hash,
+                )
+                theirs = (
+                    row["instance_id"],
+                    row["parent_rev"],
+                    row["status"],
+                    row["author_id"],
+                    row["device_id"],
+                    row["created_at"],
+                    row["finalised_at"],
+                    row["content_hash"],
+                )
+                if mine != theirs:
+                    raise BundleRejected(
+                        f"{label} differs from the stored revision with the same id"
+                    )
+                self._known_revs.add(rev_id)
+                self.stats.revisions_known += 1
+                continue
+            if rev_id in self._known_revs:
+                raise BundleRejected(f"{label} appears twice in the bundle")
+            for parent in [row["parent_rev"], *merged]:
+                if (
+                    parent is not None
+                    and parent not in self._known_revs
+                    and parent not in parents_here
+                ):
+                    raise BundleRejected(f"{label}: its parent revision {parent} is missing")
+            if row["author_id"] not in users or row["device_id"] not in devices:
+                raise BundleRejected(f"{label}: its author or device is not in the bundle")
+            form = self._instance_forms.get(row["instance_id"])
+            if form is None:
+                sub = self.c.execute(
+                    select(T_SUB.c.form_id, T_SUB.c.form_version).where(
+                        T_SUB.c.instance_id == row["instance_id"]
+                    )
+                ).first()
+                if sub is None:
+                    raise BundleRejected(f"{label}: its submission is not in the bundle")
+                form = (sub.form_id, sub.form_version)
+                self._instance_forms[row["instance_id"]] = form
+            if self.validate:
+                source, source_name, form_digest = self._form_of(form[0], form[1], label)
+                compiled = self.forms.get(
+                    form_id=form[0],
+                    version=form[1],
+                    source=source,
+                    source_name=source_name,
+                    digest=form_digest,
+                )
+                validate_document(
+                    compiled,
+                    document,
+                    record=label,
+                    instance_id=row["instance_id"],
+                    form_id=form[0],
+                    form_version=form[1],
+                )
+            new_rows.append(row)
+            merges.extend({"rev_id": rev_id, "parent_rev": m} for m in merged)
+            self._known_revs.add(rev_id)
+            self._new_revs.add(rev_id)
+            self.stats.touched.add(row["instance_id"])
+        if new_rows:
+            self.c.execute(insert(T_REV), new_rows)
+            self.stats.revisions_new += len(new_rows)
+        if merges:
+            self.c.execute(insert(T_MERGE), merges)
+
+    # -- attachments ---------------------------------------------------------------------------
+
+    def attachment_start(self, header: fmt.PartHeader) -> None:
+        if not self._bundle_seen:
+            raise BundleRejected("the payload does not start with its bundle part")
+        self._attachment_exists = bool(existing(self.c, T_ATT.c.sha256, {header.sha256}))
+        self._blob_buffer = bytearray()
+        self._blob_seq = 0
+        self._blob_id = None
+        if not self._attachment_exists:
+            result = self.c.execute(insert(T_BLOB).values(complete=False, created_at=utcnow()))
+            pk = result.inserted_primary_key
+            assert pk is not None
+            self._blob_id = int(pk[0])
+
+    def attachment_chunk(self, data: bytes) -> None:
+        if self._attachment_exists:
+            return
+        self._blob_buffer += data
+        while len(self._blob_buffer) >= CHUNK_SIZE:
+            self._flush_chunk(bytes(self._blob_buffer[:CHUNK_SIZE]))
+            del self._blob_buffer[:CHUNK_SIZE]
+
+    def _flush_chunk(self, data: bytes) -> None:
+        self.c.execute(
+            insert(T_CHUNK), [{"blob_id": self._blob_id, "seq": self._blob_seq, "data": data}]
+        )
+        self._blob_seq += 1
+
+    def attachment_end(self, header: fmt.PartHeader) -> None:
+        self._known_attachments.add(header.sha256)
+        if self._attachment_exists:
+            return
+        if self._blob_buffer:
+            self._flush_chunk(bytes(self._blob_buffer))
+            self._blob_buffer = bytearray()
+        self.c.execute(update(T_BLOB).where(T_BLOB.c.id == self._blob_id).values(complete=True))
+        self.c.execute(
+            insert(T_ATT),
+            [
+                {
+                    "sha256": header.sha256,
+                    "size": header.size,
+                    "media_type": header.media_type,
+                    "blob_id": self._blob_id,
+                    "created_at": utcnow(),
+                }
+            ],
+        )
+        self.stats.attachments_new += 1
+        self.stats.attachment_bytes_new += header.size
+
+    def _revision_attachments(self, records: list[dict[str, Any]], where: str) -> None:
+        rows = []
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", {"rev_id", "name", "sha256"})
+            rows.append(
+                {
+                    "rev_id": rec.req_id("rev_id"),
+                    "name": rec.req("name", max_len=255),
+                    "sha256": rec.req("sha256", max_len=64),
+                }
+            )
+        for row in rows:
+            if row["rev_id"] not in self._known_revs:
+                raise BundleRejected(f"{where}: links revision {row['rev_id']} not in the bundle")
+        rows = [r for r in rows if r["rev_id"] in self._new_revs]
+        wanted = {r["sha256"] for r in rows} - self._known_attachments
+        have = existing(self.c, T_ATT.c.sha256, wanted)
+        missing = sorted(wanted - have)
+        if missing:
+            raise BundleWaiting(
+                f"this bundle needs {len(missing)} attachment(s) (e.g. {missing[0][:16]}…) that "
+                f"device {self.header.source_name} sent in an earlier bundle, not imported here "
+                "yet; import the earlier bundles, then this one again"
+            )
+        if rows:
+            self.c.execute(insert(T_LINK), rows)
+
+    # -- paradata, reviews, acknowledgements ----------------------------------------------
+
+    def _events(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {
+            "uid",
+            "at",
+            "kind",
+            "user_id",
+            "device_id",
+            "instance_id",
+            "rev_id",
+            "field",
+            "old_value",
+            "new_value",
+            "reason",
+            "detail",
+        }
+        rows = []
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            rows.append(
+                {
+                    "uid": rec.req_id("uid"),
+                    "at": rec.req_time("at"),
+                    "kind": rec.req("kind", max_len=32),
+                    "user_id": rec.ident("user_id", optional=True),
+                    "device_id": rec.ident("device_id", optional=True),
+                    "instance_id": rec.ident("instance_id", optional=True),
+                    "rev_id": rec.ident("rev_id", optional=True),
+                    "field": rec.text("field", max_len=512, optional=True),
+                    "old_value": rec.json_text("old_value"),
+                    "new_value": rec.json_text("new_value"),
+                    "reason": rec.text("reason", max_len=10_000, optional=True),
+                    "detail": rec.json_text("detail"),
+                }
+            )
+        have = existing(self.c, T_EVENT.c.uid, {r["uid"] for r in rows})
+        rows = [r for r in rows if r["uid"] not in have]
+        for column, table_column in (
+            ("user_id", T_USER.c.id),
+            ("device_id", T_DEVICE.c.id),
+            ("instance_id", T_SUB.c.instance_id),
+            ("rev_id", T_REV.c.rev_id),
+        ):
+            wanted = {r[column] for r in rows if r[column] is not None}
+            missing = wanted - existing(self.c, table_column, wanted)
+            if missing:
+                raise BundleRejected(
+                    f"{where}: an event refers to a {column.removesuffix('_id')} not in the bundle"
+                )
+        seen: set[str] = set()
+        unique = []
+        for row in rows:
+            if row["uid"] not in seen:
+                seen.add(row["uid"])
+                unique.append(row)
+        if unique:
+            self.c.execute(insert(T_EVENT), unique)
+            self.stats.events_new += len(unique)
+
+    def _reviews(self, records: list[dict[str, Any]], where: str) -> None:
+        fields = {"id", "rev_id", "reviewer_id", "device_id", "decision", "comment", "decided_at"}
+        rows = []
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", fields)
+            decision = rec.req("decision")
+            if decision not in {o.value for o in ReviewOutcome}:
+                raise rec.fail("unknown review decision")
+            rows.append(
+                {
+                    "id": rec.req_id("id"),
+                    "rev_id": rec.req_id("rev_id"),
+                    "reviewer_id": rec.req_id("reviewer_id"),
+                    "device_id": rec.ident("device_id", optional=True),
+                    "decision": decision,
+                    "comment": rec.req("comment"),
+                    "decided_at": rec.req_time("decided_at"),
+                }
+            )
+        have = existing(self.c, T_REVIEW.c.id, {r["id"] for r in rows})
+        revs = existing(self.c, T_REV.c.rev_id, {r["rev_id"] for r in rows})
+        users = existing(self.c, T_USER.c.id, {r["reviewer_id"] for r in rows})
+        devices = existing(self.c, T_DEVICE.c.id, {r["device_id"] for r in rows if r["device_id"]})
+        new = []
+        for row in rows:
+            if row["id"] in have or row["rev_id"] not in revs:
+                continue  # a decision on a revision this laptop does not have
+            if row["reviewer_id"] not in users:
+                raise BundleRejected(f"{where}: a reviewer is not in the bundle")
+            if row["device_id"] is not None and row["device_id"] not in devices:
+                row["device_id"] = None
+            new.append(row)
+            have.add(row["id"])
+        if new:
+            self.c.execute(insert(T_REVIEW), new)
+            self.stats.reviews_new += len(new)
+
+    def _acks(self, records: list[dict[str, Any]], where: str) -> None:
+        if not self.coordinator_bundle:
+            raise BundleRejected(f"{where}: only a coordinator bundle acknowledges bundles")
+        now = utcnow()
+        for index, data in enumerate(records):
+            rec = Record(
+                data, f"{where} record {index + 1}", {"bundle_id", "sequence", "applied_at"}
+            )
+            bundle_id = rec.req_id("bundle_id")
+            rec.integer("sequence")
+            rec.req_time("applied_at")
+            row = self.c.execute(select(T_OUT).where(T_OUT.c.id == bundle_id)).first()
+            if row is None or row.status == OutgoingStatus.ACKNOWLEDGED.value:
+                continue
+            self.c.execute(
+                update(T_OUT)
+                .where(T_OUT.c.id == bundle_id)
+                .values(status=OutgoingStatus.ACKNOWLEDGED.value, acked_at=now)
+            )
+            items = self.c.execute(
+                select(T_OUTITEM.c.kind, T_OUTITEM.c.item_key).where(
+                    T_OUTITEM.c.bundle_id == bundle_id
+                )
+            ).all()
+            delivered = (
+                {
+                    (str(k), str(key))
+                    for k, key in self.c.execute(
+                        select(T_DELIVERED.c.kind, T_DELIVERED.c.item_key).where(
+                            T_DELIVERED.c.item_key.in_([i[1] for i in items])
+                        )
+                    )
+                }
+                if items
+                else set()
+            )
+            new = [
+                {"kind": k, "item_key": key, "bundle_id": bundle_id, "acked_at": now}
+                for k, key in {(str(k), str(key)) for k, key in items}
+                if (k, key) not in delivered
+            ]
+            if new:
+                self.c.execute(insert(T_DELIVERED), new)
+            self.stats.acks_applied += 1
+
+    def _recipients(self, records: list[dict[str, Any]], where: str) -> None:
+        if not self.coordinator_bundle:
+            raise BundleRejected(f"{where}: only a coordinator bundle names recipients")
+        if not self.newest:
+            return
+        wanted: dict[str, str] = {}
+        for index, data in enumerate(records):
+            rec = Record(data, f"{where} record {index + 1}", {"recipient", "role"})
+            role = rec.req("role")
+            if role not in {r.value for r in RecipientRole}:
+                raise rec.fail("unknown recipient role")
+            wanted[rec.req("recipient", max_len=128)] = role
+        from app.bundle.keys import parse_recipient
+
+        for recipient in wanted:
+            try:
+                parse_recipient(recipient)
+            except Exception:
+                raise BundleRejected(
+                    f"{where}: {recipient[:20]!r} is not an age recipient"
+                ) from None
+        now = utcnow()
+        have = {row.recipient: row for row in self.c.execute(select(T_RECIPIENT))}
+        for recipient, role in wanted.items():
+            if recipient not in have:
+                self.c.execute(
+                    insert(T_RECIPIENT),
+                    [
+                        {
+                            "recipient": recipient,
+                            "role": role,
+                            "label": role,
+                            "added_at": now,
+                            "retired_at": None,
+                        }
+                    ],
+                )
+        if wanted:
+            for recipient, row in have.items():
+                if recipient not in wanted and row.retired_at is None:
+                    self.c.execute(
+                        update(T_RECIPIENT)
+                        .where(T_RECIPIENT.c.recipient == recipient)
+                        .values(retired_at=now)
+                    )
+
+
+def _digest(row: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        canonical_text({k: str(v) for k, v in row.items()}).encode("utf-8")
+    ).hexdigest()

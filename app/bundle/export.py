@@ -1,0 +1,788 @@
+"""Export bundles: field laptop → coordinator, and coordinator → one field laptop.
+
+A **field bundle** carries every finalised revision the coordinator has not
+acknowledged yet (or all of them, on request), each with its whole ancestry
+so that it can be applied alone; the attachments of those revisions not
+acknowledged yet; the paradata events that belong to them; every user of
+the laptop; and the form versions, assignments and studies they refer to.
+
+A **coordinator bundle** is a complete state for one laptop: every form
+version, the assignments of that laptop's users, the review decisions on its
+revisions (rejections carry the reviewer's comment back), the device
+registry, the coordinator's recipients and acknowledgements of every bundle
+applied from that laptop.
+
+The sequence number is taken in a short transaction before writing; the
+items a bundle carries are recorded after the file is written and verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from app import __version__
+from app.bundle import format as fmt
+from app.bundle.applier import (
+    T_ASSIGN,
+    T_ATT,
+    T_DELIVERED,
+    T_DEVICE,
+    T_DEVUSER,
+    T_EVENT,
+    T_FORM,
+    T_LINK,
+    T_MERGE,
+    T_OUT,
+    T_OUTITEM,
+    T_REV,
+    T_REVIEW,
+    T_STUDY,
+    T_SUB,
+    T_USER,
+)
+from app.bundle.canon import b64e, fingerprint, time_text
+from app.bundle.errors import BundleError, KeysNotSetUpError
+from app.bundle.keys import LocalKeys, active_recipients, load_local_keys
+from app.bundle.merge import chunks
+from app.bundle.target import BundleTarget
+from app.bundle.writer import AttachmentPart, JsonPart, Part, WrittenBundle, write_bundle
+from app.store.attachments import iter_attachment
+from app.store.canonical import canonical_text
+from app.store.tables import ImportedBundle, RevisionStatus
+from app.store.tables_bundle import ItemKind, OutgoingStatus, RecipientRole
+from app.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+RECORDS_PER_PART = 2_000
+T_IMPORTED = ImportedBundle.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A written, verified bundle and what it holds."""
+
+    path: Path
+    sha256: str
+    size: int
+    bundle_id: str
+    sequence: int
+    target: str
+    counts: dict[str, int]
+
+    def __str__(self) -> str:
+        what = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in self.counts.items() if v)
+        return f"{self.path.name}: bundle {self.sequence} to {self.target} ({what or 'no records'})"
+
+
+def bundle_file_name(kind: str, source: str, target: str, sequence: int) -> str:
+    """`samluat-field-3f2a91c0-to-coordinator-000007.samluat` (names are never trusted)."""
+    safe = "".join(ch for ch in target[:12] if ch.isalnum() or ch == "-")
+    return f"samluat-{kind}-{source[:8]}-to-{safe}-{sequence:06d}{fmt.BUNDLE_SUFFIX}"
+
+
+def _rows(connection: Connection, statement: Any) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in connection.execute(statement)]
+
+
+def _batched(records: list[dict[str, Any]], kind: str) -> Iterator[JsonPart]:
+    for start in range(0, len(records), RECORDS_PER_PART):
+        yield JsonPart(kind, records[start : start + RECORDS_PER_PART])
+
+
+# -- record encoders ----------------------------------------------------------------------
+
+
+def _device_record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "role": row["role"],
+        "signing_key": b64e(row["public_key"]) if row["public_key"] else None,
+        "age_recipient": row["age_recipient"],
+        "registered_at": time_text(row["registered_at"]),
+        "revoked_at": time_text(row["revoked_at"]),
+    }
+
+
+def _user_record(row: dict[str, Any], device_of: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "username": row["username"],
+        "display_name": row["display_name"],
+        "role": row["role"],
+        "device_id": device_of.get(row["id"]),
+    }
+
+
+def _study_record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "code": row["code"],
+        "title": row["title"],
+        "description": row["description"],
+        "created_at": time_text(row["created_at"]),
+    }
+
+
+def _form_record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "form_id": row["form_id"],
+        "version": row["version"],
+        "title": row["title"],
+        "source_name": row["source_name"],
+        "source": b64e(bytes(row["source"])),
+        "content_hash": row["content_hash"],
+        "study_id": row["study_id"],
+        "created_at": time_text(row["created_at"]),
+    }
+
+
+def _assignment_record(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["created_at"] = time_text(row["created_at"])
+    out["updated_at"] = time_text(row["updated_at"])
+    return out
+
+
+def _submission_record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "instance_id": row["instance_id"],
+        "form_id": row["form_id"],
+        "form_version": row["form_version"],
+        "assignment_id": row["assignment_id"],
+        "created_at": time_text(row["created_at"]),
+        "created_by": row["created_by"],
+        "device_id": row["device_id"],
+    }
+
+
+def _revision_record(row: dict[str, Any], merged: list[str]) -> dict[str, Any]:
+    return {
+        "rev_id": row["rev_id"],
+        "instance_id": row["instance_id"],
+        "parent_rev": row["parent_rev"],
+        "merged_parents": merged,
+        "author_id": row["author_id"],
+        "device_id": row["device_id"],
+        "created_at": time_text(row["created_at"]),
+        "saved_at": time_text(row["saved_at"]),
+        "finalised_at": time_text(row["finalised_at"]),
+        "reason": row["reason"],
+        "content_hash": row["content_hash"],
+        "document": json.loads(row["document"]),
+    }
+
+
+def _event_record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "uid": row["uid"],
+        "at": time_text(row["at"]),
+        "kind": row["kind"],
+        "user_id": row["user_id"],
+        "device_id": row["device_id"],
+        "instance_id": row["instance_id"],
+        "rev_id": row["rev_id"],
+        "field": row["field"],
+        "old_value": row["old_value"],
+        "new_value": row["new_value"],
+        "reason": row["reason"],
+        "detail": row["detail"],
+    }
+
+
+def _review_record(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "rev_id": row["rev_id"],
+        "reviewer_id": row["reviewer_id"],
+        "device_id": row["device_id"],
+        "decision": row["decision"],
+        "comment": row["comment"],
+        "decided_at": time_text(row["decided_at"]),
+    }
+
+
+def _in(connection: Connection, column: Any, values: set[str], *extra: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for chunk in chunks(values):
+        out.extend(_rows(connection, select(column.table).where(column.in_(chunk), *extra)))
+    return out
+
+
+# -- field bundles -----------------------------------------------------------------------------
+
+
+@dataclass
+class _FieldSelection:
+    revisions: list[dict[str, Any]]  # parents first
+    merged: dict[str, list[str]]
+    submissions: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]  # sha256, size, media_type
+    links: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    forms: list[dict[str, Any]]
+    assignments: list[dict[str, Any]]
+    studies: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+    devices: list[dict[str, Any]]
+    new_items: int  # items never put in any bundle before
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "devices": len(self.devices),
+            "users": len(self.users),
+            "studies": len(self.studies),
+            "form_versions": len(self.forms),
+            "assignments": len(self.assignments),
+            "submissions": len(self.submissions),
+            "revisions": len(self.revisions),
+            "attachments": len(self.attachments),
+            "attachment_bytes": sum(int(a["size"]) for a in self.attachments),
+            "revision_attachments": len(self.links),
+            "events": len(self.events),
+        }
+
+    def items(self) -> list[tuple[str, str]]:
+        return (
+            [(ItemKind.REVISION.value, r["rev_id"]) for r in self.revisions]
+            + [(ItemKind.ATTACHMENT.value, a["sha256"]) for a in self.attachments]
+            + [(ItemKind.EVENT.value, e["uid"]) for e in self.events]
+        )
+
+
+def _delivered(connection: Connection, kind: ItemKind) -> set[str]:
+    return {
+        str(k)
+        for (k,) in connection.execute(
+            select(T_DELIVERED.c.item_key).where(T_DELIVERED.c.kind == kind.value)
+        )
+    }
+
+
+def _sent(connection: Connection) -> set[tuple[str, str]]:
+    return {
+        (str(k), str(v))
+        for k, v in connection.execute(select(T_OUTITEM.c.kind, T_OUTITEM.c.item_key))
+    }
+
+
+def _select_field(connection: Connection, everything: bool, local_device: str) -> _FieldSelection:
+    finalised = RevisionStatus.FINALISED.value
+    rev_meta = {
+        r.rev_id: r
+        for r in connection.execute(
+            select(T_REV.c.rev_id, T_REV.c.instance_id, T_REV.c.parent_rev, T_REV.c.status)
+        )
+    }
+    final_ids = {k for k, r in rev_meta.items() if r.status == finalised}
+    final_instances = {r.instance_id for r in rev_meta.values() if r.status == finalised}
+    merged: dict[str, list[str]] = {}
+    for rev_id, parent in connection.execute(select(T_MERGE.c.rev_id, T_MERGE.c.parent_rev)):
+        merged.setdefault(str(rev_id), []).append(str(parent))
+    delivered_revs = set() if everything else _delivered(connection, ItemKind.REVISION)
+    delivered_events = set() if everything else _delivered(connection, ItemKind.EVENT)
+    delivered_atts = set() if everything else _delivered(connection, ItemKind.ATTACHMENT)
+    wanted = final_ids - delivered_revs
+    # Paradata whose revision (or submission) can travel; the rest waits for finalising.
+    events = [
+        e
+        for e in _rows(connection, select(T_EVENT).order_by(T_EVENT.c.id))
+        if e["uid"] not in delivered_events
+        and (e["rev_id"] is None or e["rev_id"] in final_ids)
+        and (e["instance_id"] is None or e["instance_id"] in final_instances)
+    ]
+    instances = {e["instance_id"] for e in events if e["instance_id"] is not None}
+    wanted |= {e["rev_id"] for e in events if e["rev_id"] is not None}
+    for instance in instances:  # an event on a submission carries one of its revisions
+        if not any(rev_meta[r].instance_id == instance for r in wanted):
+            wanted.add(min(r for r in final_ids if rev_meta[r].instance_id == instance))
+    closure: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        rev_id = stack.pop()
+        if rev_id in closure:
+            continue
+        closure.add(rev_id)
+        parent = rev_meta[rev_id].parent_rev
+        stack.extend(p for p in [parent, *merged.get(rev_id, [])] if p is not None)
+    depth: dict[str, int] = {}
+
+    def depth_of(rev_id: str) -> int:
+        chain = []
+        node: str | None = rev_id
+        while node is not None and node not in depth:
+            chain.append(node)
+            node = rev_meta[node].parent_rev
+        base = depth[node] if node is not None else -1
+        for item in reversed(chain):
+            base += 1
+            depth[item] = base
+        return depth[rev_id]
+
+    order = sorted(
+        closure,
+        key=lambda r: (max([depth_of(r), *[depth_of(m) + 1 for m in merged.get(r, [])]]), r),
+    )
+    revisions = _in(connection, T_REV.c.rev_id, closure)
+    by_id = {r["rev_id"]: r for r in revisions}
+    revisions = [by_id[r] for r in order]
+    instances |= {r["instance_id"] for r in revisions}
+    submissions = sorted(
+        _in(connection, T_SUB.c.instance_id, instances), key=lambda s: s["instance_id"]
+    )
+    links = sorted(
+        _in(connection, T_LINK.c.rev_id, closure), key=lambda x: (x["rev_id"], x["name"])
+    )
+    shas = {x["sha256"] for x in links} - delivered_atts
+    attachments = sorted(
+        (
+            {"sha256": a["sha256"], "size": a["size"], "media_type": a["media_type"]}
+            for a in _in(connection, T_ATT.c.sha256, shas)
+        ),
+        key=lambda a: a["sha256"],
+    )
+    form_keys = {(s["form_id"], s["form_version"]) for s in submissions}
+    forms = [
+        f
+        for f in _rows(connection, select(T_FORM).order_by(T_FORM.c.form_id, T_FORM.c.version))
+        if (f["form_id"], f["version"]) in form_keys
+    ]
+    assignments = _in(
+        connection, T_ASSIGN.c.id, {s["assignment_id"] for s in submissions if s["assignment_id"]}
+    )
+    study_ids = {f["study_id"] for f in forms if f["study_id"]} | {
+        a["study_id"] for a in assignments if a["study_id"]
+    }
+    studies = _in(connection, T_STUDY.c.id, study_ids)
+    users = _rows(connection, select(T_USER).order_by(T_USER.c.id))
+    device_ids = (
+        {local_device}
+        | {r["device_id"] for r in revisions}
+        | {s["device_id"] for s in submissions}
+        | {e["device_id"] for e in events if e["device_id"]}
+    )
+    devices = sorted(_in(connection, T_DEVICE.c.id, device_ids), key=lambda d: d["id"])
+    sent = _sent(connection)
+    selection = _FieldSelection(
+        revisions=revisions,
+        merged=merged,
+        submissions=submissions,
+        attachments=attachments,
+        links=links,
+        events=events,
+        forms=forms,
+        assignments=sorted(assignments, key=lambda a: a["id"]),
+        studies=sorted(studies, key=lambda s: s["id"]),
+        users=users,
+        devices=devices,
+        new_items=0,
+    )
+    selection.new_items = sum(1 for item in selection.items() if item not in sent)
+    return selection
+
+
+def _field_parts(
+    target: BundleTarget, header: fmt.Header, sel: _FieldSelection, local_device: str
+) -> Iterator[Part]:
+    yield JsonPart(
+        "bundle",
+        [
+            {
+                "bundle_id": header.bundle_id,
+                "kind": header.kind,
+                "source_device_id": header.source_device_id,
+                "target": header.target,
+                "sequence": header.sequence,
+            }
+        ],
+    )
+    yield from _batched([_device_record(d) for d in sel.devices], "devices")
+    yield from _batched(
+        [_user_record(u, {u["id"]: local_device for u in sel.users}) for u in sel.users], "users"
+    )
+    yield from _batched([_study_record(s) for s in sel.studies], "studies")
+    yield from _batched([_form_record(f) for f in sel.forms], "form_versions")
+    yield from _batched([_assignment_record(a) for a in sel.assignments], "assignments")
+    yield from _batched([_submission_record(s) for s in sel.submissions], "submissions")
+    yield from _batched(
+        [_revision_record(r, sorted(sel.merged.get(r["rev_id"], []))) for r in sel.revisions],
+        "revisions",
+    )
+    db = target.store.db if target.store is not None else None
+    for attachment in sel.attachments:
+        yield AttachmentPart(
+            sha256=attachment["sha256"],
+            size=int(attachment["size"]),
+            media_type=attachment["media_type"],
+            chunks=_attachment_chunks(target, attachment["sha256"], db),
+        )
+    yield from _batched(
+        [{"rev_id": x["rev_id"], "name": x["name"], "sha256": x["sha256"]} for x in sel.links],
+        "revision_attachments",
+    )
+    yield from _batched([_event_record(e) for e in sel.events], "events")
+
+
+def _attachment_chunks(target: BundleTarget, sha256: str, db: Any) -> Iterator[bytes]:
+    if db is not None:
+        yield from iter_attachment(db=db, sha256=sha256)
+        return
+    from app.bundle.applier import T_CHUNK
+
+    with target.session() as session:
+        blob_id = session.execute(
+            select(T_ATT.c.blob_id).where(T_ATT.c.sha256 == sha256)
+        ).scalar_one()
+    seq = 0
+    while True:
+        with target.session() as session:
+            data = session.execute(
+                select(T_CHUNK.c.data).where(T_CHUNK.c.blob_id == blob_id, T_CHUNK.c.seq == seq)
+            ).scalar()
+        if data is None:
+            return
+        yield bytes(data)
+        seq += 1
+
+
+def _reserve(
+    target: BundleTarget, *, bundle_target: str, kind: str, covers_since: int | None
+) -> tuple[str, int, int]:
+    with target.session(write=True) as session:
+        connection = session.connection()
+        last = connection.execute(
+            select(func.max(T_OUT.c.sequence)).where(T_OUT.c.target == bundle_target)
+        ).scalar()
+        sequence = int(last or 0) + 1
+        if covers_since is None:
+            acked = connection.execute(
+                select(func.max(T_OUT.c.sequence)).where(
+                    T_OUT.c.target == bundle_target,
+                    T_OUT.c.status == OutgoingStatus.ACKNOWLEDGED.value,
+                )
+            ).scalar()
+            covers_since = int(acked or 0) + 1
+        bundle_id = str(uuid.uuid4())
+        connection.execute(
+            insert(T_OUT),
+            [
+                {
+                    "id": bundle_id,
+                    "target": bundle_target,
+                    "sequence": sequence,
+                    "covers_since": min(covers_since, sequence),
+                    "kind": kind,
+                    "status": OutgoingStatus.WRITING.value,
+                    "created_at": utcnow(),
+                }
+            ],
+        )
+    return bundle_id, sequence, min(covers_since, sequence)
+
+
+def _record_written(
+    target: BundleTarget,
+    bundle_id: str,
+    written: WrittenBundle,
+    items: list[tuple[str, str]],
+    digest: str | None,
+    counts: dict[str, int],
+) -> None:
+    with target.session(write=True) as session:
+        connection = session.connection()
+        connection.execute(
+            update(T_OUT)
+            .where(T_OUT.c.id == bundle_id)
+            .values(
+                status=OutgoingStatus.WRITTEN.value,
+                sha256=written.sha256,
+                file_name=written.path.name,
+                state_digest=digest,
+                summary=canonical_text(counts),
+            )
+        )
+        unique = sorted(set(items))
+        for start in range(0, len(unique), 5_000):
+            connection.execute(
+                insert(T_OUTITEM),
+                [
+                    {"bundle_id": bundle_id, "kind": k, "item_key": key}
+                    for k, key in unique[start : start + 5_000]
+                ],
+            )
+
+
+def _header(
+    keys: LocalKeys,
+    *,
+    bundle_id: str,
+    kind: str,
+    target: str,
+    sequence: int,
+    covers_since: int,
+    recipients: list[str],
+    counts: dict[str, int],
+) -> fmt.Header:
+    return fmt.Header(
+        bundle_id=bundle_id,
+        kind=kind,
+        created_at=time_text(utcnow()) or "",
+        source_device_id=keys.device_id,
+        source_name=keys.name,
+        signing_key=keys.public,
+        target=target,
+        sequence=sequence,
+        covers_since=covers_since,
+        recipients=tuple(fingerprint(r) for r in recipients),
+        counts={k: counts.get(k, 0) for k in fmt.COUNT_KEYS},
+        app_version=__version__,
+    )
+
+
+def export_field_bundle(
+    target: BundleTarget,
+    *,
+    folder: Path,
+    everything: bool = False,
+    only_if_new: bool = False,
+) -> ExportResult | None:
+    """Write this laptop's bundle for the coordinator into `folder`.
+
+    Carries what the coordinator has not acknowledged (all finalised data
+    with `everything=True`). With `only_if_new`, returns None without
+    writing when every item was already put in an earlier bundle (folder
+    sync uses it so that it does not write a bundle on every pass).
+    """
+    with target.session() as session:
+        keys = load_local_keys(session, target.device_id)
+        recipients = [r for r, _role in active_recipients(session)]
+        roles = [role for _r, role in active_recipients(session)]
+        if RecipientRole.COORDINATOR.value not in roles:
+            raise KeysNotSetUpError(
+                "No coordinator key is trusted on this laptop yet. Import the coordinator's "
+                "card first (samluat keys trust-coordinator)."
+            )
+        selection = _select_field(session.connection(), everything, target.device_id)
+    if only_if_new and selection.new_items == 0:
+        return None
+    counts = selection.counts()
+    bundle_id, sequence, covers = _reserve(
+        target,
+        bundle_target=fmt.TARGET_COORDINATOR,
+        kind=fmt.KIND_FIELD,
+        covers_since=1 if everything else None,
+    )
+    header = _header(
+        keys,
+        bundle_id=bundle_id,
+        kind=fmt.KIND_FIELD,
+        target=fmt.TARGET_COORDINATOR,
+        sequence=sequence,
+        covers_since=covers,
+        recipients=recipients,
+        counts=counts,
+    )
+    written = write_bundle(
+        folder=folder,
+        file_name=bundle_file_name(
+            fmt.KIND_FIELD, keys.device_id, fmt.TARGET_COORDINATOR, sequence
+        ),
+        header=header,
+        parts=_field_parts(target, header, selection, target.device_id),
+        keys=keys,
+        recipients=recipients,
+    )
+    _record_written(target, bundle_id, written, selection.items(), None, counts)
+    return ExportResult(
+        path=written.path,
+        sha256=written.sha256,
+        size=written.size,
+        bundle_id=bundle_id,
+        sequence=sequence,
+        target=fmt.TARGET_COORDINATOR,
+        counts={k: v for k, v in counts.items() if v},
+    )
+
+
+# -- coordinator bundles --------------------------------------------------------------------------
+
+
+def _coordinator_records(connection: Connection, device_id: str) -> dict[str, list[dict[str, Any]]]:
+    users_of_device = {
+        str(u)
+        for (u,) in connection.execute(
+            select(T_DEVUSER.c.user_id).where(T_DEVUSER.c.device_id == device_id)
+        )
+    }
+    assignments = sorted(
+        _in(connection, T_ASSIGN.c.assigned_to, users_of_device), key=lambda a: a["id"]
+    )
+    reviews = _rows(
+        connection,
+        select(T_REVIEW)
+        .select_from(T_REVIEW.join(T_REV, T_REV.c.rev_id == T_REVIEW.c.rev_id))
+        .where(T_REV.c.device_id == device_id)
+        .order_by(T_REVIEW.c.id),
+    )
+    user_ids = (
+        {a["assigned_to"] for a in assignments if a["assigned_to"]}
+        | {a["created_by"] for a in assignments if a["created_by"]}
+        | {r["reviewer_id"] for r in reviews}
+    )
+    devices = _rows(connection, select(T_DEVICE).order_by(T_DEVICE.c.id))
+    device_of = {
+        str(u): str(d)
+        for d, u in connection.execute(select(T_DEVUSER.c.device_id, T_DEVUSER.c.user_id))
+    }
+    users = sorted(_in(connection, T_USER.c.id, user_ids), key=lambda u: u["id"])
+    forms = _rows(connection, select(T_FORM).order_by(T_FORM.c.form_id, T_FORM.c.version))
+    study_ids = {f["study_id"] for f in forms if f["study_id"]} | {
+        a["study_id"] for a in assignments if a["study_id"]
+    }
+    acks = [
+        {"bundle_id": r["id"], "sequence": r["sequence"], "applied_at": time_text(r["imported_at"])}
+        for r in _rows(
+            connection,
+            select(T_IMPORTED)
+            .where(
+                T_IMPORTED.c.source_device_id == device_id,
+                T_IMPORTED.c.status == "applied",
+                T_IMPORTED.c.kind == fmt.KIND_FIELD,
+            )
+            .order_by(T_IMPORTED.c.sequence, T_IMPORTED.c.id),
+        )
+    ]
+    return {
+        "devices": [_device_record(d) for d in devices],
+        "users": [_user_record(u, device_of) for u in users],
+        "studies": [
+            _study_record(s)
+            for s in sorted(_in(connection, T_STUDY.c.id, study_ids), key=lambda s: s["id"])
+        ],
+        "form_versions": [_form_record(f) for f in forms],
+        "assignments": [_assignment_record(a) for a in assignments],
+        "reviews": [_review_record(r) for r in reviews],
+        "acks": acks,
+    }
+
+
+def export_coordinator_bundle(
+    target: BundleTarget,
+    *,
+    device_id: str,
+    folder: Path,
+    only_if_changed: bool = False,
+) -> ExportResult | None:
+    """Write the coordinator bundle for one registered laptop into `folder`.
+
+    With `only_if_changed`, returns None when the laptop's state is the same
+    as in the last bundle written to it.
+    """
+    with target.session() as session:
+        connection = session.connection()
+        keys = load_local_keys(session, target.device_id)
+        device = connection.execute(select(T_DEVICE).where(T_DEVICE.c.id == device_id)).first()
+        if device is None or device.public_key is None or device.age_recipient is None:
+            raise BundleError(f"Device {device_id!r} is not registered here.")
+        if device.revoked_at is not None:
+            raise BundleError(f"Device {device.name!r} is revoked; nothing is sent to it.")
+        records = _coordinator_records(connection, device_id)
+        records["recipients"] = [
+            {"recipient": r, "role": role} for r, role in active_recipients(session)
+        ]
+        digest = hashlib.sha256(canonical_text(records).encode("utf-8")).hexdigest()
+        last = connection.execute(
+            select(T_OUT.c.state_digest)
+            .where(T_OUT.c.target == device_id, T_OUT.c.status != OutgoingStatus.WRITING.value)
+            .order_by(T_OUT.c.sequence.desc())
+            .limit(1)
+        ).scalar()
+    if only_if_changed and last == digest:
+        return None
+    counts = {k: len(v) for k, v in records.items()}
+    recipients = [str(device.age_recipient)]
+    bundle_id, sequence, covers = _reserve(
+        target, bundle_target=device_id, kind=fmt.KIND_COORDINATOR, covers_since=1
+    )
+    header = _header(
+        keys,
+        bundle_id=bundle_id,
+        kind=fmt.KIND_COORDINATOR,
+        target=device_id,
+        sequence=sequence,
+        covers_since=covers,
+        recipients=recipients,
+        counts=counts,
+    )
+
+    def parts() -> Iterator[Part]:
+        yield JsonPart(
+            "bundle",
+            [
+                {
+                    "bundle_id": bundle_id,
+                    "kind": fmt.KIND_COORDINATOR,
+                    "source_device_id": keys.device_id,
+                    "target": device_id,
+                    "sequence": sequence,
+                }
+            ],
+        )
+        for kind in (
+            "devices",
+            "users",
+            "studies",
+            "form_versions",
+            "assignments",
+            "reviews",
+            "acks",
+            "recipients",
+        ):
+            yield from _batched(records[kind], kind)
+
+    written = write_bundle(
+        folder=folder,
+        file_name=bundle_file_name(fmt.KIND_COORDINATOR, keys.device_id, device_id, sequence),
+        header=header,
+        parts=parts(),
+        keys=keys,
+        recipients=recipients,
+    )
+    _record_written(target, bundle_id, written, [], digest, counts)
+    return ExportResult(
+        path=written.path,
+        sha256=written.sha256,
+        size=written.size,
+        bundle_id=bundle_id,
+        sequence=sequence,
+        target=device_id,
+        counts={k: v for k, v in counts.items() if v},
+    )
+
+
+def registered_field_devices(target: BundleTarget) -> list[str]:
+    """Ids of the registered, unrevoked laptops other than this one."""
+    with target.session() as session:
+        return [
+            str(r)
+            for (r,) in session.execute(
+                select(T_DEVICE.c.id)
+                .where(
+                    T_DEVICE.c.is_local.is_(False),
+                    T_DEVICE.c.public_key.is_not(None),
+                    T_DEVICE.c.age_recipient.is_not(None),
+                    T_DEVICE.c.revoked_at.is_(None),
+                )
+                .order_by(T_DEVICE.c.id)
+            )
+        ]

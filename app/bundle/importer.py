@@ -1,0 +1,462 @@
+"""Import bundle files: check everything, then apply in one transaction or not at all.
+
+The order of checks is the one in docs/bundle-format.md: structure → already
+imported? → registered device → signature over header and ciphertext →
+revocation and replay → recipient → decrypt (streaming) with every part hash,
+record and document checked → apply → commit. A refused bundle is copied to
+the quarantine folder with its reason and leaves the database exactly as it
+was; a bundle that needs an earlier one first is reported as *waiting*.
+
+Everything runs in the calling thread; `progress(fraction, message)` and
+`cancel()` let a UI run it off the UI thread and stop it (a cancelled import
+rolls back like any other failure).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from sqlalchemy import func, insert, select
+
+from app import __version__
+from app.bundle import format as fmt
+from app.bundle.applier import Applier, ApplyStats
+from app.bundle.canon import parse_time, time_text
+from app.bundle.errors import BundleError, BundleRejected, BundleWaiting
+from app.bundle.keys import AgeIdentity, load_local_keys, verify
+from app.bundle.merge import refresh_summaries, update_business_keys
+from app.bundle.target import BundleTarget
+from app.bundle.validate import FormCache
+from app.core import paths
+from app.store.canonical import canonical_text
+from app.store.tables import Device, DeviceRole, ImportedBundle
+from app.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
+T_IMPORTED = ImportedBundle.__table__  # type: ignore[attr-defined]
+
+
+class ImportStatus(StrEnum):
+    APPLIED = "applied"
+    ALREADY = "already imported"
+    WAITING = "waiting"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The outcome of importing one file, with a message for people."""
+
+    path: Path
+    status: ImportStatus
+    message: str
+    bundle_id: str | None = None
+    source_device_id: str | None = None
+    source_name: str | None = None
+    sequence: int | None = None
+    kind: str | None = None
+    sha256: str | None = None
+    quarantined: Path | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (ImportStatus.APPLIED, ImportStatus.ALREADY)
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: {self.status.value}: {self.message}"
+
+
+class ImportCancelled(BundleError):
+    """The user cancelled an import; nothing was changed."""
+
+
+def default_quarantine_dir() -> Path:
+    """`<data>/quarantine` (created on first use)."""
+    return paths.data_dir() / "quarantine"
+
+
+def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Path | None:
+    """Copy `path` into `folder` with a `.reason.txt` beside it; the original stays."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = (sha256 or "unreadable")[:16]
+        dest = folder / f"{stem}-{path.name[:150]}"
+        reason_file = dest.with_name(dest.name + ".reason.txt")
+        text = json.dumps(
+            {
+                "file": str(path),
+                "rejected_at": time_text(utcnow()),
+                "reason": reason,
+                "sha256": sha256,
+                "app_version": __version__,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        if not dest.exists():
+            tmp = dest.with_name(f".{dest.name}.partial")
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, dest)
+        reason_file.write_text(text + "\n", encoding="utf-8")
+        return dest
+    except OSError:
+        log.warning("could not quarantine %s", path, exc_info=True)
+        return None
+
+
+@dataclass
+class _Checked:
+    envelope: fmt.Envelope
+    file_sha: str
+    payload_sha: bytes
+
+
+def _check_outside(
+    target: BundleTarget, path: Path, limits: fmt.Limits
+) -> tuple[_Checked | None, ImportResult | None]:
+    """Steps 1–5: everything that needs no decryption. Raises `BundleRejected`."""
+    envelope = fmt.read_envelope(path, limits)
+    header = envelope.header
+    file_sha, payload_sha = fmt.hash_file(envelope)
+    with target.session() as session:
+        done = session.execute(
+            select(T_IMPORTED.c.imported_at).where(
+                T_IMPORTED.c.sha256 == file_sha, T_IMPORTED.c.status == "applied"
+            )
+        ).first()
+        if done is not None:
+            return None, ImportResult(
+                path=path,
+                status=ImportStatus.ALREADY,
+                message=(
+                    f"already imported on {time_text(done.imported_at)} (bundle "
+                    f"{header.sequence} from {header.source_name}); nothing changed"
+                ),
+                bundle_id=header.bundle_id,
+                source_device_id=header.source_device_id,
+                source_name=header.source_name,
+                sequence=header.sequence,
+                kind=header.kind,
+                sha256=file_sha,
+            )
+        device = session.get(Device, header.source_device_id)
+        local = session.get(Device, target.device_id)
+        assert local is not None
+        if device is None or device.public_key is None:
+            raise BundleRejected(
+                f"signed by an unknown device {header.source_name!r} ({header.source_device_id}, "
+                f"key {header.signer_fingerprint}): register its card first "
+                "(samluat keys register)"
+            )
+        if device.public_key != header.signing_key:
+            raise BundleRejected(
+                f"signed with key {header.signer_fingerprint}, which is not the registered key of "
+                f"device {device.name!r}"
+            )
+        message = fmt.signature_message(
+            envelope.prefix_sha256, envelope.payload_length, payload_sha
+        )
+        if payload_sha != envelope.payload_sha256 or not verify(
+            device.public_key, envelope.signature, message
+        ):
+            raise BundleRejected(
+                f"the signature of device {device.name!r} does not verify: the file was "
+                "damaged or altered after it was signed"
+            )
+        if device.revoked_at is not None:
+            raise BundleRejected(
+                f"device {device.name!r} was revoked on {time_text(device.revoked_at)}; its "
+                "bundles are refused"
+            )
+        if header.kind == fmt.KIND_FIELD:
+            if header.target != fmt.TARGET_COORDINATOR:
+                raise BundleRejected("a field bundle must be addressed to the coordinator")
+        else:
+            if device.role != DeviceRole.COORDINATOR.value:
+                raise BundleRejected(f"device {device.name!r} is not a trusted coordinator")
+            if header.target != target.device_id:
+                raise BundleRejected(
+                    f"addressed to another laptop ({header.target}), not to this one"
+                )
+        replay = session.execute(
+            select(T_IMPORTED.c.id, T_IMPORTED.c.sequence).where(
+                (T_IMPORTED.c.id == header.bundle_id)
+                | (
+                    (T_IMPORTED.c.source_device_id == header.source_device_id)
+                    & (T_IMPORTED.c.target == header.target)
+                    & (T_IMPORTED.c.sequence == header.sequence)
+                )
+            )
+        ).first()
+        if replay is not None:
+            raise BundleRejected(
+                f"bundle {header.sequence} of device {header.source_name!r} was already imported "
+                "from a different file: this one is a replay or a forgery"
+            )
+    return _Checked(envelope, file_sha, payload_sha), None
+
+
+def _identities(
+    target: BundleTarget, header: fmt.Header, identities: Sequence[AgeIdentity]
+) -> list[AgeIdentity]:
+    if header.kind == fmt.KIND_COORDINATOR:
+        with target.session() as session:
+            return [load_local_keys(session, target.device_id).receiving]
+    return list(identities)
+
+
+def import_bundle(
+    target: BundleTarget,
+    path: Path,
+    *,
+    identities: Sequence[AgeIdentity] = (),
+    quarantine_dir: Path | None = None,
+    limits: fmt.Limits = fmt.DEFAULT_LIMITS,
+    forms: FormCache | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> ImportResult:
+    """Import one bundle file. Never raises for a bad bundle: see `ImportResult.status`.
+
+    `identities` are the unlocked coordinator (and escrow) keys for field
+    bundles; a field laptop decrypts coordinator bundles with its own key.
+    """
+    quarantine_dir = quarantine_dir or default_quarantine_dir()
+    path = Path(path)
+    sha: str | None = None
+    header: fmt.Header | None = None
+    try:
+        checked, early = _check_outside(target, path, limits)
+        if early is not None:
+            return early
+        assert checked is not None
+        sha = checked.file_sha
+        header = checked.envelope.header
+        keys = _identities(target, header, identities)
+        mine = {k.fingerprint for k in keys}
+        if not mine & set(header.recipients):
+            raise BundleRejected(
+                f"encrypted to another coordinator's key ({', '.join(header.recipients)[:80]}); "
+                f"this database opens {', '.join(sorted(mine)) or 'no key (unlock yours)'}"
+            )
+        stats = _decrypt_and_apply(
+            target, checked, keys, limits, forms or FormCache(), progress, cancel
+        )
+    except BundleWaiting as error:
+        log.info("bundle %s waits: %s", path.name, error)
+        return _result(path, ImportStatus.WAITING, str(error), header, sha)
+    except BundleRejected as error:
+        where = quarantine(path, str(error), quarantine_dir, sha)
+        log.warning("bundle %s rejected: %s", path.name, error)
+        return _result(path, ImportStatus.REJECTED, str(error), header, sha, quarantined=where)
+    result = _result(
+        path,
+        ImportStatus.APPLIED,
+        _summary(stats),
+        header,
+        sha,
+        stats=stats.as_dict(),
+    )
+    log.info("bundle %s applied: %s", path.name, result.message)
+    return result
+
+
+def _result(
+    path: Path,
+    status: ImportStatus,
+    message: str,
+    header: fmt.Header | None,
+    sha: str | None,
+    *,
+    quarantined: Path | None = None,
+    stats: dict[str, int] | None = None,
+) -> ImportResult:
+    return ImportResult(
+        path=path,
+        status=status,
+        message=message,
+        bundle_id=header.bundle_id if header else None,
+        source_device_id=header.source_device_id if header else None,
+        source_name=header.source_name if header else None,
+        sequence=header.sequence if header else None,
+        kind=header.kind if header else None,
+        sha256=sha,
+        quarantined=quarantined,
+        stats=stats or {},
+    )
+
+
+def _summary(stats: ApplyStats) -> str:
+    parts = [
+        f"{stats.revisions_new} new revision(s)",
+        f"{stats.revisions_known} already here",
+        f"{stats.submissions_new} new submission(s)",
+    ]
+    if stats.attachments_new:
+        parts.append(f"{stats.attachments_new} attachment(s)")
+    if stats.events_new:
+        parts.append(f"{stats.events_new} paradata event(s)")
+    if stats.form_versions_new:
+        parts.append(f"{stats.form_versions_new} form version(s)")
+    if stats.assignments_changed:
+        parts.append(f"{stats.assignments_changed} assignment(s)")
+    if stats.reviews_new:
+        parts.append(f"{stats.reviews_new} review decision(s)")
+    if stats.acks_applied:
+        parts.append(f"{stats.acks_applied} acknowledgement(s)")
+    return ", ".join(parts)
+
+
+def _decrypt_and_apply(
+    target: BundleTarget,
+    checked: _Checked,
+    identities: list[AgeIdentity],
+    limits: fmt.Limits,
+    forms: FormCache,
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> ApplyStats:
+    envelope = checked.envelope
+    header = envelope.header
+    total_records = max(sum(v for k, v in header.counts.items() if k != "attachment_bytes"), 1)
+    done = [0]
+
+    def tick(records: int) -> None:
+        done[0] += records
+        if cancel is not None and cancel():
+            raise ImportCancelled("The import was cancelled; nothing was changed.")
+        if progress is not None:
+            progress(min(done[0] / total_records, 1.0), f"{done[0]} of {total_records} records")
+
+    with target.session(write=True) as session:
+        connection = session.connection()
+        applier = Applier(
+            connection,
+            header=header,
+            local_device_id=target.device_id,
+            forms=forms,
+            progress=tick,
+        )
+        if header.kind == fmt.KIND_COORDINATOR:
+            newest = connection.execute(
+                select(func.max(T_IMPORTED.c.sequence)).where(
+                    T_IMPORTED.c.source_device_id == header.source_device_id,
+                    T_IMPORTED.c.target == header.target,
+                )
+            ).scalar()
+            applier.newest = newest is None or header.sequence > int(newest)
+        finished: dict[str, Any] = {}
+        parser = fmt.PayloadParser(
+            applier,
+            payload_length=envelope.payload_length,
+            limits=limits,
+            on_end=lambda manifest, counts: finished.update(manifest=manifest, counts=counts),
+        )
+        with open(envelope.path, "rb") as handle:
+            reader = fmt.PayloadReader(handle, envelope.payload_offset, envelope.payload_length)
+            try:
+                pyrage.decrypt_io(reader, parser, [k.pyrage_identity() for k in identities])
+            except (BundleError, MemoryError):
+                raise
+            except pyrage.DecryptError:
+                raise BundleRejected(
+                    "the payload cannot be decrypted with this coordinator's key (encrypted to "
+                    "another coordinator, or its key header was altered)"
+                ) from None
+            except OSError:
+                raise BundleRejected(
+                    "the encrypted payload is damaged (decryption failed its integrity check)"
+                ) from None
+            except Exception as error:  # pyrage's other failures: the payload is not sound
+                raise BundleRejected(f"the encrypted payload is damaged ({error})") from None
+        if reader.sha256.digest() != checked.payload_sha:
+            raise BundleRejected("the file changed while it was being imported")
+        parser.close()
+        fmt.check_counts(header, finished["counts"], finished["manifest"])
+        head_of = refresh_summaries(connection, applier.stats.touched)
+        update_business_keys(connection, head_of)
+        connection.execute(
+            insert(T_IMPORTED),
+            [
+                {
+                    "id": header.bundle_id,
+                    "sha256": checked.file_sha,
+                    "source_device_id": header.source_device_id,
+                    "imported_at": utcnow(),
+                    "imported_by": target.user_id,
+                    "status": "applied",
+                    "reason": None,
+                    "summary": canonical_text(applier.stats.as_dict()),
+                    "sequence": header.sequence,
+                    "target": header.target,
+                    "kind": header.kind,
+                    "covers_since": header.covers_since,
+                    "bundle_created_at": _created(header),
+                }
+            ],
+        )
+        return applier.stats
+
+
+def _created(header: fmt.Header) -> Any:
+    try:
+        return parse_time(header.created_at, "created_at")
+    except ValueError:
+        return None
+
+
+def import_many(
+    target: BundleTarget,
+    paths_: Iterable[Path],
+    *,
+    identities: Sequence[AgeIdentity] = (),
+    quarantine_dir: Path | None = None,
+    forms: FormCache | None = None,
+    retry_waiting: bool = True,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> list[ImportResult]:
+    """Import files in the given order; waiting ones are retried while that makes progress.
+
+    Returns one result per file (the last attempt's), in the order given.
+    """
+    forms = forms or FormCache()
+    files = list(paths_)
+    results: dict[int, ImportResult] = {}
+    pending = list(range(len(files)))
+    while pending:
+        waiting = []
+        applied_any = False
+        for count, index in enumerate(pending):
+            if progress is not None:
+                progress(count / max(len(pending), 1), files[index].name)
+            result = import_bundle(
+                target,
+                files[index],
+                identities=identities,
+                quarantine_dir=quarantine_dir,
+                forms=forms,
+                cancel=cancel,
+            )
+            results[index] = result
+            if result.status is ImportStatus.WAITING:
+                waiting.append(index)
+            elif result.status is ImportStatus.APPLIED:
+                applied_any = True
+        if not (retry_waiting and waiting and applied_any):
+            break
+        pending = waiting
+    return [results[i] for i in range(len(files))]

@@ -1,0 +1,574 @@
+"""What merging leaves for the coordinator: conflicts, likely duplicates, sequence gaps.
+
+Everything here is *derived* from the set of revisions and applied bundles,
+never from the order they arrived in, so that every coordinator who imported
+the same bundles sees the same queue:
+
+* **conflicts**: submissions with several heads; the provisional winner is
+  the head with the latest `finalised_at`, then the smallest `rev_id` (the
+  same rule as `Submission.head_rev_id`). `resolve_conflict` records the
+  coordinator's decision as a new finalised revision that closes the others.
+* **duplicates**: submissions of one form whose business key (institution and
+  respondent) is equal, with different instance ids, from different devices.
+  Flagged, never merged; a coordinator can mark a group as not duplicates.
+* **gaps**: per (device, target) sequence numbers never applied.
+
+`refresh_summaries` and `update_business_keys` are the set-based versions of
+the per-submission bookkeeping, used by the importer inside its transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlmodel import Session
+
+from app.bundle.errors import BundleError
+from app.bundle.target import BundleTarget
+from app.store import errors, repo_submissions
+from app.store.canonical import canonical_text
+from app.store.repo_paradata import EventIn, EventKind
+from app.store.tables import (
+    Assignment,
+    DuplicateDecision,
+    ImportedBundle,
+    Revision,
+    RevisionMerge,
+    RevisionStatus,
+    Submission,
+    SubmissionKey,
+    SubmissionState,
+)
+from app.store.tables_bundle import DuplicateVerdict
+from app.store.types import utcnow
+
+CHUNK = 500
+_REV = Revision.__table__  # type: ignore[attr-defined]
+_SUB = Submission.__table__  # type: ignore[attr-defined]
+_MERGE = RevisionMerge.__table__  # type: ignore[attr-defined]
+_KEY = SubmissionKey.__table__  # type: ignore[attr-defined]
+_ASSIGN = Assignment.__table__  # type: ignore[attr-defined]
+_IMPORTED = ImportedBundle.__table__  # type: ignore[attr-defined]
+
+
+def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
+    """Sorted slices of at most `size` values (for IN lists)."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+# -- submission summaries ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RevRow:
+    rev_id: str
+    instance_id: str
+    parent_rev: str | None
+    status: str
+    finalised_at: datetime | None
+    saved_at: datetime
+
+
+def _heads(revs: list[_RevRow], merged: set[str]) -> list[_RevRow]:
+    finalised = [r for r in revs if r.status == RevisionStatus.FINALISED.value]
+    with_child = {r.parent_rev for r in finalised if r.parent_rev is not None}
+    heads = [r for r in finalised if r.rev_id not in with_child and r.rev_id not in merged]
+    heads.sort(key=lambda r: r.rev_id)
+    heads.sort(key=lambda r: r.finalised_at or datetime.min, reverse=True)
+    return heads
+
+
+def refresh_summaries(connection: Connection, instance_ids: Iterable[str]) -> dict[str, str | None]:
+    """Recompute `state`, `head_rev_id`, `revision_count`, `last_saved_at` of many submissions.
+
+    Same result as `repo_submissions.refresh_summary`, in a few queries per
+    500 submissions. Returns instance id → head revision id.
+    """
+    head_of: dict[str, str | None] = {}
+    for chunk in chunks(instance_ids):
+        rows = connection.execute(
+            select(
+                _REV.c.rev_id,
+                _REV.c.instance_id,
+                _REV.c.parent_rev,
+                _REV.c.status,
+                _REV.c.finalised_at,
+                _REV.c.saved_at,
+            ).where(_REV.c.instance_id.in_(chunk))
+        ).all()
+        by_instance: dict[str, list[_RevRow]] = {i: [] for i in chunk}
+        for row in rows:
+            by_instance[row.instance_id].append(_RevRow(*row))
+        merged = {
+            str(r[0])
+            for r in connection.execute(
+                select(_MERGE.c.parent_rev)
+                .select_from(_MERGE.join(_REV, _REV.c.rev_id == _MERGE.c.parent_rev))
+                .where(_REV.c.instance_id.in_(chunk))
+            )
+        }
+        updates = []
+        for instance_id, revs in by_instance.items():
+            heads = _heads(revs, merged)
+            has_draft = any(r.status == RevisionStatus.DRAFT.value for r in revs)
+            if len(heads) > 1:
+                state = SubmissionState.CONFLICT
+            elif not heads:
+                state = SubmissionState.DRAFT
+            elif has_draft:
+                state = SubmissionState.EDITING
+            else:
+                state = SubmissionState.FINALISED
+            head = heads[0].rev_id if heads else None
+            head_of[instance_id] = head
+            updates.append(
+                {
+                    "b_instance": instance_id,
+                    "b_state": state.value,
+                    "b_head": head,
+                    "b_count": len(revs),
+                    "b_last": max((r.saved_at for r in revs), default=None),
+                }
+            )
+        if updates:
+            connection.execute(_UPDATE_SUMMARY, updates)
+    return head_of
+
+
+_UPDATE_SUMMARY = (
+    _SUB.update()
+    .where(_SUB.c.instance_id == bindparam("b_instance"))
+    .values(
+        state=bindparam("b_state"),
+        head_rev_id=bindparam("b_head"),
+        revision_count=bindparam("b_count"),
+        last_saved_at=bindparam("b_last"),
+    )
+)
+
+
+# -- business keys ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BusinessKeyRule:
+    """Which fields identify the institution and the respondent of a submission.
+
+    The first non-empty field found (anywhere outside repeats) wins; an
+    institution of `other_choice` is replaced by the first non-empty
+    `institution_other_fields` text. A submission with an assignment uses the
+    assignment's institution and respondent when they are set.
+    """
+
+    institution_fields: tuple[str, ...] = ("institution", "issuer")
+    institution_other_fields: tuple[str, ...] = ("institution_other", "issuer_other")
+    respondent_fields: tuple[str, ...] = (
+        "respondent",
+        "respondent_name",
+        "interviewee_names",
+        "respondent_position",
+        "interviewee_position",
+        "doc_title",
+    )
+    other_choice: str = "other"
+
+
+DEFAULT_KEY_RULE = BusinessKeyRule()
+
+
+def _normalise(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    text = unicodedata.normalize("NFC", str(value)).casefold()
+    return " ".join(text.split())
+
+
+def _find(data: Any, names: Sequence[str]) -> str:
+    wanted = set(names)
+    found: dict[str, str] = {}
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if isinstance(value, dict):
+                stack.append(value)
+            elif key in wanted and key not in found:
+                text = _normalise(value)
+                if text:
+                    found[key] = text
+    for name in names:
+        if name in found:
+            return found[name]
+    return ""
+
+
+def business_key(
+    document: dict[str, Any],
+    *,
+    assignment: tuple[str, str] | None = None,
+    rule: BusinessKeyRule = DEFAULT_KEY_RULE,
+) -> tuple[str, str]:
+    """(institution, respondent) of a submission, normalised; empty strings when unknown."""
+    data = document.get("data", {})
+    institution = _find(data, rule.institution_fields)
+    if institution == rule.other_choice:
+        institution = _find(data, rule.institution_other_fields) or institution
+    respondent = _find(data, rule.respondent_fields)
+    if assignment is not None:
+        institution = _normalise(assignment[0]) or institution
+        respondent = _normalise(assignment[1]) or respondent
+    return institution, respondent
+
+
+def update_business_keys(
+    connection: Connection,
+    head_of: dict[str, str | None],
+    rule: BusinessKeyRule = DEFAULT_KEY_RULE,
+) -> None:
+    """Recompute the business keys of submissions from their current head revision."""
+    for chunk in chunks(head_of):
+        subs = connection.execute(
+            select(
+                _SUB.c.instance_id, _SUB.c.form_id, _SUB.c.device_id, _SUB.c.assignment_id
+            ).where(_SUB.c.instance_id.in_(chunk))
+        ).all()
+        heads = [h for i in chunk if (h := head_of.get(i)) is not None]
+        documents = dict(
+            connection.execute(
+                select(_REV.c.rev_id, _REV.c.document).where(_REV.c.rev_id.in_(heads))
+            ).all()
+        )
+        assignment_ids = [s.assignment_id for s in subs if s.assignment_id]
+        assignments = {
+            row.id: (row.institution, row.respondent)
+            for row in connection.execute(
+                select(_ASSIGN.c.id, _ASSIGN.c.institution, _ASSIGN.c.respondent).where(
+                    _ASSIGN.c.id.in_(assignment_ids)
+                )
+            )
+        }
+        connection.execute(delete(_KEY).where(_KEY.c.instance_id.in_(chunk)))
+        rows = []
+        for sub in subs:
+            head = head_of.get(sub.instance_id)
+            if head is None or head not in documents:
+                continue
+            document = json.loads(documents[head])
+            institution, respondent = business_key(
+                document, assignment=assignments.get(sub.assignment_id), rule=rule
+            )
+            if not institution or not respondent:
+                continue
+            key = hashlib.sha256(
+                canonical_text([sub.form_id, institution, respondent]).encode("utf-8")
+            ).hexdigest()
+            rows.append(
+                {
+                    "instance_id": sub.instance_id,
+                    "form_id": sub.form_id,
+                    "key_hash": key,
+                    "institution": institution,
+                    "respondent": respondent,
+                    "device_id": sub.device_id,
+                }
+            )
+        if rows:
+            connection.execute(insert(_KEY), rows)
+
+
+# -- conflicts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConflictHead:
+    """One of the competing versions of a submission."""
+
+    rev_id: str
+    author_id: str
+    device_id: str
+    finalised_at: datetime | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    """A submission in the conflict queue and its provisional winner."""
+
+    instance_id: str
+    form_id: str
+    provisional_winner: str
+    heads: tuple[ConflictHead, ...]
+
+
+def conflict_queue(target: BundleTarget) -> list[ConflictItem]:
+    """Every unresolved conflict, by instance id, with the same provisional winner everywhere."""
+    with target.session() as session:
+        out = []
+        for conflict in repo_submissions.list_conflicts(session=session):
+            heads = repo_submissions.list_heads(session=session, instance_id=conflict.instance_id)
+            submission = repo_submissions.get_submission(
+                session=session, instance_id=conflict.instance_id
+            )
+            out.append(
+                ConflictItem(
+                    instance_id=conflict.instance_id,
+                    form_id=submission.form_id,
+                    provisional_winner=heads[0].rev_id,
+                    heads=tuple(
+                        ConflictHead(h.rev_id, h.author_id, h.device_id, h.finalised_at, h.reason)
+                        for h in heads
+                    ),
+                )
+            )
+        return out
+
+
+def resolve_conflict(
+    target: BundleTarget,
+    *,
+    instance_id: str,
+    winner_rev_id: str,
+    reason: str,
+    document: dict[str, Any] | None = None,
+) -> str:
+    """Record the coordinator's decision: a new finalised revision closing every head.
+
+    Its parent is `winner_rev_id`, its other parents (`revision_merge`) the
+    other heads; its document is the winner's, or `document` (e.g. merged by
+    hand). Returns the new revision id.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.ReasonRequiredError("Resolving a conflict needs a reason.")
+    if target.user_id is None:
+        raise BundleError("Resolving a conflict needs a logged-in user.")
+    with target.session(write=True) as session:
+        heads = repo_submissions.list_heads(session=session, instance_id=instance_id)
+        if len(heads) < 2:
+            raise BundleError("This submission has no conflict to resolve.")
+        if winner_rev_id not in {h.rev_id for h in heads}:
+            raise BundleError("The chosen version is not one of the conflicting versions.")
+        draft = repo_submissions.start_edit(
+            session=session,
+            instance_id=instance_id,
+            reason=f"conflict resolved: {reason}",
+            parent_rev=winner_rev_id,
+            user_id=target.user_id,
+            device_id=target.device_id,
+            events=[EventIn(EventKind.FORM_EDITED, reason=reason)],
+        )
+        revision = repo_submissions.finalise(
+            session=session,
+            instance_id=instance_id,
+            document=document,
+            user_id=target.user_id,
+            device_id=target.device_id,
+            events=[EventIn(EventKind.FORM_FINALISED, detail={"resolves": len(heads)})],
+        )
+        connection = session.connection()
+        connection.execute(
+            insert(_MERGE),
+            [
+                {"rev_id": revision.rev_id, "parent_rev": h.rev_id}
+                for h in heads
+                if h.rev_id != winner_rev_id
+            ],
+        )
+        repo_submissions.refresh_summary(session=session, instance_id=instance_id)
+        head_of = refresh_summaries(connection, [instance_id])
+        update_business_keys(connection, head_of)
+        assert draft.rev_id == revision.rev_id
+        return revision.rev_id
+
+
+# -- duplicates ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateMember:
+    instance_id: str
+    device_id: str
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Submissions that look like the same interview (same form, institution, respondent)."""
+
+    key_hash: str
+    form_id: str
+    institution: str
+    respondent: str
+    members: tuple[DuplicateMember, ...]
+
+
+def _dismissed(session: Session) -> set[tuple[str, str]]:
+    rows = session.execute(
+        select(DuplicateDecision.key_hash, DuplicateDecision.instance_ids).where(  # type: ignore[call-overload]
+            DuplicateDecision.decision == DuplicateVerdict.NOT_DUPLICATE.value
+        )
+    ).all()
+    return {(str(k), str(ids)) for k, ids in rows}
+
+
+def likely_duplicates(
+    target: BundleTarget, *, include_dismissed: bool = False
+) -> list[DuplicateGroup]:
+    """Groups of likely duplicates from different devices, by form then key."""
+    with target.session() as session:
+        connection = session.connection()
+        keys = [
+            str(r[0])
+            for r in connection.execute(
+                select(_KEY.c.key_hash)
+                .group_by(_KEY.c.key_hash)
+                .having(func.count(func.distinct(_KEY.c.device_id)) > 1)
+            )
+        ]
+        dismissed = set() if include_dismissed else _dismissed(session)
+        groups = []
+        for chunk in chunks(keys):
+            members: dict[str, list[Any]] = {}
+            for row in connection.execute(select(_KEY).where(_KEY.c.key_hash.in_(chunk))):
+                members.setdefault(row.key_hash, []).append(row)
+            for key_hash, rows in members.items():
+                rows.sort(key=lambda r: r.instance_id)
+                ids = canonical_text([r.instance_id for r in rows])
+                if (key_hash, ids) in dismissed:
+                    continue
+                groups.append(
+                    DuplicateGroup(
+                        key_hash=key_hash,
+                        form_id=rows[0].form_id,
+                        institution=rows[0].institution,
+                        respondent=rows[0].respondent,
+                        members=tuple(DuplicateMember(r.instance_id, r.device_id) for r in rows),
+                    )
+                )
+        groups.sort(key=lambda g: (g.form_id, g.institution, g.respondent, g.key_hash))
+        return groups
+
+
+def decide_duplicates(
+    target: BundleTarget, *, group: DuplicateGroup, duplicate: bool, comment: str = ""
+) -> None:
+    """Record a coordinator's verdict on a duplicate group (kept; nothing is merged)."""
+    with target.session(write=True) as session:
+        session.add(
+            DuplicateDecision(
+                id=str(uuid.uuid4()),
+                key_hash=group.key_hash,
+                instance_ids=canonical_text(sorted(m.instance_id for m in group.members)),
+                decision=(
+                    DuplicateVerdict.DUPLICATE if duplicate else DuplicateVerdict.NOT_DUPLICATE
+                ).value,
+                comment=comment,
+                decided_by=target.user_id,
+                decided_at=utcnow(),
+            )
+        )
+
+
+# -- sequence gaps ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Bundles of one device never applied here."""
+
+    device_id: str
+    device_name: str
+    target: str
+    first: int
+    last: int
+    covered: bool  # a later applied bundle re-carried what these held
+
+    def __str__(self) -> str:
+        span = (
+            f"bundle {self.first}"
+            if self.first == self.last
+            else f"bundles {self.first}–{self.last}"
+        )
+        if self.covered:
+            return (
+                f"device {self.device_name}: {span} not received "
+                "(their contents arrived in a later bundle)"
+            )
+        return f"device {self.device_name}: {span} missing"
+
+
+def sequence_gaps(target: BundleTarget) -> list[Gap]:
+    """Missing sequence numbers per (device, target), as ranges, by device name."""
+    from app.store.tables import Device
+
+    with target.session() as session:
+        rows = session.execute(
+            select(
+                _IMPORTED.c.source_device_id,
+                _IMPORTED.c.target,
+                _IMPORTED.c.sequence,
+                _IMPORTED.c.covers_since,
+            ).where(_IMPORTED.c.sequence.is_not(None), _IMPORTED.c.status == "applied")
+        ).all()
+        names = {d.id: d.name for d in session.execute(select(Device)).scalars()}
+    seen: dict[tuple[str, str], dict[int, int]] = {}
+    for device_id, bundle_target, sequence, covers_since in rows:
+        seen.setdefault((str(device_id), str(bundle_target)), {})[int(sequence)] = int(
+            covers_since or sequence
+        )
+    gaps: list[Gap] = []
+    for (device_id, bundle_target), sequences in seen.items():
+        covered: set[int] = set()
+        for sequence, since in sequences.items():
+            covered.update(range(since, sequence))
+        missing = [n for n in range(1, max(sequences) + 1) if n not in sequences]
+        run: list[int] = []
+        for number in [*missing, -1]:
+            if run and (number != run[-1] + 1 or (number in covered) != (run[0] in covered)):
+                gaps.append(
+                    Gap(
+                        device_id,
+                        names.get(device_id, device_id),
+                        bundle_target,
+                        run[0],
+                        run[-1],
+                        run[0] in covered,
+                    )
+                )
+                run = []
+            if number > 0:
+                run.append(number)
+    gaps.sort(key=lambda g: (g.device_name, g.device_id, g.target, g.first))
+    return gaps
+
+
+__all__ = [
+    "DEFAULT_KEY_RULE",
+    "BusinessKeyRule",
+    "ConflictHead",
+    "ConflictItem",
+    "DuplicateGroup",
+    "DuplicateMember",
+    "Gap",
+    "business_key",
+    "conflict_queue",
+    "decide_duplicates",
+    "likely_duplicates",
+    "refresh_summaries",
+    "resolve_conflict",
+    "sequence_gaps",
+    "update_business_keys",
+]

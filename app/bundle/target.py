@@ -1,0 +1,136 @@
+"""The database a bundle is exported from or imported into: a local store or a central one.
+
+A coordinator's store is the same schema on SQLite (the usual `LocalStore`,
+logged in, SQLCipher-encrypted) or on PostgreSQL for a central store that
+outgrew one laptop. Bundle code only needs transactions, the dialect, who is
+acting and which device this database is; `BundleTarget` gives exactly that
+for both, so every bundle service runs unchanged on either engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, create_engine, select, text
+from sqlmodel import Session
+
+from app.store import repo_cases
+from app.store.crypto import normalise_username
+from app.store.db import translated_errors
+from app.store.migrate import current_revision, head_revision, upgrade_connection
+from app.store.store import LocalStore
+from app.store.tables import Device, DeviceRole, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BundleTarget:
+    """A database plus the acting user and this database's own device id."""
+
+    engine: Engine
+    device_id: str
+    user_id: str | None
+    label: str
+    store: LocalStore | None = None
+    _owned: bool = field(default=False, repr=False)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error."""
+        if self.store is not None:
+            with self.store.session(write=write) as session:
+                yield session
+            return
+        with translated_errors(), Session(bind=self.engine, expire_on_commit=False) as session:
+            try:
+                if write and self.dialect == "postgresql":
+                    # One importer/exporter at a time on a central store.
+                    session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        """Close the engine if this target opened it (a `LocalStore` is closed by its owner)."""
+        if self._owned:
+            self.engine.dispose()
+
+    def __enter__(self) -> BundleTarget:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @classmethod
+    def from_store(cls, store: LocalStore) -> BundleTarget:
+        """The logged-in local store."""
+        return cls(
+            engine=store.db.engine,
+            device_id=store.device_id,
+            user_id=store.user.id,
+            label=str(store.path),
+            store=store,
+        )
+
+    @classmethod
+    def open_url(cls, url: str, *, username: str | None = None) -> BundleTarget:
+        """A central store by SQLAlchemy URL (``postgresql://…``), migrated to the newest schema.
+
+        The database's own device row (role coordinator) is created on first
+        use. `username`, if given, must be a user of that database; access
+        control is the database server's.
+        """
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url, hide_parameters=True, pool_pre_ping=True)
+        try:
+            with engine.connect() as conn, conn.begin():
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(4242000)"))
+                if current_revision(conn) != head_revision():
+                    upgrade_connection(conn)
+            with Session(bind=engine, expire_on_commit=False) as session, session.begin():
+                device = repo_cases.get_local_device(session=session)
+                if device is None:
+                    device = repo_cases.register_local_device(session=session, name="central store")
+                    device.role = DeviceRole.COORDINATOR.value
+                    session.add(device)
+                device_id = device.id
+                user_id: str | None = None
+                if username is not None:
+                    user_id = session.execute(
+                        select(User.id).where(User.username == normalise_username(username))
+                    ).scalar()
+                    if user_id is None:
+                        from app.bundle.errors import BundleError
+
+                        raise BundleError(f"There is no user {username!r} in that database.")
+        except BaseException:
+            engine.dispose()
+            raise
+        log.info("opened central store %s", engine.url.render_as_string(hide_password=True))
+        return cls(
+            engine=engine,
+            device_id=device_id,
+            user_id=user_id,
+            label=engine.url.render_as_string(hide_password=True),
+            _owned=True,
+        )
+
+
+def local_device(session: Session, target: BundleTarget) -> Device:
+    """This database's own device row."""
+    device = session.get(Device, target.device_id)
+    assert device is not None
+    return device

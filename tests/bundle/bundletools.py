@@ -1,0 +1,161 @@
+"""Helpers for the bundle tests: a coordinator, field laptops, synthetic interviews."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from app.bundle.keys import (
+    AgeIdentity,
+    create_coordinator_keys,
+    init_device_keys,
+    register_device,
+    trust_coordinator,
+    unlock_identity_file,
+)
+from app.bundle.target import BundleTarget
+from app.engine.compiled import CompiledForm
+from app.engine.loader import load_form_bytes
+from app.engine.serialize import to_document
+from app.engine.synthetic import generate
+from app.store.crypto import KdfParams
+from app.store.repo_paradata import EventIn, EventKind
+from app.store.store import LocalStore, create_store
+
+REPO = Path(__file__).resolve().parents[2]
+FAST_KDF = KdfParams(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
+PASSWORD = "test-password-1"
+PASSPHRASE = "coordinator passphrase"
+SWOT = REPO / "forms" / "swot_statement.md"
+DESK = REPO / "forms" / "desk_review.md"
+
+
+@cache
+def form_source(path: Path = SWOT) -> bytes:
+    return path.read_bytes()
+
+
+@cache
+def compiled(path: Path = SWOT) -> CompiledForm:
+    return load_form_bytes(form_source(path), path.name)
+
+
+@cache
+def synthetic_documents(path: Path = SWOT, count: int = 40, seed: int = 7) -> tuple[Any, ...]:
+    """Valid documents of a study instrument (deterministic)."""
+    return tuple(to_document(s) for s in generate(compiled(path), count=count, seed=seed))
+
+
+def add_form(store: LocalStore, path: Path = SWOT) -> tuple[str, str]:
+    form = compiled(path).formdef
+    store.add_form_version(
+        form_id=form.form_id,
+        version=form.version,
+        title=form.title,
+        source=form_source(path),
+        source_name=path.name,
+    )
+    return form.form_id, form.version
+
+
+@dataclass
+class Coordinator:
+    store: LocalStore
+    target: BundleTarget
+    identity: AgeIdentity
+    card: Path
+    keys_dir: Path
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def make_coordinator(
+    root: Path, *, encrypted: bool = False, name: str = "coordinator"
+) -> Coordinator:
+    store = create_store(
+        username="coord",
+        password=PASSWORD,
+        path=root / f"{name}.db",
+        encrypted=encrypted,
+        kdf=FAST_KDF,
+        device_name=name,
+    )
+    target = BundleTarget.from_store(store)
+    keys = create_coordinator_keys(target, out_dir=root / f"{name}-keys", passphrase=PASSPHRASE)
+    identity = unlock_identity_file(keys.identity_file, PASSPHRASE)
+    return Coordinator(store, target, identity, keys.card_file, root / f"{name}-keys")
+
+
+@dataclass
+class Field:
+    store: LocalStore
+    target: BundleTarget
+    form: tuple[str, str]
+
+    @property
+    def device_id(self) -> str:
+        return self.store.device_id
+
+    def close(self) -> None:
+        self.store.close()
+
+    def interview(self, document: dict[str, Any], *, attachment: bytes | None = None) -> str:
+        """Store and finalise one interview (with paradata); returns its instance id."""
+        instance_id = str(document["instance_id"])
+        self.store.start_submission(
+            form_id=self.form[0],
+            form_version=self.form[1],
+            document=document,
+            instance_id=instance_id,
+        )
+        links = None
+        if attachment is not None:
+            info = self.store.add_attachment(stream=io.BytesIO(attachment), media_type="audio/ogg")
+            links = {"audio.ogg": info.sha256}
+        self.store.autosave(
+            instance_id=instance_id,
+            document=document,
+            events=[
+                EventIn(EventKind.ANSWER_CHANGED, field="statement", old_value=None, new_value="x")
+            ],
+            attachments=links,
+        )
+        self.store.finalise(instance_id=instance_id)
+        return instance_id
+
+    def edit(self, instance_id: str, document: dict[str, Any], reason: str = "fix") -> str:
+        draft = self.store.start_edit(instance_id=instance_id, reason=reason)
+        self.store.autosave(instance_id=instance_id, document=document)
+        self.store.finalise(instance_id=instance_id)
+        return draft.rev_id
+
+
+def make_field(root: Path, coordinator: Coordinator, name: str, *, register: bool = True) -> Field:
+    from app.bundle.keys import COORDINATOR_CARD_FORMAT, read_card
+
+    store = create_store(
+        username=f"enum-{name}",
+        password=PASSWORD,
+        path=root / f"{name}.db",
+        encrypted=False,
+        kdf=FAST_KDF,
+        device_name=name,
+    )
+    target = BundleTarget.from_store(store)
+    keys = init_device_keys(target)
+    trust_coordinator(target, read_card(coordinator.card, COORDINATOR_CARD_FORMAT))
+    if register:
+        register_device(coordinator.target, keys.card())
+    form = add_form(store)
+    return Field(store, target, form)
+
+
+def content_hash(target: BundleTarget) -> str:
+    from app.store.check import content_hash as digest
+
+    with target.session() as session:
+        return digest(session.connection())

@@ -1,0 +1,1 @@
+"""Form entry: pages of question widgets over a `FormSession`, keyboard first."""

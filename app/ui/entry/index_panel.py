@@ -1,0 +1,97 @@
+"""The index: every group, repeat instance and question with its mark; Enter jumps."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
+
+from app.core.i18n import _
+from app.engine.instance import Node
+from app.engine.session import FormSession
+from app.ui.entry.qt_models import COLOURS, NODE_ROLE, IndexModel, Status, status_text
+
+
+class IndexTree(QTreeView):
+    sig_escape_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.sig_escape_pressed.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+
+class IndexPanel(QWidget):
+    """A tree over `IndexModel`. Emits `sig_node_chosen` on Enter or double-click."""
+
+    sig_node_chosen = Signal(object)
+    sig_closed = Signal()
+
+    def __init__(self, session: FormSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.model = IndexModel(session, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel()
+        self.title.setObjectName("panelTitle")
+        layout.addWidget(self.title)
+        self.tree = IndexTree()
+        self.tree.setModel(self.model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tree.activated.connect(self._activated)
+        self.tree.doubleClicked.connect(self._activated)
+        self.tree.sig_escape_pressed.connect(self.sig_closed.emit)
+        layout.addWidget(self.tree, 1)
+        self.legend = QLabel()
+        self.legend.setObjectName("questionHint")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        legend_row = QHBoxLayout()
+        legend_row.addWidget(self.legend)
+        layout.addLayout(legend_row)
+        self.model.modelReset.connect(self.expand_groups)
+        self.expand_groups()
+        self.retranslate()
+
+    def _activated(self, index: QModelIndex) -> None:
+        node = index.data(NODE_ROLE)
+        if node is not None:
+            self.sig_node_chosen.emit(node)
+
+    def expand_groups(self) -> None:
+        """Groups open, so that questions show; very large forms open the top level only."""
+        if sum(1 for _ in self.session.root.iter()) > 600:
+            self.tree.expandToDepth(0)
+        else:
+            self.tree.expandAll()
+
+    def show_node(self, node: Node) -> None:
+        index = self.model.index_of(node)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+
+    def focus_tree(self) -> None:
+        self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not self.tree.currentIndex().isValid():
+            self.tree.setCurrentIndex(self.model.index(0, 0))
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Index (Ctrl+I)"))
+        parts = []
+        for status in (Status.ANSWERED, Status.UNANSWERED, Status.REQUIRED, Status.INVALID):
+            dot = f'<span style="color:{COLOURS[status]}">●</span>'
+            parts.append(f"{dot}&nbsp;{_escape(status_text(status))}")
+        self.legend.setText(" &nbsp; ".join(parts))
+        self.model.everything_changed()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

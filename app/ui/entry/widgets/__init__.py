@@ -1,0 +1,1 @@
+"""One module per family of question widgets; `factory.make_widget` picks one."""

@@ -232,9 +232,7 @@ class HomeScreen(QWidget):
         if store is not None:
             user = store.user
             role = _(ROLE_NAMES.get(user.role.value, user.role.value))
-            self.user_label.setText(
-                _("{name} · {role}").format(name=user.display_name or user.username, role=role)
-            )
+            self.user_label.setText(f"{user.display_name or user.username} · {role}")
         self._show_unexported()
         self.forms_heading.setText(_("Start a new form"))
         self.new_button.setText(_("Start"))

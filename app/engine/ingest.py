@@ -335,7 +335,9 @@ def _load(workbook: DefinitionData, filename: str, source_hash: str) -> FormDef:
             choice_rows=choice_rows(choice_sheet, choices),
             settings_header=_settings_columns(settings),
         )
-        formdef = _build(form_json, ctx, pyxform_warnings, source_hash)
+        formdef = _build(
+            form_json, ctx, pyxform_warnings, source_hash, _sheet(workbook, "external_choices")
+        )
     if errors:
         found = errors.all()
         if len(found) == 1:
@@ -361,6 +363,7 @@ def _build(
     ctx: BuildContext,
     pyxform_warnings: list[str],
     source_hash: str,
+    external_rows: list[Any],
 ) -> FormDef:
     builder = JsonBuilder(ctx)
     # Languages in the order their columns appear: survey sheet first, then choices.
@@ -414,4 +417,5 @@ def _build(
         instance_name=instance_name,
         settings=settings,
         warnings=tuple(form_warnings),
+        external_choice_lists=builder.external_choice_lists(external_rows),
     )

@@ -698,6 +698,44 @@ class JsonBuilder:
         )
 
     # -- choices ---------------------------------------------------------------------
+    def external_choice_lists(self, rows: list[Any]) -> dict[str, ChoiceList]:
+        """The `external_choices` sheet (ODK's itemsets.csv), kept apart from `choices`."""
+        grouped: dict[str, list[Choice]] = {}
+        for index, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                continue
+            # Headers are case-insensitive (as pyxform reads them); other columns keep
+            # their case because choice_filter expressions name them.
+            cells = {str(k).strip(): v for k, v in row.items() if v not in (None, "")}
+            known = {key.lower(): key for key in cells}
+            list_key = known.get("list_name") or known.get("list name")
+            list_name = str(cells.pop(list_key, "")).strip() if list_key else ""
+            name = str(cells.pop(known["name"], "")).strip() if "name" in known else ""
+            if not list_name or not name:
+                continue
+            label: dict[str, str] = {}
+            extra: dict[str, str] = {}
+            for key, value in cells.items():
+                lowered = key.lower()
+                if lowered == "label":
+                    label[DEFAULT_LANG] = str(value)
+                elif lowered.startswith("label::"):
+                    label[self.ctx.code(key.split("::", 1)[1].strip())] = str(value)
+                else:
+                    extra[key] = str(value)
+            grouped.setdefault(list_name, []).append(
+                Choice(
+                    name=name,
+                    label=Text(label),
+                    extra=extra,
+                    location=Location(self.ctx.file, "external_choices", index + 2),
+                )
+            )
+        return {
+            list_name: ChoiceList(list_name, tuple(items), items[0].location)
+            for list_name, items in grouped.items()
+        }
+
     def choice_lists(self, lists: Any) -> dict[str, ChoiceList]:
         """All choice lists, each choice located on its row of the choices sheet."""
         if not isinstance(lists, Mapping):

@@ -226,6 +226,16 @@ class FormDef:
     instance_name: Expr | None = None
     settings: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # Lists of the `external_choices` sheet, for select_one_external (ODK's itemsets.csv).
+    external_choice_lists: Mapping[str, ChoiceList] = field(default_factory=dict)
+
+    def choices_for(self, question: Question) -> ChoiceList | None:
+        """The choice list a select question offers (external lists for external selects)."""
+        if question.choice_list is None:
+            return None
+        if question.external_choices:
+            return self.external_choice_lists.get(question.choice_list)
+        return self.choice_lists.get(question.choice_list)
 
     def walk(self) -> Iterator[Element]:
         """Every element, depth first, in form order."""

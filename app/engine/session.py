@@ -28,7 +28,7 @@ from app.engine import graph as g
 from app.engine.answers import calculated_storage, to_storage
 from app.engine.compiled import FIELD, GROUP, REPEAT, CompiledForm, FieldDef
 from app.engine.instance import Node, build_secondary
-from app.engine.model import NON_INPUT_KINDS, Group, Kind, Question, Repeat
+from app.engine.model import NON_INPUT_KINDS, ChoiceList, Group, Kind, Question, Repeat
 from app.engine.xpath.functions._common import java_long
 from app.engine.xpath.functions.selects import ParkMiller, shuffle
 from app.engine.xpath.registry import Context, Environment
@@ -43,6 +43,7 @@ from app.engine.xpath.values import (
 log = logging.getLogger(__name__)
 
 MAX_REPEAT_COUNT = 5000  # a runaway repeat_count must not exhaust memory
+EXTERNAL = "external:"  # key prefix of external choice lists among secondary instances
 _LABEL_REF = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -151,8 +152,12 @@ class FormSession:
 
     # -- construction --------------------------------------------------------------
     def _build_secondary(self) -> None:
+        """Choice lists as `instance('list')/root/item`; external lists (ODK's itemsets.csv)
+        are kept under their own key, used only to filter their select's choices."""
         lang = self.language
-        for name, choice_list in self.formdef.choice_lists.items():
+        lists = [(name, c) for name, c in self.formdef.choice_lists.items()]
+        lists += [(EXTERNAL + name, c) for name, c in self.formdef.external_choice_lists.items()]
+        for key, choice_list in lists:
             rows = [
                 {
                     "name": c.name,
@@ -161,7 +166,7 @@ class FormSession:
                 }
                 for c in choice_list.choices
             ]
-            self.env.secondary[name] = build_secondary(name, rows)
+            self.env.secondary[key] = build_secondary(key, rows)
 
     def _new_node(self, definition: FieldDef, parent: Node) -> Node:
         node = Node(definition.name, definition=definition, data_type=definition.data_type)
@@ -336,7 +341,8 @@ class FormSession:
     def _filter_choices(self, definition: FieldDef, node: Node) -> tuple[str, ...]:
         question = definition.question
         assert question is not None and definition.choice_filter is not None
-        instance = self.env.secondary.get(question.choice_list or "")
+        prefix = EXTERNAL if question.external_choices else ""
+        instance = self.env.secondary.get(prefix + (question.choice_list or ""))
         if instance is None:
             return ()
         kept: list[str] = []
@@ -514,7 +520,7 @@ class FormSession:
         question = definition.question
         if question is None or question.choice_list is None:
             return []
-        choice_list = self.formdef.choice_lists.get(question.choice_list)
+        choice_list = self.formdef.choices_for(question)
         names = [c.name for c in choice_list.choices] if choice_list else []
         if node.choices is not None:
             names = [n for n in names if n in node.choices]
@@ -553,13 +559,16 @@ class FormSession:
         if node.readonly:
             raise AnswerError(question.name, "this field is read-only")
         allowed: set[str] | None = None
-        if question.choice_list is not None and not question.external_choices:
+        choice_list = self.formdef.choices_for(question)
+        # select_one_from_file lists live in a media file Samluat does not read: any value.
+        if choice_list is not None or (
+            question.choice_list is not None and not question.external_choices
+        ):
             allowed = set(self.allowed_choices(node))
-            if question.choice_filter is not None:
-                choice_list = self.formdef.choice_lists.get(question.choice_list)
+            if question.choice_filter is not None and choice_list is not None:
                 # An answer outside the current filter is accepted if it is a real choice:
                 # the filter may still change (ODK keeps it and flags nothing either).
-                allowed |= {c.name for c in choice_list.choices} if choice_list else set()
+                allowed |= {c.name for c in choice_list.choices}
         text = to_storage(question, value, allowed)
         self._changes = Changes()
         if text == node.value:
@@ -613,10 +622,12 @@ class FormSession:
         question = definition.question
         if question is None or question.choice_list is None:
             return choice
-        return self._choice_label(question.choice_list, choice, self.language)
+        return self._label_in(self.formdef.choices_for(question), choice, self.language)
 
     def _choice_label(self, list_name: str, choice: str, language: str | None) -> str:
-        choice_list = self.formdef.choice_lists.get(list_name)
+        return self._label_in(self.formdef.choice_lists.get(list_name), choice, language)
+
+    def _label_in(self, choice_list: ChoiceList | None, choice: str, language: str | None) -> str:
         found = choice_list.by_name(choice) if choice_list is not None else None
         if found is None:
             return _("Other") if choice == "other" else choice

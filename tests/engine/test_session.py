@@ -229,3 +229,32 @@ def test_randomized_choices_follow_the_seed_and_stay_put(tmp_path: Path) -> None
     assert session.allowed_choices(session.node("pick")) != seeded
     free = session.allowed_choices(session.node("free"))
     assert session.allowed_choices(session.node("free")) == free  # stable within a session
+
+
+EXTERNAL = """
+| survey |
+| | type | name | label | choice_filter |
+| | select_one province | province | Province | |
+| | select_one_external district | district | District | province=${province} |
+| choices |
+| | list_name | name | label |
+| | province | vte | Vientiane Capital |
+| | province | lpb | Luang Prabang |
+| external_choices |
+| | list_name | name | label::English (en) | label::Lao (lo) | province |
+| | district | chanthabuly | Chanthabuly | ຈັນທະບູລີ | vte |
+| | district | sikhottabong | Sikhottabong | ສີໂຄດຕະບອງ | vte |
+| | district | nambak | Nambak | ນ້ຳບາກ | lpb |
+"""
+
+
+def test_external_choices_are_filtered_labelled_and_checked(tmp_path: Path) -> None:
+    session = FormSession(compile_md(tmp_path, EXTERNAL), language="lo")
+    district = session.node("district")
+    assert session.allowed_choices(district) == []
+    session.set_value("province", "vte")
+    assert session.allowed_choices(district) == ["chanthabuly", "sikhottabong"]
+    session.set_value(district, "sikhottabong")
+    assert session.choice_label(district, "sikhottabong") == "ສີໂຄດຕະບອງ"
+    with pytest.raises(AnswerError, match="'xaythany' is not one of the choices"):
+        session.set_value(district, "xaythany")

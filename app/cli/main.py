@@ -23,6 +23,9 @@ COMMAND_MODULES = [
     "app.cli.demo",
     "app.cli.db",
     "app.cli.users",
+    "app.cli.bundle",
+    "app.cli.keys",
+    "app.cli.sync",
 ]
 
 log = logging.getLogger(__name__)

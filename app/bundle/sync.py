@@ -1,0 +1,249 @@
+"""Folder sync: exchange bundles through a folder (USB stick, Syncthing, Nextcloud, Drive).
+
+One pass (`sync_folder`) imports the bundles in the folder that are meant
+for this database, then writes what is new for the others:
+
+* a **field laptop** imports the coordinator's bundles addressed to it and
+  writes its own bundle when it has something not put in a bundle before;
+* a **coordinator** (the database has a coordinator key, and the caller
+  passes the unlocked identity) imports field bundles and writes one bundle
+  per registered laptop whose state changed (acknowledgements, forms,
+  assignments, review decisions, registry).
+
+Sync tools write files under temporary names and grow them in place, and
+leave conflict copies next to the original. So a pass ignores hidden and
+temporary names, files modified within `settle_seconds`, and files whose
+size or time changes while it looks; conflict copies are ordinary files
+(bundles are identified by content, never by name). It never deletes,
+renames or rewrites anything in the folder: its own memory of what it has
+seen lives in the user data folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.bundle import format as fmt
+from app.bundle.errors import BundleError, BundleRejected
+from app.bundle.export import (
+    ExportResult,
+    export_coordinator_bundle,
+    export_field_bundle,
+    registered_field_devices,
+)
+from app.bundle.importer import ImportResult, ImportStatus, import_bundle
+from app.bundle.keys import AgeIdentity
+from app.bundle.target import BundleTarget
+from app.bundle.validate import FormCache
+from app.core import paths
+from app.store.fileio import write_json
+from app.store.tables import Device, DeviceRole
+
+log = logging.getLogger(__name__)
+
+# Names sync tools and editors use for files still being written or locked.
+PARTIAL_PREFIXES = (".", "~", "~$")
+PARTIAL_MARKERS = (
+    ".syncthing.",
+    "~syncthing~",
+    ".~lock.",
+    ".tmp",
+    ".part",
+    ".partial",
+    ".crdownload",
+    ".download",
+    ".drivedownload",
+    ".!sync",
+)
+MAX_DEPTH = 3
+DEFAULT_SETTLE_SECONDS = 3.0
+
+
+@dataclass
+class SyncReport:
+    """What one pass did."""
+
+    folder: Path
+    imported: list[ImportResult] = field(default_factory=list)
+    written: list[ExportResult] = field(default_factory=list)
+    skipped_partial: list[Path] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(
+            r.status in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
+            for r in self.imported
+        )
+
+    def lines(self) -> list[str]:
+        """One line per thing done, for people."""
+        out = [str(r) for r in self.imported]
+        out += [f"wrote {w}" for w in self.written]
+        out += [f"skipped (still being written): {p.name}" for p in self.skipped_partial]
+        out += [f"error: {e}" for e in self.errors]
+        return out or ["nothing to do"]
+
+
+def is_partial_name(name: str) -> bool:
+    """True for names that sync tools, browsers and editors use while writing."""
+    lowered = name.lower()
+    return lowered.startswith(PARTIAL_PREFIXES) or any(m in lowered for m in PARTIAL_MARKERS)
+
+
+def candidate_files(folder: Path, *, settle_seconds: float) -> tuple[list[Path], list[Path]]:
+    """(complete-looking bundle files, bundle files still being written), sorted by name."""
+    ready: list[Path] = []
+    busy: list[Path] = []
+    now = time.time()
+
+    def walk(directory: Path, depth: int) -> None:
+        try:
+            entries = sorted(directory.iterdir(), key=lambda p: p.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if depth < MAX_DEPTH and not entry.name.startswith((".", "~")):
+                    walk(entry, depth + 1)
+                continue
+            name = entry.name.lower()
+            if fmt.BUNDLE_SUFFIX not in name:
+                continue
+            if is_partial_name(name) or not name.endswith(fmt.BUNDLE_SUFFIX):
+                busy.append(entry)
+                continue
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            if now - info.st_mtime < settle_seconds:
+                busy.append(entry)
+                continue
+            ready.append(entry)
+
+    walk(folder, 0)
+    return ready, busy
+
+
+def _state_path(folder: Path) -> Path:
+    key = hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:16]
+    return paths.data_dir() / "sync" / f"{key}.json"
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+        return value if isinstance(value, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _signature(path: Path) -> str | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def _is_coordinator(target: BundleTarget) -> bool:
+    with target.session() as session:
+        device = session.get(Device, target.device_id)
+        return device is not None and device.role == DeviceRole.COORDINATOR.value
+
+
+def _wanted(target: BundleTarget, path: Path, coordinator: bool) -> bool:
+    try:
+        header = fmt.read_envelope(path).header
+    except BundleRejected:
+        return True  # let the importer refuse it properly (and quarantine it)
+    if coordinator:
+        return header.kind == fmt.KIND_FIELD
+    return header.kind == fmt.KIND_COORDINATOR and header.target == target.device_id
+
+
+def sync_folder(
+    target: BundleTarget,
+    folder: Path,
+    *,
+    identities: Sequence[AgeIdentity] = (),
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    quarantine_dir: Path | None = None,
+    write: bool = True,
+    forms: FormCache | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> SyncReport:
+    """One sync pass through `folder` (see the module docstring). Safe to call repeatedly."""
+    folder = Path(folder)
+    report = SyncReport(folder=folder)
+    if not folder.is_dir():
+        report.errors.append(f"the folder {folder} is not there (is the USB stick plugged in?)")
+        return report
+    coordinator = _is_coordinator(target)
+    if coordinator and not identities:
+        report.errors.append("unlock the coordinator key to import field bundles")
+    state_path = _state_path(folder)
+    state = _load_state(state_path)
+    seen: dict[str, str] = state.setdefault("seen", {})
+    ready, busy = candidate_files(folder, settle_seconds=settle_seconds)
+    report.skipped_partial.extend(busy)
+    forms = forms or FormCache()
+    todo = []
+    for path in ready:
+        signature = _signature(path)
+        key = str(path.relative_to(folder))
+        if signature is None or seen.get(key) == signature:
+            continue
+        if not _wanted(target, path, coordinator):
+            seen[key] = signature
+            continue
+        todo.append((path, key, signature))
+    for index, (path, key, signature) in enumerate(todo):
+        if cancel is not None and cancel():
+            break
+        if progress is not None:
+            progress(index / max(len(todo), 1), path.name)
+        if coordinator and not identities:
+            continue
+        result = import_bundle(
+            target, path, identities=identities, quarantine_dir=quarantine_dir, forms=forms
+        )
+        if _signature(path) != signature:
+            report.skipped_partial.append(path)  # changed while we read it: next pass
+            continue
+        report.imported.append(result)
+        if result.status is not ImportStatus.WAITING:
+            seen[key] = signature
+    if write and not (cancel is not None and cancel()):
+        try:
+            if coordinator:
+                for device_id in registered_field_devices(target):
+                    written = export_coordinator_bundle(
+                        target, device_id=device_id, folder=folder, only_if_changed=True
+                    )
+                    if written is not None:
+                        report.written.append(written)
+            else:
+                written = export_field_bundle(target, folder=folder, only_if_new=True)
+                if written is not None:
+                    report.written.append(written)
+        except BundleError as error:
+            report.errors.append(str(error))
+    for written in report.written:
+        signature = _signature(written.path)
+        if signature is not None:
+            seen[str(written.path.relative_to(folder))] = signature
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(state_path, state)
+    return report

@@ -233,7 +233,9 @@ class FormView(QWidget):
         self._retitle(title, page)
 
     def _register(self, widget: QuestionWidget) -> None:
-        widget.show_required = self.checked
+        if self.checked:
+            widget.show_required = True
+            widget.refresh_message()
         widget.set_bookmarked(self.session.ref(widget.node) in self.bookmarks)
         self.widgets[widget.node] = widget
         self.order.append(widget)
@@ -700,9 +702,13 @@ class FormView(QWidget):
         problems = self.filling.problems()
         self._mark_checked()
         self.summary = SummaryDialog(self.session, problems, self)
-        self.summary.sig_problem_chosen.connect(self.go_to)
+        self.summary.sig_problem_chosen.connect(self._problem_chosen)
         self.summary.sig_finalise_confirmed.connect(self.sig_finalise_requested.emit)
         self.summary.open()
+
+    def _problem_chosen(self, node: Node) -> None:
+        self.window().activateWindow()  # back from the dialog, ready for keys
+        self.go_to(node)
 
     def _commit_focused(self) -> None:
         node = self.current_question

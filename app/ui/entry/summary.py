@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -56,10 +57,16 @@ class SummaryDialog(QDialog):
         self.finalise_button.clicked.connect(self._finalise)
         self.close_button.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
+        for button in (self.go_button, self.finalise_button, self.close_button):
+            button.setAutoDefault(False)  # Enter in the list goes to the problem, nothing else
         self.resize(720, 460)
         self.retranslate()
         if problems:
             self.list.setCurrentIndex(self.model.index(0, 0))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.problems:
             self.list.setFocus()
         else:
             self.finalise_button.setFocus()

@@ -79,6 +79,7 @@ class FormView(QWidget):
     sig_question_left = Signal(object)  # Node
     sig_finalise_requested = Signal()  # the summary found no problem and the user confirmed
     sig_page_changed = Signal(int)
+    sig_bookmarks_changed = Signal()
 
     def __init__(
         self,
@@ -371,13 +372,16 @@ class FormView(QWidget):
         else:
             self.next_page()
 
-    def attach(self, node: Node, path: str) -> None:
+    def attach(self, node: Node, path: str, on_stored: Any = None) -> None:
+        """Copy `path` into the store on a worker, then answer `node` with it here."""
         from pathlib import Path
 
         def done(stored: StoredFile) -> None:
             self.filling.attachments[stored.name] = stored.sha256
             self.answer(node, stored.name)
             self._attach_finished(node)
+            if on_stored is not None:
+                on_stored(stored)
 
         def failed(error: BaseException) -> None:
             self._attach_finished(node)
@@ -741,6 +745,7 @@ class FormView(QWidget):
             widget.set_bookmarked(self.session.ref(widget.node) in self.bookmarks)
         if node is not None:
             self.index_panel.model.nodes_changed({node})
+        self.sig_bookmarks_changed.emit()
         self.sig_answer_changed.emit()  # bookmarks are saved with the draft
 
     # -- focus and paradata ------------------------------------------------------------

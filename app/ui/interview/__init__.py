@@ -1,0 +1,1 @@
+"""The interview workspace: a guide, timed notes, a clock, recording and bookmarks."""

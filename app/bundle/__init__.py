@@ -22,6 +22,7 @@ from app.bundle.merge import (
     decide_duplicates,
     likely_duplicates,
     resolve_conflict,
+    review_feedback,
     sequence_gaps,
 )
 from app.bundle.target import BundleTarget
@@ -39,5 +40,6 @@ __all__ = [
     "import_many",
     "likely_duplicates",
     "resolve_conflict",
+    "review_feedback",
     "sequence_gaps",
 ]

@@ -159,3 +159,18 @@ def content_hash(target: BundleTarget) -> str:
 
     with target.session() as session:
         return digest(session.connection())
+
+
+def with_text(document: dict[str, Any], text: str, key: str = "statement") -> dict[str, Any]:
+    """A deep copy of `document` with the (nested) text field `key` set to `text`."""
+    import copy
+
+    out = copy.deepcopy(document)
+    stack = [out["data"]]
+    while stack:
+        node = stack.pop()
+        if key in node:
+            node[key] = text
+            return out
+        stack.extend(v for v in node.values() if isinstance(v, dict))
+    raise KeyError(key)

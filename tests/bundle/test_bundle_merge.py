@@ -1,0 +1,219 @@
+"""Export and import end to end, on SQLite and on a real PostgreSQL: idempotence,
+acknowledgements, fast-forward, conflicts, duplicates, gaps, the way back to the field."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from app.bundle.export import export_coordinator_bundle, export_field_bundle
+from app.bundle.format import read_envelope
+from app.bundle.importer import ImportStatus, import_bundle
+from app.bundle.merge import (
+    conflict_queue,
+    decide_duplicates,
+    likely_duplicates,
+    resolve_conflict,
+    review_feedback,
+    sequence_gaps,
+)
+from app.store.check import content_hash as store_hash
+from app.store.tables import ReviewOutcome, SubmissionState
+from tests.bundle.bundletools import (
+    DESK,
+    Coordinator,
+    add_form,
+    make_field,
+    synthetic_documents,
+    with_text,
+)
+from tests.bundle.conftest import Central
+
+
+def _hash(central: Any) -> str:
+    with central.target.session() as session:
+        return store_hash(session.connection())
+
+
+def _import(central: Any, path: Path) -> Any:
+    return import_bundle(
+        central.target, path, identities=[central.identity], quarantine_dir=path.parent / "q"
+    )
+
+
+def clone(document: dict[str, Any], instance_id: str) -> dict[str, Any]:
+    out = copy.deepcopy(document)
+    out["instance_id"] = instance_id
+    out["data"]["meta"]["instanceID"] = instance_id
+    return out
+
+
+def test_roundtrip_is_idempotent_and_acknowledged(central: Central, tmp_path: Path) -> None:
+    field = make_field(tmp_path, central, "laptop-a")  # type: ignore[arg-type]
+    docs = synthetic_documents()
+    audio = bytes(range(256)) * 4000  # 1 MB: several chunks
+    for index, document in enumerate(docs[:6]):
+        field.interview(dict(document), attachment=audio if index == 0 else None)
+    first = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert first is not None and first.sequence == 1
+    assert first.counts["revisions"] == 6 and first.counts["attachments"] == 1
+    result = _import(central, first.path)
+    assert result.status is ImportStatus.APPLIED, result.message
+    assert result.stats["revisions_new"] == 6 and result.stats["attachment_bytes_new"] == len(audio)
+    after = _hash(central)
+    again = _import(central, first.path)
+    assert again.status is ImportStatus.ALREADY and _hash(central) == after
+
+    # Nothing acknowledged yet: the next bundle carries everything again, stored once.
+    second = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert second is not None and second.counts["revisions"] == 6
+    result = _import(central, second.path)
+    assert result.status is ImportStatus.APPLIED
+    assert result.stats["revisions_new"] == 0 and result.stats["revisions_known"] == 6
+    assert _hash(central) == after
+
+    # The coordinator's bundle acknowledges both: the next one carries only new work.
+    back = export_coordinator_bundle(
+        central.target, device_id=field.device_id, folder=tmp_path / "back"
+    )
+    assert back is not None
+    assert import_bundle(field.target, back.path).status is ImportStatus.APPLIED
+    assert export_field_bundle(field.target, folder=tmp_path / "out", only_if_new=True) is None
+    field.interview(dict(docs[6]))
+    third = export_field_bundle(field.target, folder=tmp_path / "out", only_if_new=True)
+    assert third is not None and third.counts["revisions"] == 1
+    assert read_envelope(third.path).header.covers_since == 3  # 1 and 2 acknowledged
+    field.close()
+
+
+def test_edit_fast_forwards_and_review_goes_back(central: Central, tmp_path: Path) -> None:
+    field = make_field(tmp_path, central, "laptop-b")  # type: ignore[arg-type]
+    document = dict(synthetic_documents()[0])
+    instance = field.interview(document)
+    bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert bundle is not None and _import(central, bundle.path).ok
+    back = export_coordinator_bundle(
+        central.target, device_id=field.device_id, folder=tmp_path / "b"
+    )
+    assert back is not None and import_bundle(field.target, back.path).ok
+
+    edited = with_text(document, "corrected statement")
+    child = field.edit(instance, edited)
+    bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert bundle is not None and bundle.counts["revisions"] == 2  # with its ancestry
+    assert _import(central, bundle.path).ok
+    with central.target.session() as session:
+        from app.store.repo_submissions import get_submission
+
+        row = get_submission(session=session, instance_id=instance)
+        assert row.head_rev_id == child and row.state == SubmissionState.FINALISED.value
+    if central.coordinator is not None:  # review needs a logged-in coordinator
+        central.coordinator.store.review(
+            rev_id=child, decision=ReviewOutcome.REJECTED, comment="respondent name missing"
+        )
+        back = export_coordinator_bundle(
+            central.target, device_id=field.device_id, folder=tmp_path / "b"
+        )
+        assert back is not None and import_bundle(field.target, back.path).ok
+        feedback = review_feedback(field.target)
+        assert [(f.instance_id, f.comment) for f in feedback] == [
+            (instance, "respondent name missing")
+        ]
+    field.close()
+
+
+def test_conflict_queue_and_resolution(coordinator: Coordinator, tmp_path: Path) -> None:
+    field = make_field(tmp_path, coordinator, "laptop-c")
+    document = dict(synthetic_documents()[1])
+    instance = field.interview(document)
+    bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert bundle is not None and _import(coordinator, bundle.path).ok
+    # The coordinator corrects it while the interviewer edits it too.
+    coordinator.store.start_edit(instance_id=instance, reason="typo")
+    theirs = with_text(document, "coordinator's wording")
+    coordinator.store.autosave(instance_id=instance, document=theirs)
+    mine = coordinator.store.finalise(instance_id=instance)
+    edited = with_text(document, "interviewer's wording")
+    field_rev = field.edit(instance, edited)
+    bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert bundle is not None and _import(coordinator, bundle.path).ok
+
+    queue = conflict_queue(coordinator.target)
+    assert [item.instance_id for item in queue] == [instance]
+    heads = {h.rev_id for h in queue[0].heads}
+    assert heads == {mine.rev_id, field_rev}
+    latest = max(queue[0].heads, key=lambda h: (h.finalised_at, [-ord(c) for c in h.rev_id]))
+    assert queue[0].provisional_winner == latest.rev_id
+    assert coordinator.store.list_submissions(state=SubmissionState.CONFLICT).total == 1
+
+    resolution = resolve_conflict(
+        coordinator.target, instance_id=instance, winner_rev_id=field_rev, reason="field is right"
+    )
+    assert conflict_queue(coordinator.target) == []
+    assert [h.rev_id for h in coordinator.store.heads(instance_id=instance)] == [resolution]
+    history = coordinator.store.history(instance_id=instance)
+    assert history[-1].parent_rev == field_rev
+    field.close()
+
+
+def test_duplicates_flagged_not_merged(coordinator: Coordinator, tmp_path: Path) -> None:
+    a = make_field(tmp_path, coordinator, "laptop-d")
+    b = make_field(tmp_path, coordinator, "laptop-e")
+    for laptop in (a, b):
+        laptop.form = add_form(laptop.store, DESK)
+    original = dict(synthetic_documents(DESK, 4)[0])
+    a.interview(original)
+    b.interview(clone(original, "uuid:00000000-0000-4000-8000-00000000dup1"))
+    a.interview(dict(synthetic_documents(DESK, 4)[1]))
+    for laptop in (a, b):
+        bundle = export_field_bundle(laptop.target, folder=tmp_path / "out")
+        assert bundle is not None and _import(coordinator, bundle.path).ok
+    groups = likely_duplicates(coordinator.target)
+    assert len(groups) == 1
+    assert {m.instance_id for m in groups[0].members} == {
+        original["instance_id"],
+        "uuid:00000000-0000-4000-8000-00000000dup1",
+    }
+    assert coordinator.store.list_submissions(form_id="dg_desk_review").total == 3  # both kept
+    decide_duplicates(coordinator.target, group=groups[0], duplicate=False, comment="two copies")
+    assert likely_duplicates(coordinator.target) == []
+    a.close()
+    b.close()
+
+
+def test_sequence_gaps_reported(coordinator: Coordinator, tmp_path: Path) -> None:
+    field = make_field(tmp_path, coordinator, "laptop-f")
+    docs = synthetic_documents()
+    bundles = []
+    for document in docs[:6]:
+        field.interview(dict(document))
+        bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+        assert bundle is not None
+        bundles.append(bundle)
+        if len(bundles) == 2:  # bundles 1-2 acknowledged: later ones cover from 3 on
+            assert _import(coordinator, bundles[0].path).ok
+            assert _import(coordinator, bundles[1].path).ok
+            back = export_coordinator_bundle(
+                coordinator.target, device_id=field.device_id, folder=tmp_path / "b"
+            )
+            assert back is not None and import_bundle(field.target, back.path).ok
+    # Bundles 3 and 4 lost; 6 arrives (re-carries 3-5) but 5 did not.
+    assert _import(coordinator, bundles[5].path).ok
+    gaps = sequence_gaps(coordinator.target)
+    assert [(g.first, g.last, g.covered) for g in gaps] == [(3, 5, True)]
+    assert "bundles 3–5" in str(gaps[0])
+    # Without the acknowledgement a lost bundle 2 would be reported missing.
+    other = make_field(tmp_path, coordinator, "laptop-g")
+    other.interview(dict(docs[7]))
+    lost = [export_field_bundle(other.target, folder=tmp_path / "o") for _ in range(3)]
+    assert lost[0] is not None and lost[2] is not None
+    assert _import(coordinator, lost[0].path).ok
+    assert _import(coordinator, lost[2].path).ok
+    messages = [str(g) for g in sequence_gaps(coordinator.target)]
+    assert (
+        "device laptop-g: bundle 2 not received (their contents arrived in a later bundle)"
+        in messages
+    )
+    field.close()
+    other.close()

@@ -104,7 +104,7 @@ def test_constraint_message_appears_and_clears(qtbot: QtBot, make_filling: MakeF
 
 
 def test_required_message_after_leaving_empty(qtbot: QtBot, make_filling: MakeFilling) -> None:
-    view, session = _open(qtbot, make_filling)
+    view, _session = _open(qtbot, make_filling)
     name = widget_for(view, "name")
     assert not name.message.isVisible()  # not before the question was visited
     press(qtbot, Qt.Key.Key_Tab)

@@ -23,6 +23,8 @@ from app.engine.session import FormSession
 
 log = logging.getLogger(__name__)
 
+MIN_LABEL_WIDTH = 60
+
 
 class EntryContext(Protocol):
     """What a question widget may ask of the view that holds it."""
@@ -66,6 +68,9 @@ def wrapped_label(object_name: str, parent: QWidget | None = None) -> QLabel:
     # Form text is data, never markup: plain text cannot inject links or images.
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    # A wrapping label asks for the width of its longest word; Lao puts spaces only
+    # between phrases, so that "word" can be wider than the page. Let the layout decide.
+    label.setMinimumWidth(MIN_LABEL_WIDTH)
     return label
 
 

@@ -30,7 +30,9 @@ from app.engine.model import Kind
 from app.ui.entry.widgets.base import EntryContext, QuestionWidget, wrapped_label
 from app.ui.entry.widgets.choicekeys import NUMBER_KEYS
 
-CELL_MAX_CHARS = 11  # scale labels wrap beyond this many average characters
+CELL_MAX_CHARS = (
+    8  # scale labels wrap beyond this many average characters: the statements need the room
+)
 
 
 def cell_width(widget: QWidget) -> int:

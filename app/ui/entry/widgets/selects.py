@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.core.i18n import _
 from app.engine.model import Kind
-from app.ui.entry.widgets.base import QuestionWidget
+from app.ui.entry.widgets.base import MIN_LABEL_WIDTH, QuestionWidget
 from app.ui.entry.widgets.choicekeys import ChoiceKeys
 
 LONG_LIST = 12
@@ -40,6 +40,7 @@ class ChoiceLabel(QLabel):
         self.button = button
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setMinimumWidth(MIN_LABEL_WIDTH)  # see base.wrapped_label: Lao phrases are long
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.button.isEnabled():

@@ -314,10 +314,13 @@ class FormView(QWidget):
     def _update_header(self) -> None:
         page = self.pages[self.current] if self.pages else None
         crumbs: list[str] = []
-        anchor = None
+        anchor: Node | None = None
         if page is not None:
             anchor = page.container if page.is_repeat_page else (page.group or page.nodes[0])
-            node = anchor.parent if page.group is not None or not page.is_repeat_page else anchor
+        if page is not None and anchor is not None:
+            node: Node | None = (
+                anchor.parent if page.group is not None or not page.is_repeat_page else anchor
+            )
             while node is not None and node.parent is not None:
                 label = " ".join(self.session.text(node, "label").split())
                 if label:
@@ -628,10 +631,11 @@ class FormView(QWidget):
         self._ensure_visible(target)
 
     def _ensure_visible(self, widget: QWidget) -> None:
-        QTimer.singleShot(
-            0,
-            lambda: shiboken6.isValid(widget) and self.scroller.ensureWidgetVisible(widget, 0, 24),
-        )
+        def scroll() -> None:
+            if shiboken6.isValid(widget):
+                self.scroller.ensureWidgetVisible(widget, 0, 24)
+
+        QTimer.singleShot(0, scroll)
 
     def go_to(self, node: Node) -> None:
         """Show the page of `node` and put the focus on it."""
@@ -863,7 +867,11 @@ class FormView(QWidget):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if self.current_question is None and self.pages:
-            QTimer.singleShot(0, lambda: shiboken6.isValid(self) and self.focus_page(self.current))
+            QTimer.singleShot(0, self._focus_when_shown)
+
+    def _focus_when_shown(self) -> None:
+        if shiboken6.isValid(self) and self.current_question is None and self.pages:
+            self.focus_page(self.current)
 
 
 def _within(node: Node, ancestor: Node) -> bool:

@@ -10,7 +10,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
 from app.core.i18n import _
@@ -21,6 +28,8 @@ from app.engine.session import FormSession, Problem
 from app.ui.entry.pages import shown
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
+AnyIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invisible root, as a default argument
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -123,7 +132,7 @@ class IndexModel(QAbstractItemModel):
         self._rows.clear()
         self.endResetModel()
 
-    def node_of(self, index: QModelIndex) -> Node:
+    def node_of(self, index: AnyIndex) -> Node:
         if not index.isValid():
             return self.session.root
         node: Node = index.internalPointer()
@@ -138,13 +147,13 @@ class IndexModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, 0, node)
 
-    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+    def index(self, row: int, column: int, parent: AnyIndex = _ROOT) -> QModelIndex:
         children = self.children_of(self.node_of(parent))
         if column != 0 or not 0 <= row < len(children):
             return QModelIndex()
         return self.createIndex(row, 0, children[row])
 
-    def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+    def parent(self, index: AnyIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
             return QModelIndex()
         node = self.node_of(index)
@@ -152,7 +161,7 @@ class IndexModel(QAbstractItemModel):
             return QModelIndex()
         return self.index_of(node.parent)
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         if parent.column() > 0:
             return 0
         node = self.node_of(parent)
@@ -160,7 +169,7 @@ class IndexModel(QAbstractItemModel):
             return 0
         return len(self.children_of(node))
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
         return 1
 
     # -- data ------------------------------------------------------------------------------
@@ -196,7 +205,7 @@ class IndexModel(QAbstractItemModel):
             text = "★ " + text
         return text
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         node = self.node_of(index)
@@ -252,10 +261,10 @@ class ProblemListModel(QAbstractListModel):
         self.problems = list(problems)
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.problems)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.problems):
             return None
         problem = self.problems[index.row()]

@@ -79,7 +79,7 @@ class RepeatBar(QFrame):
     def __init__(self, actions: RepeatActions, instance: Node, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("repeatBar")
-        self.actions = actions
+        self.ops = actions
         self.instance = instance
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -106,7 +106,7 @@ class RepeatBar(QFrame):
         self.retranslate()
 
     def retranslate(self) -> None:
-        session = self.actions.session
+        session = self.ops.session
         container = self.instance.parent
         assert container is not None
         siblings = container.by_name.get(self.instance.name, [])
@@ -134,12 +134,12 @@ class InstanceList(QListWidget):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             instance = self.owner.current_instance()
             if instance is not None:
-                self.owner.actions.open_instance(instance)
+                self.owner.ops.open_instance(instance)
             return
         if event.key() == Qt.Key.Key_Delete:
             instance = self.owner.current_instance()
             if instance is not None and self.owner.controls:
-                self.owner.actions.remove_repeat(instance)
+                self.owner.ops.remove_repeat(instance)
             return
         super().keyPressEvent(event)
 
@@ -152,7 +152,7 @@ class RepeatPage(QFrame):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("repeatPage")
-        self.actions = actions
+        self.ops = actions
         self.container = container
         self.name = name
         definition: FieldDef = container.definition
@@ -192,26 +192,25 @@ class RepeatPage(QFrame):
 
     def current_instance(self) -> Node | None:
         item = self.list.currentItem()
-        return item.data(NODE_ROLE) if item is not None else None
+        node: Node | None = item.data(NODE_ROLE) if item is not None else None
+        return node
 
     def _activated(self, item: QListWidgetItem) -> None:
-        self.actions.open_instance(item.data(NODE_ROLE))
+        self.ops.open_instance(item.data(NODE_ROLE))
 
     def _add(self) -> None:
         instances = self.instances()
-        self.actions.add_repeat(
-            self.container, self.name, after=instances[-1] if instances else None
-        )
+        self.ops.add_repeat(self.container, self.name, after=instances[-1] if instances else None)
 
     def _remove(self) -> None:
         instance = self.current_instance()
         if instance is not None:
-            self.actions.remove_repeat(instance)
+            self.ops.remove_repeat(instance)
 
     def _move(self, step: int) -> None:
         instance = self.current_instance()
         if instance is not None:
-            self.actions.move_repeat(instance, step)
+            self.ops.move_repeat(instance, step)
 
     def select(self, instance: Node | None) -> None:
         for row in range(self.list.count()):
@@ -220,7 +219,7 @@ class RepeatPage(QFrame):
                 return
 
     def refresh(self) -> None:
-        session = self.actions.session
+        session = self.ops.session
         current = self.current_instance()
         label = repeat_label(session, self.container, self.name)
         self.title.setText(label)

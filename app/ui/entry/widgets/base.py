@@ -49,7 +49,7 @@ class EntryContext(Protocol):
 
 def question_of(node: Node) -> Question:
     question = node.definition.question
-    assert question is not None
+    assert isinstance(question, Question)
     return question
 
 

@@ -99,7 +99,7 @@ class CalendarPopup(QWidget):
 
     def _chosen(self, day: QDate) -> None:
         self.hide()
-        self.owner.calendar_chosen(day.toPython())
+        self.owner.calendar_chosen(date(day.year(), day.month(), day.day()))
 
 
 class DateWidget(QuestionWidget):

@@ -122,14 +122,14 @@ class ButtonsWidget(SelectWidget):
         columns = 2 if len(self.names) > 10 else 1
         per_column = (len(self.names) + columns - 1) // columns
         for index in range(len(self.names)):
-            button: QAbstractButton = QCheckBox() if self.multiple else QRadioButton()
-            button.installEventFilter(self.keys)
-            label = ChoiceLabel(button)
-            self.group.addButton(button, index)
+            choice: QAbstractButton = QCheckBox() if self.multiple else QRadioButton()
+            choice.installEventFilter(self.keys)
+            label = ChoiceLabel(choice)
+            self.group.addButton(choice, index)
             row, column = index % max(per_column, 1), (index // max(per_column, 1)) * 2
-            self.grid.addWidget(button, row, column, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(choice, row, column, Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(label, row, column + 1)
-            self.buttons.append(button)
+            self.buttons.append(choice)
             self.labels.append(label)
         for column in range(columns):
             self.grid.setColumnStretch(column * 2 + 1, 1)

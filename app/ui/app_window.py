@@ -115,6 +115,7 @@ class AppWindow(QMainWindow):
 
     def show_start_screen(self) -> None:
         if self.ctx.db_path.is_file():
+            self.login.reset()
             self._show(self.login)
             self.login.focus_first_empty()
         else:

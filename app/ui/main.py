@@ -20,7 +20,8 @@ from app.ui.settings.store import SettingsStore
 
 log = logging.getLogger(__name__)
 
-# Fits a 1366×768 screen with the taskbar, also at 150 % zoom (910×512 logical).
+# Larger screens get this size; smaller ones (a 1366×768 laptop, or 150 % zoom,
+# which leaves 910×512) start maximised.
 DEFAULT_SIZE = (1280, 720)
 
 
@@ -41,6 +42,12 @@ def build_window(
     return window
 
 
+def fills_screen(window: AppWindow) -> bool:
+    """Whether the default size leaves no useful room on this screen."""
+    screen = window.screen().availableGeometry()
+    return screen.width() <= DEFAULT_SIZE[0] + 100 or screen.height() <= DEFAULT_SIZE[1] + 60
+
+
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
     parser = argparse.ArgumentParser(prog="samluat-app")
@@ -51,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Samluat")
     install_excepthooks()
     window = build_window(forms_dir=args.forms, lang=args.lang, lao_family=install_fonts())
-    window.show()
+    if fills_screen(window):
+        window.showMaximized()
+    else:
+        window.show()
     log.info("app started with forms from %s", args.forms)
     return app.exec()
 

@@ -1,10 +1,8 @@
-"""Dialogs of the filling screen: finalise summary, edit reason, revision history."""
+"""Dialogs of the filling screen: the reason for an edit, the revision history."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -12,8 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -32,107 +28,6 @@ from app.ui.widgets import ErrorLabel, Heading, wrapping_label
 from app.ui.workers import BusyIndicator, Job, run_task
 
 log = logging.getLogger(__name__)
-
-PROBLEM_KINDS = {
-    "required": N_("Required"),
-    "constraint": N_("Not valid"),
-    "error": N_("Error"),
-}
-
-
-@dataclass(frozen=True)
-class ProblemLine:
-    node: Any  # the engine node, handed back to the view to jump to it
-    ref: str
-    kind: str
-    label: str
-    message: str
-
-
-class FinaliseDialog(QDialog):
-    """The validation summary: problems with links to each, or a final confirmation."""
-
-    sig_problem_chosen = Signal(object)  # ProblemLine
-    sig_confirmed = Signal()
-
-    def __init__(self, title: str, problems: list[ProblemLine], parent: QWidget | None = None):
-        super().__init__(parent)
-        self.problems = problems
-        self.form_title = title
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        self.heading = Heading(scale=1.2)
-        self.text = wrapping_label()
-        layout.addWidget(self.heading)
-        layout.addWidget(self.text)
-        self.list = QListWidget()
-        self.list.setWordWrap(True)
-        self.list.itemActivated.connect(self._chosen)
-        layout.addWidget(self.list, 1)
-        self.list.setVisible(bool(problems))
-        self.buttons = QDialogButtonBox()
-        if problems:
-            self.go_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
-            self.go_button.clicked.connect(self._go_clicked)
-            self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-            self.buttons.rejected.connect(self.reject)
-        else:
-            self.finalise_button = self.buttons.addButton(
-                "", QDialogButtonBox.ButtonRole.AcceptRole
-            )
-            self.finalise_button.setDefault(True)
-            self.finalise_button.clicked.connect(self._confirm)
-            self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-            self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.retranslate()
-        on_language_changed(self, self.retranslate)
-        if problems:
-            self.list.setCurrentRow(0)
-            self.list.setFocus()
-
-    def retranslate(self) -> None:
-        self.setWindowTitle(_("Finalise"))
-        translate_buttons(self.buttons)
-        if self.problems:
-            self.heading.setText(_("Not ready to finalise"))
-            self.text.setText(
-                _("{count} question(s) still need attention. Choose one to go to it.").format(
-                    count=len(self.problems)
-                )
-            )
-            self.go_button.setText(_("Go to the question"))
-            current = self.list.currentRow()
-            self.list.clear()
-            for problem in self.problems:
-                kind = _(PROBLEM_KINDS.get(problem.kind, problem.kind))
-                item = QListWidgetItem(f"{problem.label}\n{kind}: {problem.message}")
-                item.setToolTip(problem.ref)
-                self.list.addItem(item)
-            self.list.setCurrentRow(max(0, current))
-        else:
-            self.heading.setText(_("Ready to finalise"))
-            self.text.setText(
-                _(
-                    "Every question of “{name}” is answered or skipped as the form allows. "
-                    "After finalising, any change needs a reason and is kept as a new version."
-                ).format(name=self.form_title)
-            )
-            self.finalise_button.setText(_("Finalise"))
-
-    def _go_clicked(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self._chosen(item)
-
-    def _chosen(self, item: QListWidgetItem) -> None:
-        problem = self.problems[self.list.row(item)]
-        self.accept()
-        self.sig_problem_chosen.emit(problem)
-
-    def _confirm(self) -> None:
-        self.accept()
-        self.sig_confirmed.emit()
 
 
 class EditReasonDialog(QDialog):

@@ -12,12 +12,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.i18n import _, translator
-from app.fieldwork.filling import Filling, NotReadyError
+from app.fieldwork.filling import Filling
 from app.store import EventIn, EventKind
 from app.store.repo_submissions import RevisionInfo
 from app.ui.context import AppContext
 from app.ui.filling.autosave import Autosaver
-from app.ui.filling.dialogs import FinaliseDialog, ProblemLine
 from app.ui.filling.opening import OpenedFilling
 from app.ui.home.cases import pick
 from app.ui.language import ask, on_language_changed
@@ -62,7 +61,6 @@ class FillingScreen(QWidget):
         self.filling = opened.filling
         self._view_factory = view_factory or default_view_factory
         self._closing = False
-        self._finalise_dialog: FinaliseDialog | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         bar = QHBoxLayout()
@@ -72,16 +70,16 @@ class FillingScreen(QWidget):
         self.save_state = QLabel()
         self.save_state.setObjectName("save_state")
         self.history_button = QPushButton()
-        self.finalise_button = QPushButton()
         self.close_button = QPushButton()
         self.history_button.clicked.connect(
             lambda: self.sig_history_requested.emit(self.filling.instance_id)
         )
-        self.finalise_button.clicked.connect(self.finalise)
         self.close_button.clicked.connect(lambda: self.close_form())
         bar.addWidget(self.title, 1)
         bar.addWidget(self.save_state)
-        for button in (self.history_button, self.finalise_button, self.close_button):
+        # No finalise button here: the entry view and the workspace have their own
+        # "Check and finalise…" (Ctrl+Shift+F), which ends in `sig_finalise_requested`.
+        for button in (self.history_button, self.close_button):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             bar.addWidget(button)
         layout.addLayout(bar)
@@ -92,11 +90,11 @@ class FillingScreen(QWidget):
         self.autosaver = Autosaver(self.filling, collect_ui=self._view_state, parent=self)
         self.autosaver.sig_state_changed.connect(self._show_save_state)
         self.autosaver.sig_failed.connect(self._save_failed)
-        self.view = self._make_view(dict(self.filling.ui.get("view") or {}))
+        # The views restore their place from `filling.ui` when they are built.
+        self.view = self._make_view({})
         layout.addWidget(self.view, 1)
         self.busy = BusyIndicator()
         layout.addWidget(self.busy)
-        QShortcut(QKeySequence("Ctrl+Shift+F"), self, self.finalise)
         QShortcut(QKeySequence("Ctrl+W"), self, lambda: self.close_form())
         self.retranslate()
         on_language_changed(self, self.retranslate)
@@ -109,18 +107,16 @@ class FillingScreen(QWidget):
             view.restore_ui_state(state)  # type: ignore[attr-defined]
         if settings.form_language:
             self._apply_form_language(view, settings.form_language)
+        # The view records question enter/leave paradata in the Filling itself; here a
+        # move only schedules a save, so that after a crash the form reopens where it was.
         view.sig_answer_changed.connect(self.autosaver.changed)  # type: ignore[attr-defined]
-        view.sig_question_entered.connect(self._question_entered)  # type: ignore[attr-defined]
-        view.sig_question_left.connect(self.filling.question_left)  # type: ignore[attr-defined]
-        view.sig_finalise_requested.connect(self.finalise)  # type: ignore[attr-defined]
+        view.sig_question_entered.connect(self.autosaver.changed)  # type: ignore[attr-defined]
+        view.sig_finalise_requested.connect(self._finalise_confirmed)  # type: ignore[attr-defined]
         return view
 
-    def _question_entered(self, node: object) -> None:
-        self.filling.question_entered(node)  # type: ignore[arg-type]
-        self.autosaver.changed()  # the page moved: a crash must reopen it here
-
     def _view_state(self) -> dict[str, Any]:
-        return {"view": self.view.ui_state()}  # type: ignore[attr-defined]
+        state: dict[str, Any] = self.view.ui_state()  # type: ignore[attr-defined]
+        return state
 
     def _apply_form_language(self, view: QWidget, code: str | None) -> None:
         if code is None or code in self.filling.form.formdef.language_codes():
@@ -145,13 +141,13 @@ class FillingScreen(QWidget):
     # -- language and state --------------------------------------------------------
     def retranslate(self) -> None:
         name = pick(self.opened.names, translator.language, self.filling.form.formdef.form_id)
-        instance_name = self.filling.session.instance_name()
-        self.title.setText(f"{name} — {instance_name}" if instance_name else name)
+        instance_name = self.filling.session.instance_name().strip()
+        if any(c.isalnum() for c in instance_name):
+            name = f"{name} — {instance_name}"
+        self.title.setText(name)
         self.title.setToolTip(self.title.text())
         self.history_button.setText(_("History"))
-        self.finalise_button.setText(_("Finalise"))
         self.close_button.setText(_("Close form"))
-        self.finalise_button.setToolTip(_("Check the answers and finalise (Ctrl+Shift+F)"))
         self.close_button.setToolTip(_("Save and go back to the home screen (Ctrl+W)"))
         if self.filling.reason is not None:
             self.edit_note.setText(
@@ -225,35 +221,6 @@ class FillingScreen(QWidget):
             task.when_finished(then)
 
     # -- finalising ----------------------------------------------------------------
-    def problem_lines(self) -> list[ProblemLine]:
-        session = self.filling.session
-        return [
-            ProblemLine(p.node, p.ref, p.kind, session.text(p.node, "label") or p.ref, p.message)
-            for p in self.filling.problems()
-        ]
-
-    def finalise(self) -> None:
-        """Show the validation summary; finalise once the user confirms."""
-        if self._closing or self._finalise_dialog is not None:
-            return
-        name = pick(self.opened.names, translator.language, self.filling.form.formdef.form_id)
-        dialog = FinaliseDialog(name, self.problem_lines(), self)
-        dialog.sig_problem_chosen.connect(self._go_to_problem)
-        dialog.sig_confirmed.connect(self._finalise_confirmed)
-        dialog.finished.connect(lambda _r: self._dialog_done())
-        self._finalise_dialog = dialog
-        dialog.open()
-
-    def _dialog_done(self) -> None:
-        if self._finalise_dialog is not None:
-            self._finalise_dialog.deleteLater()
-        self._finalise_dialog = None
-
-    def _go_to_problem(self, problem: ProblemLine) -> None:
-        go_to = getattr(self.view, "go_to", None)
-        if callable(go_to):
-            go_to(problem.node)
-
     def _finalise_confirmed(self) -> None:
         self._closing = True
         self.view.setEnabled(False)  # no change may reach the session while it is frozen
@@ -285,7 +252,4 @@ class FillingScreen(QWidget):
     def _finalise_failed(self, error: BaseException) -> None:
         self._closing = False
         self.view.setEnabled(True)
-        if isinstance(error, NotReadyError):
-            self.finalise()
-            return
         show_problem(self, error)

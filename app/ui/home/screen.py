@@ -48,6 +48,7 @@ ROLE_NAMES = {
     "supervisor": N_("Supervisor"),
     "coordinator": N_("Coordinator"),
 }
+COLUMN_CAP = 220  # pixels; a longer text is elided and shown whole in its tooltip
 FILTERS = (
     ("status", N_("Status")),
     ("institution", N_("Institution")),
@@ -202,7 +203,7 @@ class HomeScreen(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setMinimumSectionSize(60)
         self.table.doubleClicked.connect(lambda index: self._case_activated(index.data(ROW_ROLE)))
         self.table.sig_row_activated.connect(self._case_activated)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
@@ -251,7 +252,18 @@ class HomeScreen(QWidget):
         self.case_model.retranslate()
         self.drafts_model.retranslate()
         self.recent_model.retranslate()
+        self._size_columns()
         self._show_count()
+
+    def _size_columns(self) -> None:
+        """Columns as wide as their texts (within a cap); the institution takes the rest."""
+        header = self.table.horizontalHeader()
+        stretch = [key for key, _name in CaseTableModel.COLUMNS].index("institution")
+        for column in range(header.count()):
+            if column != stretch:
+                self.table.resizeColumnToContents(column)
+                header.resizeSection(column, min(header.sectionSize(column), COLUMN_CAP))
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
     def _show_unexported(self) -> None:
         if self.data is None:

@@ -61,6 +61,14 @@ class LoginScreen(CardPage):
         self.retranslate()
         on_language_changed(self, self.retranslate)
 
+    def reset(self) -> None:
+        """Ready for the next login: the last user's name, an empty password."""
+        last = self.ctx.settings.settings.last_user
+        if last and not self.username.text():
+            self.username.setText(last)
+        self.password.clear()
+        self.error.show_message("")
+
     def focus_first_empty(self) -> None:
         (self.password if self.username.text() else self.username).setFocus()
 

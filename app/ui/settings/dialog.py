@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -74,6 +75,7 @@ class SettingsDialog(QDialog):
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget()
         form = QFormLayout(inner)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -118,6 +120,16 @@ class SettingsDialog(QDialog):
         self._initial = current
         self.retranslate()
         on_language_changed(self, self.retranslate)
+        self._fit(inner)
+
+    def _fit(self, inner: QWidget) -> None:
+        """As tall as the settings need, within the screen (it scrolls beyond)."""
+        wanted = inner.sizeHint() + self.buttons.sizeHint()
+        screen = self.screen().availableGeometry()
+        self.resize(
+            min(max(self.minimumWidth(), inner.sizeHint().width() + 40), screen.width() - 40),
+            min(wanted.height() + 60, screen.height() - 40),
+        )
 
     def _fill_choices(self) -> None:
         chosen_form = (

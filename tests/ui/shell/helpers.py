@@ -61,9 +61,20 @@ class FakeView(QWidget):
         self.filling.session.set_value(ref, value)
         self.sig_answer_changed.emit()
 
+    def enter(self, ref: str) -> None:
+        """Focus moves to a question: paradata in the Filling, then the signal (as FormView)."""
+        node = self.filling.session.node(ref)
+        self.filling.question_entered(node)
+        self.sig_question_entered.emit(node)
+
+    def leave(self, ref: str) -> None:
+        node = self.filling.session.node(ref)
+        self.filling.question_left(node)
+        self.sig_question_left.emit(node)
+
     def turn_page(self, page: int) -> None:
         self.page = page
-        self.sig_question_entered.emit(self.filling.session.node("consent"))
+        self.enter("consent")
 
 
 def fake_factory(filling: Filling, interview: bool, page_mode: str) -> QWidget:

@@ -129,10 +129,9 @@ def test_paradata_and_a_clean_close(qtbot: QtBot, logged_in: AppWindow) -> None:
     instance_id = view.filling.instance_id
     settings = logged_in.ctx.settings
     assert settings.open_draft("keo") == instance_id
-    node = view.filling.session.node("consent")
-    view.sig_question_entered.emit(node)
+    view.enter("consent")
     view.answer("consent", "yes")
-    view.sig_question_left.emit(node)
+    view.leave("consent")
     screen = logged_in.filling_screen
     qtbot.keyClick(screen, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: logged_in.screen_name == "home", timeout=5000)

@@ -1,0 +1,240 @@
+"""Screenshots of the app's main screens in Lao and English: `python docs/screenshots.py`.
+
+Runs the real app under Xvfb (`xvfb-run -a -s "-screen 0 1366x768x24"`) in a
+throw-away SAMLUAT_HOME, drives it like a user (first run, login, home,
+a questionnaire page with the perception grid, the interview workspace,
+settings, the finalise check) and saves PNGs of the whole screen into
+docs/screenshots/. It runs once per language at 100 % and once more in Lao
+at 150 % zoom (QT_SCALE_FACTOR=1.5). Look at every picture after a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+SCREEN = "1366x768x24"
+PASSWORD = "correct horse battery"
+RUNS = (("en", "1"), ("lo", "1"), ("lo", "1.5"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--scale", default="1")
+    args = parser.parse_args()
+    if args.worker:
+        return shoot(args.lang, args.scale)
+    OUT.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for lang, scale in RUNS:
+        home = tempfile.mkdtemp(prefix="samluat-shots-")
+        env = {
+            **os.environ,
+            "SAMLUAT_HOME": home,
+            "QT_QPA_PLATFORM": "xcb",
+            "QT_SCALE_FACTOR": scale,
+            "PYTHONPATH": str(ROOT),
+        }
+        command = [sys.executable, __file__, "--worker", "--lang", lang, "--scale", scale]
+        if not os.environ.get("DISPLAY"):
+            command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", *command]
+        print(f"screenshots: {lang} at {float(scale):.0%}", flush=True)
+        result = subprocess.run(command, env=env, cwd=ROOT, check=False)
+        failures += result.returncode != 0
+        shutil.rmtree(home, ignore_errors=True)
+    return 1 if failures else 0
+
+
+# -- the worker: one language, one zoom ------------------------------------------------------
+
+
+def shoot(lang: str, scale: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+    from app.core import paths
+    from app.core.i18n import translator
+    from app.engine.synthetic import fill_session
+    from app.fieldwork.filling import Filling
+    from app.fieldwork.library import FormLibrary
+    from app.store import Role
+    from app.store.crypto import KdfParams
+    from app.ui.context import AppContext
+    from app.ui.fonts import install_fonts, ui_font
+    from app.ui.main import build_window
+    from app.ui.settings.store import SettingsStore
+
+    suffix = lang if scale in ("1", "1.0") else f"{lang}_{round(float(scale) * 100)}"
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("Samluat")
+    lao = install_fonts()
+    settings = SettingsStore()
+    settings.update(ui_language=lang, form_language=lang)
+    translator.set_language(lang)
+    app.setFont(ui_font(lao, settings.settings.font_size))
+    window = build_window(forms_dir=paths.default_forms_dir(), lang=lang, lao_family=lao)
+    window.ctx.kdf = KdfParams(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
+    assert isinstance(window.ctx, AppContext)
+    # Without a window manager nothing maximises: fill the screen as a maximised
+    # window would on a 1366×768 laptop.
+    window.setGeometry(window.screen().availableGeometry())
+    window.show()
+
+    def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise TimeoutError(getattr(condition, "__name__", "condition"))
+            app.processEvents()
+            time.sleep(0.01)
+
+    def settle(seconds: float = 0.4) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def snap(name: str) -> None:
+        settle()
+        screen = QGuiApplication.primaryScreen()
+        path = OUT / f"{name}_{suffix}.png"
+        screen.grabWindow(0).save(str(path))
+        print(f"  {path.relative_to(ROOT)}", flush=True)
+
+    def top_dialog() -> QDialog | None:
+        for widget in app.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                return widget
+        return None
+
+    # First run: create the database and the coordinator account.
+    wait(lambda: window.screen_name == "first_run")
+    first = window.first_run
+    first.display_name.setText("ສົມພອນ ແກ້ວມະນີ" if lang == "lo" else "Somphone Keomany")
+    first.username.setText("somphone")
+    first.password.setText(PASSWORD)
+    first.repeat.setText(PASSWORD)
+    snap("01_first_run")
+    first.submit()
+    wait(lambda: window.home.data is not None)
+
+    # Some fieldwork to show: finalised and draft questionnaires, interviews, cases.
+    store = window.ctx.store
+    assert store is not None
+    store.add_user(
+        username="noy", password=PASSWORD, role=Role.ENUMERATOR, display_name="ນ້ອຍ ພົມມະສັກ"
+    )
+    library = FormLibrary(store)
+    forms = {f.formdef.form_id: f for f in library.latest()}
+    places = (
+        ("vt", "core_regulatory", "mtc", True),
+        ("vt", "cross_sectoral", "mtc_dgc", False),
+        ("lp", "sectoral", "moh", True),
+        ("sv", "civil_society", "lwu", False),
+        ("vt", "private_sector", "bcel", True),
+    )
+    for n, (province, cluster, institution, final) in enumerate(places):
+        filling = Filling.start(store=store, form=forms["dg_survey"], language=lang)
+        fill_session(filling.session, random.Random(n))
+        for ref, value in (("province", province), ("cluster", cluster)):
+            filling.session.set_value(ref, value)
+        filling.session.set_value("institution", institution)  # after its cluster
+        if final and not filling.problems():
+            filling.finalise()
+        else:
+            filling.save()
+    interview = Filling.start(store=store, form=forms["dg_interview"], language=lang)
+    interview.session.set_value("consent", "yes")
+    interview.session.set_value("province", "vt")
+    interview.save()
+    store.create_assignment(
+        form_id="dg_interview",
+        institution="bol",
+        cluster="core_regulatory",
+        province="vt",
+        respondent="ທ່ານ ບຸນມີ ສີສຸວັນ",
+    )
+    # Log out and in again: the login screen, then home with those cases.
+    window.log_out()
+    wait(lambda: window.screen_name == "login")
+    window.login.password.setText(PASSWORD)
+    snap("02_login")
+    window.login.submit()
+    wait(lambda: window.screen_name == "home" and window.home.data is not None)
+    window.home.table.selectRow(0)
+    snap("03_home")
+
+    # A questionnaire page with the perception grid.
+    version = forms["dg_survey"].formdef.version
+    window.start_form("dg_survey", version)
+    wait(lambda: window.filling_screen is not None)
+    screen = window.filling_screen
+    assert screen is not None
+    view = screen.view
+    session = view.session
+    session.set_value("consent", "yes")
+    grid_page = None
+    for index in range(len(view.pages)):
+        view.show_page(index, focus=None)
+        if view.grids:
+            grid_page = index
+            break
+    if grid_page is not None:
+        rows = view.grids[0].rows
+        for offset, row in enumerate(rows[:3]):
+            view.answer(row.node, view.grids[0].names[[3, 1, 4][offset]])
+        view.focus_page(grid_page)
+        rows[min(3, len(rows) - 1)].focus_editor()
+    snap("04_questionnaire_grid")
+
+    # The finalise check with the questions still to answer.
+    view.request_finalise()
+    wait(lambda: top_dialog() is not None)
+    snap("06_finalise_check")
+    dialog = top_dialog()
+    if dialog is not None:
+        dialog.reject()
+    screen.close_form()
+    wait(lambda: window.screen_name == "home")
+
+    # The interview workspace.
+    window.start_form("dg_interview", forms["dg_interview"].formdef.version)
+    wait(lambda: window.filling_screen is not None)
+    workspace = window.filling_screen
+    assert workspace is not None
+    settle(0.5)
+    snap("05_interview")
+    workspace.close_form()
+    wait(lambda: window.screen_name == "home")
+
+    # Settings.
+    window.open_settings()
+    wait(lambda: top_dialog() is not None)
+    dialog = top_dialog()
+    assert isinstance(dialog, QWidget)
+    dialog.move(200, 80)
+    snap("07_settings")
+    dialog.reject()
+    settle(0.1)
+    window.close()
+    wait(lambda: not window.isVisible())
+    del Qt
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

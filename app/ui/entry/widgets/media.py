@@ -7,6 +7,7 @@ never holds the UI thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ IMAGE_PREVIEW_LIMIT = 25 * 1024 * 1024
 PLAY_LIMIT = 1024 * 1024 * 1024
 
 
+@functools.cache
 def multimedia() -> Any | None:
     """QtMultimedia when it can load (PySide6-Addons and the system audio libraries)."""
     try:

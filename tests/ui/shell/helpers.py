@@ -43,6 +43,7 @@ class FakeView(QWidget):
         self.language: str | None = None
         self.gone_to: list[Any] = []
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.restore_ui_state(filling.ui)  # as FormView does: its place comes with the draft
 
     def ui_state(self) -> dict[str, Any]:
         return {"page": self.page}

@@ -259,7 +259,7 @@ def corpus(world: World) -> Iterator[tuple[str, Path, tuple[str, ...]]]:
     data = world.base.read_bytes()
     envelope = fmt.read_envelope(world.base)
     rng = random.Random(20261201)
-    for i in range(8):
+    for _ in range(8):
         cut = rng.randrange(1, len(data) - 1)
         path = world.path(f"truncated-{cut}")
         path.write_bytes(data[:cut])

@@ -20,7 +20,7 @@ esac
 DEB_PACKAGES="python3-venv fonts-noto-core libegl1 libgl1 libglib2.0-0 libxkbcommon0 \
 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-image0 xvfb xauth \
-poppler-utils postgresql"
+poppler-utils postgresql libpulse0"
 
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=""

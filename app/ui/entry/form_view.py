@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import AnswerError
 from app.core.i18n import _, translator
+from app.core.text import with_breaks
 from app.engine.instance import Node
 from app.engine.model import NON_INPUT_KINDS
 from app.engine.session import Changes
@@ -247,7 +248,7 @@ class FormView(QWidget):
             text = " ".join(self.session.text(page.group, "label").split())
             if text and repeat_instance_of(page.group) is page.group:
                 text = f"{text} {page.group.position()}"
-        title.setText(text)
+        title.setText(with_breaks(text))
         title.setVisible(bool(text))
 
     def show_page(self, index: int, focus: str | None = "first") -> None:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.i18n import _
+from app.core.text import with_breaks
 from app.engine.instance import Node
 from app.engine.model import Question
 from app.engine.session import FormSession
@@ -175,13 +176,13 @@ class QuestionWidget(QFrame):
         text = session.text(self.node, "label")
         if not text and not session.text(self.node, "hint"):
             text = self.question.name
-        self.label.setText(text + (" *" if self.node.required else ""))
+        self.label.setText(with_breaks(text) + (" *" if self.node.required else ""))
         self.label.setVisible(bool(text))
         hint = session.text(self.node, "hint")
-        self.hint.setText(hint)
+        self.hint.setText(with_breaks(hint))
         self.hint.setVisible(bool(hint))
         guidance = session.text(self.node, "guidance_hint")
-        self.guidance.setText(guidance)
+        self.guidance.setText(with_breaks(guidance))
         self.guidance.setVisible(bool(guidance))
         self.retranslate_choices()
         self.refresh_message()
@@ -215,7 +216,7 @@ class QuestionWidget(QFrame):
             text = session.text(node, "constraint_message") or _("This answer is not allowed.")
         if not text and self.show_required and node.required and node.value == "":
             text = session.text(node, "required_message") or _("This answer is required.")
-        self.message.setText(text)
+        self.message.setText(with_breaks(text))
         self.message.setVisible(bool(text))
 
     def set_bookmarked(self, flagged: bool) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.text import with_breaks
 from app.engine.instance import Node
 from app.engine.model import Kind
 from app.ui.entry.widgets.base import EntryContext, QuestionWidget, wrapped_label
@@ -171,7 +172,7 @@ class LikertWidget(ScaleQuestion):
     def retranslate_choices(self) -> None:
         for index, name in enumerate(getattr(self, "names", [])):
             if index < len(self.scale.labels):
-                label = self.ctx.session.choice_label(self.node, name)
+                label = with_breaks(self.ctx.session.choice_label(self.node, name))
                 self.scale.labels[index].setText(f"{(index + 1) % 10}. {label}")
 
 
@@ -240,7 +241,7 @@ class GridWidget(QFrame):
 
     def retranslate(self) -> None:
         for index, (name, label) in enumerate(zip(self.names, self.header_labels, strict=True)):
-            text = self.ctx.session.choice_label(self.first, name)
+            text = with_breaks(self.ctx.session.choice_label(self.first, name))
             label.setText(f"{(index + 1) % 10}. {text}" if index < 10 else text)
 
 

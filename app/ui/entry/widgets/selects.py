@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.i18n import _
+from app.core.text import with_breaks
 from app.engine.model import Kind
 from app.ui.entry.widgets.base import MIN_LABEL_WIDTH, QuestionWidget
 from app.ui.entry.widgets.choicekeys import ChoiceKeys
 
 LONG_LIST = 12
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class ChoiceLabel(QLabel):
@@ -93,7 +95,7 @@ class SelectWidget(QuestionWidget):
             self.submit(None)
 
     def label_of(self, name: str) -> str:
-        return self.ctx.session.choice_label(self.node, name)
+        return with_breaks(self.ctx.session.choice_label(self.node, name))
 
 
 class ButtonsWidget(SelectWidget):
@@ -266,6 +268,8 @@ class SearchListWidget(SelectWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        # Search the label as written (displayed labels carry Lao line-break marks).
+        self.proxy.setFilterRole(SEARCH_ROLE)
         self.list = ChoiceList(self)
         self.list.setModel(self.proxy)
         self.list.setUniformItemSizes(False)
@@ -282,12 +286,16 @@ class SearchListWidget(SelectWidget):
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
 
+    def _search_text(self, name: str) -> str:
+        return f"{self.ctx.session.choice_label(self.node, name)} {name}"
+
     def rebuild_choices(self) -> None:
         self.names = self.ctx.session.allowed_choices(self.node)
         self.model.clear()
         for name in self.names:
             item = QStandardItem(self.label_of(name))
             item.setData(name, NAME_ROLE)
+            item.setData(self._search_text(name), SEARCH_ROLE)
             item.setEditable(False)
             if self.multiple:
                 item.setCheckable(True)
@@ -308,6 +316,7 @@ class SearchListWidget(SelectWidget):
             item = self.model.item(row)
             if item is not None:
                 item.setText(self.label_of(name))
+                item.setData(self._search_text(name), SEARCH_ROLE)
         self._show_current()
 
     def _show_current(self) -> None:

@@ -12,6 +12,7 @@ includes the events that led to it.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,15 @@ class NotReadyError(SamluatError):
         super().__init__(
             f"{len(problems)} question(s) still need attention, starting with {problems[0].ref}"
         )
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file streamed into the store: `name` is what an answer holds."""
+
+    name: str
+    sha256: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -213,18 +223,30 @@ class Filling:
         return self.write(self.prepare_save(explicit=explicit))
 
     # -- attachments ---------------------------------------------------------------
-    def attach(self, node: Node, path: Path, media_type: str = "application/octet-stream") -> str:
-        """Stream a file into the store and answer `node` with it. Returns the file
-        name used in the answer (content-addressed, so the same file is stored once).
+    def store_file(self, path: Path) -> StoredFile:
+        """Stream a file into the store; it is not an answer yet (see `use_file`).
 
-        Slow for large recordings: call it off the UI thread, then save.
+        Touches only the store (thread-safe), so a UI runs it on a worker
+        thread while the enumerator goes on; the name is content-addressed,
+        so the same file is stored once.
         """
+        media_type, _encoding = mimetypes.guess_type(path.name)
         with path.open("rb") as stream:
-            info = self.store.add_attachment(stream=stream, media_type=media_type)
-        name = f"{info.sha256[:20]}{path.suffix.lower()}"
-        self.attachments[name] = info.sha256
-        self.session.set_value(node, name)
-        return name
+            info = self.store.add_attachment(
+                stream=stream, media_type=media_type or "application/octet-stream"
+            )
+        return StoredFile(f"{info.sha256[:20]}{path.suffix.lower()}", info.sha256, info.size)
+
+    def use_file(self, node: Node, stored: StoredFile) -> None:
+        """Answer `node` with a stored file and link it to the draft (session thread)."""
+        self.attachments[stored.name] = stored.sha256
+        self.session.set_value(node, stored.name)
+
+    def attach(self, node: Node, path: Path) -> str:
+        """`store_file` then `use_file`, on one thread. Returns the answer's file name."""
+        stored = self.store_file(path)
+        self.use_file(node, stored)
+        return stored.name
 
     def attachment_bytes(self, name: str) -> Iterator[bytes]:
         """Stream the stored bytes behind an attachment answer."""

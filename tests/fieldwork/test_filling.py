@@ -165,7 +165,7 @@ def test_attachments_are_stored_linked_and_restored(tmp_path: Path, store: Local
     filling = Filling.start(store=store, form=library.get("rec", "1"))
     audio = tmp_path / "take1.ogg"
     audio.write_bytes(b"OggS" + bytes(range(256)) * 400)
-    name = filling.attach(filling.session.node("recording"), audio, "audio/ogg")
+    name = filling.attach(filling.session.node("recording"), audio)
     assert name.endswith(".ogg")
     filling.save()
     resumed = Filling.resume(store=store, library=library, instance_id=filling.instance_id)

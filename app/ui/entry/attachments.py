@@ -1,47 +1,16 @@
 """Attachment files: stored on a worker thread, answered on the UI thread.
 
-`Filling.attach` both streams the file into the store and sets the answer.
-The streaming is slow for long recordings, but setting the answer must stay
-on the UI thread: the session is not thread-safe, and the user may be
-typing elsewhere while a file copies. So the copy runs here on a worker
-(the store is thread-safe), and `use_stored` answers afterwards on the UI
-thread. The naming matches `Filling.attach` (content-addressed, suffix kept).
+Streaming a long recording into the store is slow, but answering must stay on
+the UI thread (the session is not thread-safe, and the user may be typing
+elsewhere while a file copies): `Filling.store_file` runs on a worker and
+`Filling.use_file` answers afterwards. This module holds the reading side.
 """
 
 from __future__ import annotations
 
-import mimetypes
-from dataclasses import dataclass
-from pathlib import Path
+from app.fieldwork.filling import Filling, StoredFile
 
-from app.engine.instance import Node
-from app.fieldwork.filling import Filling
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    name: str  # the answer text
-    sha256: str
-    size: int
-    source: Path
-
-
-def media_type_of(path: Path) -> str:
-    guessed, _encoding = mimetypes.guess_type(path.name)
-    return guessed or "application/octet-stream"
-
-
-def store_file(filling: Filling, path: Path) -> StoredFile:
-    """Worker thread: stream `path` into the store."""
-    with path.open("rb") as stream:
-        info = filling.store.add_attachment(stream=stream, media_type=media_type_of(path))
-    return StoredFile(f"{info.sha256[:20]}{path.suffix.lower()}", info.sha256, info.size, path)
-
-
-def use_stored(filling: Filling, node: Node, stored: StoredFile) -> None:
-    """UI thread: link the stored file to the draft and answer `node` with it."""
-    filling.attachments[stored.name] = stored.sha256
-    filling.session.set_value(node, stored.name)
+__all__ = ["StoredFile", "read_stored", "stored_size"]
 
 
 def read_stored(filling: Filling, name: str, limit: int) -> bytes | None:

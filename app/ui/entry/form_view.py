@@ -35,7 +35,7 @@ from app.engine.model import NON_INPUT_KINDS
 from app.engine.session import Changes
 from app.fieldwork.filling import Filling
 from app.ui.entry import keys
-from app.ui.entry.attachments import StoredFile, read_stored, store_file, stored_size
+from app.ui.entry.attachments import StoredFile, read_stored, stored_size
 from app.ui.entry.index_panel import IndexPanel
 from app.ui.entry.pages import EntryPage, entry_pages, repeat_instance_of
 from app.ui.entry.repeats import RepeatBar, RepeatPage, confirm_remove, repeat_label
@@ -381,7 +381,7 @@ class FormView(QWidget):
         from pathlib import Path
 
         def done(stored: StoredFile) -> None:
-            self.filling.attachments[stored.name] = stored.sha256
+            self.filling.attachments[stored.name] = stored.sha256  # linked to the draft
             self.answer(node, stored.name)
             self._attach_finished(node)
             if on_stored is not None:
@@ -395,7 +395,7 @@ class FormView(QWidget):
                     _("The file could not be attached: {error}").format(error=error)
                 )
 
-        run_async(lambda: store_file(self.filling, Path(path)), done, failed)
+        run_async(lambda: self.filling.store_file(Path(path)), done, failed)
 
     def _attach_finished(self, node: Node) -> None:
         widget = self.widgets.get(node)

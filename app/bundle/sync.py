@@ -135,8 +135,9 @@ def candidate_files(folder: Path, *, settle_seconds: float) -> tuple[list[Path],
     return ready, busy
 
 
-def _state_path(folder: Path) -> Path:
-    key = hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:16]
+def _state_path(folder: Path, device_id: str) -> Path:
+    # One memory per (folder, database): two databases may sync through one folder.
+    key = hashlib.sha256(f"{folder.resolve()}\n{device_id}".encode()).hexdigest()[:16]
     return paths.data_dir() / "sync" / f"{key}.json"
 
 
@@ -193,7 +194,7 @@ def sync_folder(
     coordinator = _is_coordinator(target)
     if coordinator and not identities:
         report.errors.append("unlock the coordinator key to import field bundles")
-    state_path = _state_path(folder)
+    state_path = _state_path(folder, target.device_id)
     state = _load_state(state_path)
     seen: dict[str, str] = state.setdefault("seen", {})
     ready, busy = candidate_files(folder, settle_seconds=settle_seconds)

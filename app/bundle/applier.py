@@ -225,6 +225,7 @@ class Applier:
         self._blob_buffer = bytearray()
         self._attachment_exists = False
         self.users: set[str] = set()
+        self.documents: dict[str, dict[str, Any]] = {}  # new revisions' documents, by rev_id
         # Registry and recipients only from the newest coordinator bundle seen so far,
         # so that an old bundle arriving late never undoes a newer one.
         self.newest = True
@@ -773,6 +774,7 @@ class Applier:
                     form_version=form[1],
                 )
             new_rows.append(row)
+            self.documents[rev_id] = document
             merges.extend({"rev_id": rev_id, "parent_rev": m} for m in merged)
             self._known_revs.add(rev_id)
             self._new_revs.add(rev_id)
@@ -900,13 +902,19 @@ class Applier:
             )
         have = existing(self.c, T_EVENT.c.uid, {r["uid"] for r in rows})
         rows = [r for r in rows if r["uid"] not in have]
+        here = {
+            "user_id": self.users,
+            "device_id": {self.header.source_device_id},
+            "instance_id": set(self._instance_forms),
+            "rev_id": self._known_revs,
+        }
         for column, table_column in (
             ("user_id", T_USER.c.id),
             ("device_id", T_DEVICE.c.id),
             ("instance_id", T_SUB.c.instance_id),
             ("rev_id", T_REV.c.rev_id),
         ):
-            wanted = {r[column] for r in rows if r[column] is not None}
+            wanted = {r[column] for r in rows if r[column] is not None} - here[column]
             missing = wanted - existing(self.c, table_column, wanted)
             if missing:
                 raise BundleRejected(

@@ -387,7 +387,7 @@ def _decrypt_and_apply(
         parser.close()
         fmt.check_counts(header, finished["counts"], finished["manifest"])
         head_of = refresh_summaries(connection, applier.stats.touched)
-        update_business_keys(connection, head_of)
+        update_business_keys(connection, head_of, known=applier.documents)
         connection.execute(
             insert(T_IMPORTED),
             [

@@ -238,20 +238,27 @@ def update_business_keys(
     connection: Connection,
     head_of: dict[str, str | None],
     rule: BusinessKeyRule = DEFAULT_KEY_RULE,
+    known: dict[str, dict[str, Any]] | None = None,
 ) -> None:
-    """Recompute the business keys of submissions from their current head revision."""
+    """Recompute the business keys of submissions from their current head revision.
+
+    `known` maps revision ids to documents already in memory (not read again).
+    """
+    known = known or {}
     for chunk in chunks(head_of):
         subs = connection.execute(
             select(
                 _SUB.c.instance_id, _SUB.c.form_id, _SUB.c.device_id, _SUB.c.assignment_id
             ).where(_SUB.c.instance_id.in_(chunk))
         ).all()
-        heads = [h for i in chunk if (h := head_of.get(i)) is not None]
-        documents = dict(
-            connection.execute(
+        heads = [h for i in chunk if (h := head_of.get(i)) is not None and h not in known]
+        documents: dict[str, Any] = {
+            str(k): json.loads(v)
+            for k, v in connection.execute(
                 select(_REV.c.rev_id, _REV.c.document).where(_REV.c.rev_id.in_(heads))
             ).all()
-        )
+        }
+        documents.update({h: known[h] for i in chunk if (h := head_of.get(i)) in known})
         assignment_ids = [s.assignment_id for s in subs if s.assignment_id]
         assignments = {
             row.id: (row.institution, row.respondent)
@@ -267,7 +274,7 @@ def update_business_keys(
             head = head_of.get(sub.instance_id)
             if head is None or head not in documents:
                 continue
-            document = json.loads(documents[head])
+            document = documents[head]
             institution, respondent = business_key(
                 document, assignment=assignments.get(sub.assignment_id), rule=rule
             )

@@ -129,6 +129,7 @@ class AppWindow(QMainWindow):
             show_problem(self, result.forms_error)
         self.home.refresh()
         self._show(self.home)
+        self.home.focus_default()
         draft = self.ctx.settings.open_draft(store.user.username)
         if draft:
             self.reopen_draft(draft)
@@ -153,6 +154,8 @@ class AppWindow(QMainWindow):
             self.stack.removeWidget(screen)
             screen.deleteLater()
         self._show(self.home)
+        self.activateWindow()  # a finalise check or a message may have had the focus
+        self.home.focus_default()
         self.home.refresh()
 
     # -- forms ---------------------------------------------------------------------
@@ -222,6 +225,7 @@ class AppWindow(QMainWindow):
         screen.sig_history_requested.connect(self.show_history)
         self.stack.addWidget(screen)
         self._show(screen)
+        self.activateWindow()  # the edit-reason dialog may have had the focus
         screen.view.setFocus()
 
     def _failed(self, error: BaseException) -> None:
@@ -280,6 +284,8 @@ class AppWindow(QMainWindow):
                 no=_("Stay"),
             ):
                 return
+            if screen is not None:
+                screen.autosaver.stop()  # nothing may write once the store closes
             self.ctx.log_out()
             if store is not None:
                 task = run_task(lambda _job: store.close(), name="close-store")

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.fieldwork.filling import Filling
@@ -54,6 +55,7 @@ class Autosaver(QObject):
         self._dirty = False
         self._dirty_since: float | None = None  # monotonic time of the oldest unsaved change
         self._waiters: list[Callable[[bool], None]] = []
+        self._stopped = False
         self.failing: BaseException | None = None
         self.last_ack: SaveAck | None = None
         self.last_latency_ms: float | None = None  # oldest unsaved change → durable
@@ -72,6 +74,8 @@ class Autosaver(QObject):
     # -- input ---------------------------------------------------------------------
     def changed(self, *_args: object) -> None:
         """An answer, the page or the paradata changed: save soon."""
+        if self._stopped:
+            return
         if not self._dirty:
             self._dirty = True
             self._dirty_since = time.monotonic()
@@ -91,13 +95,14 @@ class Autosaver(QObject):
             self._settle(True)
 
     def stop(self) -> None:
-        """No more saves (the form is closing; call after a successful flush)."""
+        """No more saves, for good (the form is closing; call after a successful flush)."""
+        self._stopped = True
         self._timer.stop()
 
     # -- writing -------------------------------------------------------------------
     def save_now(self) -> None:
         self._timer.stop()
-        if self._in_flight is not None or not self._dirty:
+        if self._stopped or self._in_flight is not None or not self._dirty:
             return
         self._dirty = False
         started = self._dirty_since
@@ -120,6 +125,8 @@ class Autosaver(QObject):
         self.sig_state_changed.emit()
 
     def _written(self, ack: SaveAck, started: float | None) -> None:
+        if not shiboken6.isValid(self):
+            return  # the screen went while the write ran; the write itself is done
         self._in_flight = None
         self.last_ack = ack
         if started is not None:
@@ -135,6 +142,8 @@ class Autosaver(QObject):
             self._settle(True)
 
     def _write_failed(self, error: BaseException, started: float | None) -> None:
+        if not shiboken6.isValid(self):
+            return
         self._in_flight = None
         self._dirty = True  # the answers are still in the session: the next save has them
         if self._dirty_since is None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QPlainTextEdit,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -41,9 +41,9 @@ class EditReasonDialog(QDialog):
         layout = QVBoxLayout(self)
         self.text = wrapping_label()
         layout.addWidget(self.text)
-        self.reason = QPlainTextEdit()
-        self.reason.setTabChangesFocus(True)
-        self.reason.setMaximumHeight(120)
+        self.reason = QLineEdit()  # Enter accepts: the whole dialog works from the keyboard
+        self.reason.setMinimumWidth(360)
+        self.reason.returnPressed.connect(self._accepted)
         layout.addWidget(self.reason)
         self.error = ErrorLabel()
         layout.addWidget(self.error)
@@ -72,7 +72,7 @@ class EditReasonDialog(QDialog):
             ok.setText(_("Edit"))
 
     def _accepted(self) -> None:
-        reason = self.reason.toPlainText().strip()
+        reason = self.reason.text().strip()
         if not reason:
             self.error.show_message(_("Please give the reason for this change."))
             self.reason.setFocus()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -81,6 +81,18 @@ class _CaseTable(QTableView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.sig_row_activated.emit(self.currentIndex().data(ROW_ROLE))
+            return
+        super().keyPressEvent(event)
+
+
+class _SearchBox(QLineEdit):
+    """The search field; Down goes to the first case found (keyboard-only work)."""
+
+    sig_down_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down:
+            self.sig_down_pressed.emit()
             return
         super().keyPressEvent(event)
 
@@ -165,8 +177,9 @@ class HomeScreen(QWidget):
         self.cases_heading = Heading(scale=1.1)
         layout.addWidget(self.cases_heading)
         grid = QGridLayout()
-        self.search = QLineEdit()
+        self.search = _SearchBox()
         self.search.setClearButtonEnabled(True)
+        self.search.sig_down_pressed.connect(self._focus_cases)
         self.search.textChanged.connect(self._search_changed)
         self.search_label = QLabel()
         self.search_label.setBuddy(self.search)
@@ -219,6 +232,11 @@ class HomeScreen(QWidget):
         self.history_button.clicked.connect(self._history_clicked)
         for button in (self.open_button, self.edit_button, self.history_button):
             buttons.addWidget(button)
+        # Keys for the selected case (Enter opens it, in the table and the lists).
+        QShortcut(QKeySequence("F2"), self, self._edit_clicked)
+        QShortcut(QKeySequence("Ctrl+H"), self, self._history_clicked)
+        QShortcut(QKeySequence("Ctrl+F"), self, self._focus_search)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.forms_list.setFocus)
         layout.addLayout(buttons)
         return column
 
@@ -247,6 +265,11 @@ class HomeScreen(QWidget):
         self.open_button.setText(_("Open"))
         self.edit_button.setText(_("Edit…"))
         self.history_button.setText(_("History"))
+        self.open_button.setToolTip(_("Open the chosen case (Enter)"))
+        self.edit_button.setToolTip(_("Edit a finalised form (F2)"))
+        self.history_button.setToolTip(_("Versions of the chosen form (Ctrl+H)"))
+        self.search.setToolTip(_("Search the cases (Ctrl+F)"))
+        self.forms_list.setToolTip(_("Choose a form and press Enter to start it (Ctrl+N)"))
         self._fill_forms()
         self._fill_filters()
         self.case_model.retranslate()
@@ -381,6 +404,19 @@ class HomeScreen(QWidget):
         self.retranslate()
 
     # -- actions -----------------------------------------------------------------
+    def focus_default(self) -> None:
+        """Where the keyboard starts on this screen: the list of forms to start."""
+        self.forms_list.setFocus()
+
+    def _focus_cases(self) -> None:
+        self.table.setFocus()
+        if self.case_filter.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
     def _search_changed(self, text: str) -> None:
         self.case_filter.set_text(text)
         self._show_count()

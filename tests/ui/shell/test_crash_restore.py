@@ -24,10 +24,10 @@ from tests.ui.shell.helpers import (
 )
 
 
-def test_killed_process_reopens_the_draft_at_its_page(qtbot: QtBot, study_db: LocalStore) -> None:
-    study_db.close()
+def run_and_kill(mode: str) -> tuple[str, int]:
+    """Fill a form in a child process, SIGKILL it once the store acknowledged the save."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.ui.shell.crash_app"],
+        [sys.executable, "-m", "tests.ui.shell.crash_app", mode],
         cwd=REPO,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
         stdout=subprocess.PIPE,
@@ -37,20 +37,41 @@ def test_killed_process_reopens_the_draft_at_its_page(qtbot: QtBot, study_db: Lo
     try:
         line = child.stdout.readline() if child.stdout else ""
         assert line.startswith("SAVED "), line
-        instance_id = line.split()[1]
+        _word, instance_id, page = line.split()
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(10)
     assert child.returncode == -signal.SIGKILL
+    return instance_id, int(page)
 
+
+def test_killed_process_reopens_the_draft_at_its_page(qtbot: QtBot, study_db: LocalStore) -> None:
+    study_db.close()
+    instance_id, page = run_and_kill("fake")
     window = make_window(qtbot, make_context())  # a new start reads the settings afresh
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
     screen = window.filling_screen
     assert screen.filling.instance_id == instance_id
-    assert screen.view.page == 3
+    assert screen.view.page == page == 3
     assert screen.filling.session.value("consent") == "yes"
     assert screen.filling.session.value("years_in_org") == "7"
+
+
+def test_killed_process_reopens_the_real_entry_view_where_it_was(
+    qtbot: QtBot, study_db: LocalStore
+) -> None:
+    study_db.close()
+    instance_id, page = run_and_kill("real")
+    assert page > 2
+    window = make_window(qtbot, make_context(), view_factory=None)
+    log_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
+    screen = window.filling_screen
+    assert screen.filling.instance_id == instance_id
+    assert screen.view.current == page
+    assert screen.filling.session.value("consent") == "yes"
+    assert screen.filling.session.value("interviewer_name") == "Keo"
 
 
 def test_dropped_window_without_closing_reopens_the_draft(

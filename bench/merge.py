@@ -106,7 +106,11 @@ def clone(document: dict[str, Any], instance_id: str) -> dict[str, Any]:
 
 
 def build(
-    work: Path, docs: dict[str, list[dict[str, Any]]], devices: int, per_device: int, per_bundle: int
+    work: Path,
+    docs: dict[str, list[dict[str, Any]]],
+    devices: int,
+    per_device: int,
+    per_bundle: int,
 ) -> tuple[list[Path], list[dict[str, Any]], AgeIdentity, dict[str, list[tuple[Any, ...]]]]:
     """Write the bundles; returns (files, device cards, coordinator identity, raw rows)."""
     coordinator = AgeIdentity.generate()
@@ -220,13 +224,41 @@ def build(
                         }
                     )
                 raw["submission"].append(
-                    (instance, document["form_id"], document["form_version"], None, at, user_id, device_id, "finalised", rev_id, at, 1)
+                    (
+                        instance,
+                        document["form_id"],
+                        document["form_version"],
+                        None,
+                        at,
+                        user_id,
+                        device_id,
+                        "finalised",
+                        rev_id,
+                        at,
+                        1,
+                    )
                 )
                 raw["revision"].append(
-                    (rev_id, instance, None, "finalised", user_id, device_id, at, at, at, None, sha256_hex(text.encode()), text, None)
+                    (
+                        rev_id,
+                        instance,
+                        None,
+                        "finalised",
+                        user_id,
+                        device_id,
+                        at,
+                        at,
+                        at,
+                        None,
+                        sha256_hex(text.encode()),
+                        text,
+                        None,
+                    )
                 )
                 for e in events[-2:]:
-                    raw["event"].append((e["uid"], at, e["kind"], user_id, device_id, instance, rev_id))
+                    raw["event"].append(
+                        (e["uid"], at, e["kind"], user_id, device_id, instance, rev_id)
+                    )
             sequence = b + 1
             bundle_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             parts = [
@@ -296,8 +328,17 @@ def raw_baseline(work: Path, raw: dict[str, list[tuple[Any, ...]]]) -> float:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("INSERT INTO device (id, name, is_local, registered_at, role) VALUES ('x','x',0,'2026-01-01','field')")
-    iso = lambda rows, idx: [tuple(v.replace(tzinfo=None).isoformat(sep=" ") if i in idx else v for i, v in enumerate(r)) for r in rows]  # noqa: E731
+
+    def iso(rows: list[tuple[Any, ...]], idx: set[int]) -> list[tuple[Any, ...]]:
+        # Timestamps as the store writes them (naive UTC text).
+        return [
+            tuple(
+                v.replace(tzinfo=None).isoformat(sep=" ") if i in idx else v
+                for i, v in enumerate(r)
+            )
+            for r in rows
+        ]
+
     subs = iso(raw["submission"], {4, 9})
     revs = iso(raw["revision"], {6, 7, 8})
     events = iso(raw["event"], {1})
@@ -417,7 +458,9 @@ def main() -> int:
     parser.add_argument("--bundles-per-device", type=int, default=None)
     parser.add_argument("--per-bundle", type=int, default=None)
     parser.add_argument("--unique", type=int, default=None, help="documents actually generated")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "samluat-bench-merge-v1")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "samluat-bench-merge-v1"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     devices = args.devices or (4 if args.small else 20)
@@ -437,8 +480,10 @@ def main() -> int:
         )
         written = time.perf_counter() - started
         size = sum(f.stat().st_size for f in files)
-        print(f"{len(files)} bundles from {devices} laptops, {total} interviews, {size / 1e6:.1f} MB "
-              f"(documents {generated:.1f} s, bundles written {written:.1f} s)")
+        print(
+            f"{len(files)} bundles from {devices} laptops, {total} interviews, {size / 1e6:.1f} MB "
+            f"(documents {generated:.1f} s, bundles written {written:.1f} s)"
+        )
         baseline = raw_baseline(work, raw)
         print(f"raw sqlite3 executemany of the same rows: {baseline:.2f} s")
         spec = {
@@ -470,15 +515,22 @@ def main() -> int:
             "throughput_submissions_per_s": round(total / sqlite_run["first"], 1),
         }
         print(
-            f"SQLite first import: {sqlite_run['first']:.1f} s ({result['throughput_submissions_per_s']}"
-            f" interviews/s), of which form validation {sqlite_run['validation']:.1f} s"
+            f"SQLite first import: {sqlite_run['first']:.1f} s "
+            f"({result['throughput_submissions_per_s']} interviews/s), "
+            f"of which form validation {sqlite_run['validation']:.1f} s"
         )
-        print(f"  ratio to raw executemany: {result['ratio_import_vs_raw']} "
-              f"(without validation: {result['ratio_import_without_validation_vs_raw']}; target ≤ 3)")
-        print(f"re-import of the merged set: {sqlite_run['again']:.2f} s = "
-              f"{result['ratio_reimport_vs_first'] * 100:.2f} % of the first import (target ≤ 10 %)")
-        print(f"peak memory {sqlite_run['peak_mb']} MB (target ≤ 500); resident after each quarter "
-              f"of the bundles: {sqlite_run['rss_quarters_mb']} MB")
+        print(
+            f"  ratio to raw executemany: {result['ratio_import_vs_raw']} "
+            f"(without validation: {result['ratio_import_without_validation_vs_raw']}; target ≤ 3)"
+        )
+        print(
+            f"re-import of the merged set: {sqlite_run['again']:.2f} s = "
+            f"{result['ratio_reimport_vs_first'] * 100:.2f} % of the first import (target ≤ 10 %)"
+        )
+        print(
+            f"peak memory {sqlite_run['peak_mb']} MB (target ≤ 500); resident after each quarter "
+            f"of the bundles: {sqlite_run['rss_quarters_mb']} MB"
+        )
         if not args.no_postgres:
             try:
                 from tests.bundle.pgserver import postgres_server
@@ -489,8 +541,11 @@ def main() -> int:
                 result["postgres_validation_s"] = round(pg_run["validation"], 2)
                 result["postgres_reimport_s"] = round(pg_run["again"], 3)
                 result["ratio_postgres_vs_sqlite"] = round(pg_run["first"] / sqlite_run["first"], 2)
-                print(f"PostgreSQL first import: {pg_run['first']:.1f} s "
-                      f"({result['ratio_postgres_vs_sqlite']} × SQLite), re-import {pg_run['again']:.2f} s")
+                print(
+                    f"PostgreSQL first import: {pg_run['first']:.1f} s "
+                    f"({result['ratio_postgres_vs_sqlite']} × SQLite), "
+                    f"re-import {pg_run['again']:.2f} s"
+                )
             except Exception as error:  # a benchmark reports, it does not fail
                 result["postgres_error"] = str(error)[:200]
                 print(f"PostgreSQL: not measured ({error})")

@@ -499,7 +499,7 @@ class Applier:
             status = rec.req("status")
             if status not in {s.value for s in AssignmentStatus}:
                 raise rec.fail("unknown assignment status")
-            row = {
+            row: dict[str, Any] = {
                 "id": rec.req_id("id"),
                 "study_id": rec.ident("study_id", optional=True),
                 "form_id": rec.req_id("form_id"),
@@ -581,7 +581,7 @@ class Applier:
             self.c, T_ASSIGN.c.id, {p["assignment_id"] for p in parsed if p["assignment_id"]}
         )
         ids = [p["instance_id"] for p in parsed]
-        stored = {
+        stored: dict[str, Any] = {
             row.instance_id: row
             for chunk_start in range(0, len(ids), 500)
             for row in self.c.execute(
@@ -637,7 +637,7 @@ class Applier:
             "content_hash",
             "document",
         }
-        parsed = []
+        parsed: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = []
         for index, data in enumerate(records):
             rec = Record(data, f"{where} record {index + 1}", fields)
             rev_id = rec.req_id("rev_id")
@@ -680,7 +680,7 @@ class Applier:
         stored: dict[str, Any] = {}
         ordered = sorted(ids)
         for start in range(0, len(ordered), 500):
-            for row in self.c.execute(
+            for found in self.c.execute(
                 select(
                     T_REV.c.rev_id,
                     T_REV.c.instance_id,
@@ -693,7 +693,7 @@ class Applier:
                     T_REV.c.content_hash,
                 ).where(T_REV.c.rev_id.in_(ordered[start : start + 500]))
             ):
-                stored[row.rev_id] = row
+                stored[found.rev_id] = found
         parents = {p[0]["parent_rev"] for p in parsed if p[0]["parent_rev"]} | {
             m for p in parsed for m in p[2]
         }
@@ -838,7 +838,7 @@ class Applier:
         self.stats.attachment_bytes_new += header.size
 
     def _revision_attachments(self, records: list[dict[str, Any]], where: str) -> None:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for index, data in enumerate(records):
             rec = Record(data, f"{where} record {index + 1}", {"rev_id", "name", "sha256"})
             rows.append(
@@ -881,7 +881,7 @@ class Applier:
             "reason",
             "detail",
         }
-        rows = []
+        rows: list[dict[str, Any]] = []
         for index, data in enumerate(records):
             rec = Record(data, f"{where} record {index + 1}", fields)
             rows.append(
@@ -932,7 +932,7 @@ class Applier:
 
     def _reviews(self, records: list[dict[str, Any]], where: str) -> None:
         fields = {"id", "rev_id", "reviewer_id", "device_id", "decision", "comment", "decided_at"}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for index, data in enumerate(records):
             rec = Record(data, f"{where} record {index + 1}", fields)
             decision = rec.req("decision")

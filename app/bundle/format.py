@@ -640,15 +640,15 @@ class PayloadParser:
             if part.size == 0 and part.type != "attachment":
                 self._complete(b"")
         elif s.phase == "body":
-            part = s.part
-            assert part is not None
-            records = decode_records(part, data)
-            s.manifest.append([part.n, part.type, part.size, part.sha256])
-            if part.type == "end":
+            current = s.part
+            assert current is not None
+            records = decode_records(current, data)
+            s.manifest.append([current.n, current.type, current.size, current.sha256])
+            if current.type == "end":
                 self._end(records)
                 return
-            s.counts[part.type] = s.counts.get(part.type, 0) + len(records)
-            self._handler.json_part(part, records)
+            s.counts[current.type] = s.counts.get(current.type, 0) + len(records)
+            self._handler.json_part(current, records)
             self._next_part()
 
     def _finish_attachment(self) -> None:

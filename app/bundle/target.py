@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, create_engine, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.store import repo_cases
 from app.store.crypto import normalise_username
@@ -110,7 +110,9 @@ class BundleTarget:
                 user_id: str | None = None
                 if username is not None:
                     user_id = session.execute(
-                        select(User.id).where(User.username == normalise_username(username))
+                        select(col(User.id)).where(
+                            col(User.username) == normalise_username(username)
+                        )
                     ).scalar()
                     if user_id is None:
                         from app.bundle.errors import BundleError

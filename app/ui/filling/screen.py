@@ -16,9 +16,11 @@ from app.fieldwork.filling import Filling
 from app.store import EventIn, EventKind
 from app.store.repo_submissions import RevisionInfo
 from app.ui.context import AppContext
+from app.ui.entry.form_view import FormView  # imported up front: not on the first open
 from app.ui.filling.autosave import Autosaver
 from app.ui.filling.opening import OpenedFilling
 from app.ui.home.cases import pick
+from app.ui.interview.workspace import InterviewWorkspace
 from app.ui.language import ask, on_language_changed
 from app.ui.messages import show_problem, user_message
 from app.ui.widgets import Heading
@@ -32,12 +34,8 @@ ViewFactory = Callable[[Filling, bool, str], QWidget]
 def default_view_factory(filling: Filling, interview: bool, page_mode: str) -> QWidget:
     """The form entry view, or the interview workspace for interview guides."""
     if interview:
-        from app.ui.interview.workspace import InterviewWorkspace
-
         workspace: QWidget = InterviewWorkspace(filling, page_mode=page_mode)
         return workspace
-    from app.ui.entry.form_view import FormView
-
     view: QWidget = FormView(filling, page_mode=page_mode)
     return view
 

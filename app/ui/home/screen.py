@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -143,8 +143,15 @@ class HomeScreen(QWidget):
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 6, 0)
         self.forms_heading = Heading(scale=1.1)
-        self.forms_list = QListWidget()
+        self.forms_list = QTreeWidget()
+        self.forms_list.setColumnCount(2)
+        self.forms_list.setRootIsDecorated(False)
         self.forms_list.setWordWrap(True)
+        self.forms_list.setUniformRowHeights(True)
+        forms_header = self.forms_list.header()
+        forms_header.setStretchLastSection(False)
+        forms_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        forms_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.forms_list.itemActivated.connect(self._form_activated)
         self.new_button = QPushButton()
         self.new_button.clicked.connect(self._new_clicked)
@@ -306,21 +313,27 @@ class HomeScreen(QWidget):
         )
 
     def _fill_forms(self) -> None:
-        current = self.forms_list.currentRow()
-        self.forms_list.clear()
+        forms = self.forms_list
+        forms.setHeaderLabels([_("Form"), _("Questions")])
+        current = forms.indexOfTopLevelItem(forms.currentItem()) if forms.currentItem() else 0
+        forms.clear()
         if self.data is None:
             return
         language = translator.language
         for entry in self.data.forms:
-            item = QListWidgetItem(
-                _("{name} ({count} questions)").format(
-                    name=pick(entry.names, language, entry.form_id), count=entry.question_count
-                )
-            )
-            item.setData(ROW_ROLE, entry)
-            self.forms_list.addItem(item)
-        if self.forms_list.count():
-            self.forms_list.setCurrentRow(max(0, min(current, self.forms_list.count() - 1)))
+            name = pick(entry.names, language, entry.form_id)
+            item = QTreeWidgetItem([name, str(entry.question_count)])
+            item.setToolTip(0, name)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setData(0, ROW_ROLE, entry)
+            forms.addTopLevelItem(item)
+        count = forms.topLevelItemCount()
+        if count:
+            forms.setCurrentItem(forms.topLevelItem(max(0, min(current, count - 1))))
+
+    def form_entries(self) -> list[FormEntry]:
+        forms = self.forms_list
+        return [forms.topLevelItem(i).data(0, ROW_ROLE) for i in range(forms.topLevelItemCount())]
 
     def _fill_filters(self) -> None:
         rows = self.data.cases if self.data else []
@@ -435,8 +448,8 @@ class HomeScreen(QWidget):
         self.edit_button.setEnabled(row is not None and row.status == "finalised")
         self.history_button.setEnabled(row is not None and row.instance_id is not None)
 
-    def _form_activated(self, item: QListWidgetItem) -> None:
-        entry: FormEntry = item.data(ROW_ROLE)
+    def _form_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        entry: FormEntry = item.data(0, ROW_ROLE)
         self.sig_new_form_requested.emit(entry.form_id, entry.version, None)
 
     def _new_clicked(self) -> None:

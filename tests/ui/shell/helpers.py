@@ -15,7 +15,6 @@ from app.store import LocalStore, open_store
 from app.store.crypto import KdfParams
 from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
-from app.ui.home.models import ROW_ROLE
 from app.ui.settings.store import SettingsStore
 
 FAST_KDF = KdfParams(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
@@ -170,8 +169,8 @@ def start_new_form(qtbot: QtBot, window: AppWindow, form_id: str = "dg_survey") 
     """Start a new form from the home screen's list with the keyboard; return the view."""
     home = window.home
     forms = home.forms_list
-    row = next(r for r in range(forms.count()) if forms.item(r).data(ROW_ROLE).form_id == form_id)
-    forms.setCurrentRow(row)
+    row = next(r for r, entry in enumerate(home.form_entries()) if entry.form_id == form_id)
+    forms.setCurrentItem(forms.topLevelItem(row))
     forms.setFocus()
     qtbot.keyClick(forms, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)

@@ -29,8 +29,16 @@ def test_first_run_creates_the_database_and_registers_the_study_forms(
     qtbot.waitUntil(lambda: window.home.data is not None, timeout=10_000)
     assert default_db_path().is_file()
     assert window.ctx.store is not None and window.ctx.store.user.role.value == "coordinator"
-    shown = [window.home.forms_list.item(i).text() for i in range(window.home.forms_list.count())]
-    assert len(shown) == 5 and shown[0].startswith("Questionnaire survey")
+    forms = window.home.forms_list
+    shown = [forms.topLevelItem(i).text(0) for i in range(forms.topLevelItemCount())]
+    assert shown == [
+        "Questionnaire survey",
+        "In-depth interview guide",
+        "Stakeholder mapping",
+        "Desk review register",
+        "SWOT statement",
+    ]
+    assert forms.topLevelItem(0).text(1) == "101"
     assert window.home.study_title.text() == "Baseline study of Lao PDR national data governance"
     assert "ສົມພອນ" in window.home.user_label.text()
     window.ctx.store.close()

@@ -217,3 +217,37 @@ def test_sequence_gaps_reported(coordinator: Coordinator, tmp_path: Path) -> Non
     )
     field.close()
     other.close()
+
+
+def test_escrow_key_alone_opens_field_bundles(tmp_path: Path) -> None:
+    from app.bundle.keys import create_coordinator_keys, unlock_identity_file
+    from app.bundle.target import BundleTarget
+    from app.store.store import create_store
+    from tests.bundle.bundletools import FAST_KDF, PASSWORD
+
+    store = create_store(
+        username="coord", password=PASSWORD, path=tmp_path / "c.db", encrypted=False, kdf=FAST_KDF
+    )
+    target = BundleTarget.from_store(store)
+    keys = create_coordinator_keys(
+        target,
+        out_dir=tmp_path / "keys",
+        passphrase="first passphrase",
+        escrow_passphrase="escrow passphrase",
+    )
+    assert keys.escrow_file is not None
+    escrow = unlock_identity_file(keys.escrow_file, "escrow passphrase")
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.card, holder.target = keys.card_file, target  # type: ignore[attr-defined]
+    field = make_field(tmp_path, holder, "laptop-x")  # type: ignore[arg-type]
+    field.interview(dict(synthetic_documents()[2]))
+    bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert bundle is not None and len(read_envelope(bundle.path).header.recipients) == 2
+    result = import_bundle(target, bundle.path, identities=[escrow], quarantine_dir=tmp_path / "q")
+    assert result.status is ImportStatus.APPLIED, result.message
+    field.close()
+    store.close()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, 
 
 from app.core.i18n import _
 from app.store import LocalStore
+from app.ui.accounts.dialog import AccountsDialog, may_manage_accounts
 from app.ui.context import AppContext
 from app.ui.filling.dialogs import EditReasonDialog, HistoryDialog
 from app.ui.filling.opening import OpenedFilling, edit_filling, resume_filling, start_filling
@@ -78,12 +79,14 @@ class AppWindow(QMainWindow):
         self.settings_action = QAction(self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
+        self.accounts_action = QAction(self)
+        self.accounts_action.triggered.connect(self.open_accounts)
         self.logout_action = QAction(self)
         self.logout_action.triggered.connect(self.log_out)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
-        for action in (self.settings_action, self.logout_action):
+        for action in (self.settings_action, self.accounts_action, self.logout_action):
             self.app_menu.addAction(action)
         self.app_menu.addSeparator()
         self.app_menu.addAction(self.quit_action)
@@ -92,6 +95,7 @@ class AppWindow(QMainWindow):
         self.setWindowTitle(_("Samluat"))
         self.app_menu.setTitle(_("&Samluat"))
         self.settings_action.setText(_("Settings…"))
+        self.accounts_action.setText(_("Accounts…"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
 
@@ -109,8 +113,9 @@ class AppWindow(QMainWindow):
 
     def _show(self, widget: QWidget) -> None:
         self.stack.setCurrentWidget(widget)
-        logged_in = self.ctx.store is not None
-        self.logout_action.setEnabled(logged_in)
+        store = self.ctx.store
+        self.logout_action.setEnabled(store is not None)
+        self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.sig_screen_changed.emit(self.screen_name)
 
     def show_start_screen(self) -> None:
@@ -234,6 +239,15 @@ class AppWindow(QMainWindow):
             self._show(self.home)
 
     # -- settings ------------------------------------------------------------------
+    def open_accounts(self) -> None:
+        store = self.ctx.store
+        if store is None or not may_manage_accounts(store):
+            return
+        dialog = AccountsDialog(store, self)
+        dialog.sig_account_added.connect(lambda _user: self.home.refresh())
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.ctx.settings, self.ctx.study, self)
         dialog.sig_settings_changed.connect(self.apply_settings)

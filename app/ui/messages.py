@@ -65,6 +65,8 @@ def user_message(error: BaseException) -> str:
         return _("Another program is using the database. Try again in a moment.")
     if isinstance(error, errors.PermissionDeniedError):
         return _("Your account is not allowed to do this.")
+    if isinstance(error, errors.DuplicateError):
+        return _("That name is already taken.")
     if isinstance(error, errors.ReasonRequiredError):
         return _("Please give the reason for this change.")
     if isinstance(error, NotReadyError):

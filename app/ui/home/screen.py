@@ -315,7 +315,8 @@ class HomeScreen(QWidget):
     def _fill_forms(self) -> None:
         forms = self.forms_list
         forms.setHeaderLabels([_("Form"), _("Questions")])
-        current = forms.indexOfTopLevelItem(forms.currentItem()) if forms.currentItem() else 0
+        chosen = forms.currentItem()
+        current = forms.indexOfTopLevelItem(chosen) if chosen is not None else 0
         forms.clear()
         if self.data is None:
             return
@@ -327,13 +328,14 @@ class HomeScreen(QWidget):
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setData(0, ROW_ROLE, entry)
             forms.addTopLevelItem(item)
-        count = forms.topLevelItemCount()
-        if count:
-            forms.setCurrentItem(forms.topLevelItem(max(0, min(current, count - 1))))
+        again = forms.topLevelItem(max(0, min(current, forms.topLevelItemCount() - 1)))
+        if again is not None:
+            forms.setCurrentItem(again)
 
     def form_entries(self) -> list[FormEntry]:
         forms = self.forms_list
-        return [forms.topLevelItem(i).data(0, ROW_ROLE) for i in range(forms.topLevelItemCount())]
+        items = (forms.topLevelItem(i) for i in range(forms.topLevelItemCount()))
+        return [item.data(0, ROW_ROLE) for item in items if item is not None]
 
     def _fill_filters(self) -> None:
         rows = self.data.cases if self.data else []

@@ -1,0 +1,1 @@
+"""Accounts: supervisors and coordinators add the field staff's logins on this laptop."""

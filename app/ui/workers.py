@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
@@ -108,13 +109,15 @@ class _Runnable(QRunnable):
                 log.error("task %s failed", task.name, exc_info=error)
             with task._lock:
                 task._done.set()
-                task.sig_failed.emit(error)
-                task.sig_finished.emit()
+                if shiboken6.isValid(task):  # gone only when the app is shutting down
+                    task.sig_failed.emit(error)
+                    task.sig_finished.emit()
         else:
             with task._lock:
                 task._done.set()
-                task.sig_succeeded.emit(result)
-                task.sig_finished.emit()
+                if shiboken6.isValid(task):
+                    task.sig_succeeded.emit(result)
+                    task.sig_finished.emit()
 
 
 def _forget(task: Task) -> None:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -154,6 +155,8 @@ class FillingScreen(QWidget):
         self._show_save_state()
 
     def _show_save_state(self) -> None:
+        if not shiboken6.isValid(self.save_state):
+            return  # the screen is being torn down
         saver = self.autosaver
         if saver.failing is not None:
             self.save_state.setText(_("Not saved yet"))

@@ -17,13 +17,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import col, func, select
+
 from app.core.errors import SamluatError
 from app.engine.compiled import CompiledForm
 from app.engine.model import Group, Question, Repeat
 from app.fieldwork.library import FormLibrary
-from app.store import LocalStore, SubmissionState
+from app.store import LocalStore, RevisionStatus, SubmissionState
 from app.store.repo_cases import AssignmentInfo
 from app.store.repo_submissions import SubmissionRow
+from app.store.tables import Revision
+from app.store.tables_bundle import ItemKind, OutgoingItem
 from app.study.config import InstrumentRole, StudyConfig
 
 log = logging.getLogger(__name__)
@@ -167,15 +171,6 @@ def _search_text(row: CaseRow) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
-def finalised_revisions(row: SubmissionRow) -> int:
-    """Finalised revisions of a submission, from its summary row."""
-    if row.state == SubmissionState.DRAFT:
-        return 0
-    if row.state == SubmissionState.EDITING:
-        return max(0, row.revision_count - 1)
-    return row.revision_count
-
-
 def all_submissions(store: LocalStore) -> list[SubmissionRow]:
     rows: list[SubmissionRow] = []
     while True:
@@ -185,13 +180,24 @@ def all_submissions(store: LocalStore) -> list[SubmissionRow]:
             return rows
 
 
-def unexported_count(rows: list[SubmissionRow]) -> int:
-    """Finalised revisions not yet exported.
+def unexported_count(store: LocalStore) -> int:
+    """Finalised revisions made on this computer that are in no exported bundle yet.
 
-    Stand-in until the bundle service provides the exact query: this store
-    records no exported bundles yet, so every finalised revision counts.
+    A stand-in until the bundle service offers this count itself: it reads the
+    revisions and the items of the bundles this database wrote (`outgoing_item`).
     """
-    return sum(finalised_revisions(row) for row in rows)
+    written = select(OutgoingItem.item_key).where(OutgoingItem.kind == ItemKind.REVISION.value)
+    query = (
+        select(func.count())
+        .select_from(Revision)
+        .where(
+            Revision.status == RevisionStatus.FINALISED.value,
+            Revision.device_id == store.device_id,
+            col(Revision.rev_id).not_in(written),
+        )
+    )
+    with store.session() as session:
+        return int(session.exec(query).one())
 
 
 def load_home(*, store: LocalStore, library: FormLibrary, study: StudyConfig | None) -> HomeData:
@@ -286,7 +292,7 @@ def load_home(*, store: LocalStore, library: FormLibrary, study: StudyConfig | N
         cases=cases,
         drafts=drafts,
         recent=recent,
-        unexported=unexported_count(submissions),
+        unexported=unexported_count(store),
     )
 
 

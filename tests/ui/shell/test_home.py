@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.i18n import translator
 from app.store import LocalStore, open_store
+from app.store.tables_bundle import ItemKind, OutgoingBundle, OutgoingItem, OutgoingStatus
 from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
 from app.ui.home.models import ROW_ROLE
@@ -161,3 +162,33 @@ def test_activating_a_draft_opens_it(qtbot: QtBot, home: AppWindow) -> None:
     qtbot.waitUntil(lambda: home.screen_name == "filling", timeout=10_000)
     assert home.filling_screen is not None
     assert home.filling_screen.filling.session.value("province") == "lp"
+
+
+def test_the_unexported_count_drops_once_a_bundle_carries_the_revision(
+    qtbot: QtBot, home: AppWindow
+) -> None:
+    screen = home.home
+    assert screen.unexported_label.text() == "Not yet exported: 1 finalised form(s)."
+    store = home.ctx.store
+    finalised = next(c for c in screen.data.cases if c.status == "finalised")
+    head = store.history(instance_id=finalised.instance_id)[-1]
+    with store.session(write=True) as session:  # what writing a field bundle records
+        session.add(
+            OutgoingBundle(
+                id="b1",
+                target="coordinator",
+                sequence=1,
+                covers_since=0,
+                kind="field",
+                status=OutgoingStatus.WRITTEN.value,
+            )
+        )
+        session.flush()
+        session.add(
+            OutgoingItem(bundle_id="b1", kind=ItemKind.REVISION.value, item_key=head.rev_id)
+        )
+    screen.refresh()
+    qtbot.waitUntil(lambda: screen.task is None and "exported" in screen.unexported_label.text())
+    qtbot.waitUntil(
+        lambda: screen.unexported_label.text() == "Everything finalised has been exported."
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from app.core.errors import FormError, FormErrors, XPathStaticError, XPathSyntaxError
 from app.engine import graph as g
+from app.engine.instance import Node, build_secondary
 from app.engine.model import (
     DataType,
     Element,
@@ -32,6 +33,7 @@ from app.engine.xpath.values import Value
 log = logging.getLogger(__name__)
 
 ROOT, GROUP, REPEAT, FIELD = "root", "group", "repeat", "field"
+EXTERNAL_PREFIX = "external:"  # key of external choice lists among secondary instances
 
 
 @dataclass(eq=False)
@@ -165,6 +167,7 @@ class CompiledForm:
         self.graph = g.Graph()
         self.instance_name: Compiled | None = None
         self._collectors: dict[tuple[int, int], _Collector] = {}
+        self._secondary: dict[str | None, dict[str, Node]] = {}
 
     # -- building ------------------------------------------------------------------
     @classmethod
@@ -442,6 +445,31 @@ class CompiledForm:
                 self._depend(child, context, reader, scoped)
 
     # -- queries -------------------------------------------------------------------
+    def secondary_instances(self, language: str | None) -> dict[str, Node]:
+        """Choice lists as secondary instances (`instance('list')/root/item/<column>`),
+        labels in `language`. Built once per language and shared by every session:
+        expressions only read them. External lists (ODK's itemsets.csv) are kept under
+        `EXTERNAL_PREFIX` + name, used only to filter their own select."""
+        cached = self._secondary.get(language)
+        if cached is not None:
+            return cached
+        formdef = self.formdef
+        lists = list(formdef.choice_lists.items())
+        lists += [(EXTERNAL_PREFIX + n, c) for n, c in formdef.external_choice_lists.items()]
+        built: dict[str, Node] = {}
+        for key, choice_list in lists:
+            rows = [
+                {
+                    "name": c.name,
+                    "label": c.label.get_text(language, formdef.default_language),
+                    **c.extra,
+                }
+                for c in choice_list.choices
+            ]
+            built[key] = build_secondary(key, rows)
+        self._secondary[language] = built
+        return built
+
     def fields_in_order(self) -> Iterator[FieldDef]:
         return iter(self.fields[1:])
 

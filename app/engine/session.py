@@ -26,8 +26,8 @@ from app.core.errors import AnswerError, XPathError
 from app.core.i18n import _
 from app.engine import graph as g
 from app.engine.answers import calculated_storage, to_storage
-from app.engine.compiled import FIELD, GROUP, REPEAT, CompiledForm, FieldDef
-from app.engine.instance import Node, build_secondary
+from app.engine.compiled import EXTERNAL_PREFIX, FIELD, GROUP, REPEAT, CompiledForm, FieldDef
+from app.engine.instance import Node
 from app.engine.model import NON_INPUT_KINDS, ChoiceList, Group, Kind, Question, Repeat
 from app.engine.xpath.functions._common import java_long
 from app.engine.xpath.functions.selects import ParkMiller, shuffle
@@ -43,7 +43,6 @@ from app.engine.xpath.values import (
 log = logging.getLogger(__name__)
 
 MAX_REPEAT_COUNT = 5000  # a runaway repeat_count must not exhaust memory
-EXTERNAL = "external:"  # key prefix of external choice lists among secondary instances
 _LABEL_REF = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -152,21 +151,8 @@ class FormSession:
 
     # -- construction --------------------------------------------------------------
     def _build_secondary(self) -> None:
-        """Choice lists as `instance('list')/root/item`; external lists (ODK's itemsets.csv)
-        are kept under their own key, used only to filter their select's choices."""
-        lang = self.language
-        lists = [(name, c) for name, c in self.formdef.choice_lists.items()]
-        lists += [(EXTERNAL + name, c) for name, c in self.formdef.external_choice_lists.items()]
-        for key, choice_list in lists:
-            rows = [
-                {
-                    "name": c.name,
-                    "label": c.label.get_text(lang, self.formdef.default_language),
-                    **c.extra,
-                }
-                for c in choice_list.choices
-            ]
-            self.env.secondary[key] = build_secondary(key, rows)
+        """Choice lists as `instance('list')/root/item` (shared, read-only, per language)."""
+        self.env.secondary = self.form.secondary_instances(self.language)
 
     def _new_node(self, definition: FieldDef, parent: Node) -> Node:
         node = Node(definition.name, definition=definition, data_type=definition.data_type)
@@ -341,7 +327,7 @@ class FormSession:
     def _filter_choices(self, definition: FieldDef, node: Node) -> tuple[str, ...]:
         question = definition.question
         assert question is not None and definition.choice_filter is not None
-        prefix = EXTERNAL if question.external_choices else ""
+        prefix = EXTERNAL_PREFIX if question.external_choices else ""
         instance = self.env.secondary.get(prefix + (question.choice_list or ""))
         if instance is None:
             return ()

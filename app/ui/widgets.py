@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 
 class Heading(QLabel):
@@ -49,3 +50,37 @@ def wrapping_label(text: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+class ElidedHeading(Heading):
+    """A one-line heading that ends in "…" when it does not fit (full text in the tooltip),
+    so that a long form name never pushes the buttons beside it off a small screen."""
+
+    def __init__(self, text: str = "", *, scale: float = 1.4, parent: QWidget | None = None):
+        self._full = text
+        super().__init__(text, scale=scale, parent=parent)
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(80)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        width = max(0, self.width() - 2)
+        super().setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _restyle(self) -> None:
+        super()._restyle()
+        if hasattr(self, "_full"):
+            self._elide()

@@ -24,7 +24,7 @@ from app.ui.home.cases import pick
 from app.ui.interview.workspace import InterviewWorkspace
 from app.ui.language import ask, on_language_changed
 from app.ui.messages import show_problem, user_message
-from app.ui.widgets import Heading
+from app.ui.widgets import ElidedHeading
 from app.ui.workers import BusyIndicator, Job, run_task
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,7 @@ class FillingScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         bar = QHBoxLayout()
-        self.title = Heading(scale=1.15)
-        self.title.setWordWrap(False)
-        self.title.setMinimumWidth(120)
+        self.title = ElidedHeading(scale=1.15)
         self.save_state = QLabel()
         self.save_state.setObjectName("save_state")
         self.history_button = QPushButton()
@@ -144,7 +142,6 @@ class FillingScreen(QWidget):
         if any(c.isalnum() for c in instance_name):
             name = f"{name} — {instance_name}"
         self.title.setText(name)
-        self.title.setToolTip(self.title.text())
         self.history_button.setText(_("History"))
         self.close_button.setText(_("Close form"))
         self.close_button.setToolTip(_("Save and go back to the home screen (Ctrl+W)"))

@@ -104,3 +104,23 @@ def test_dropped_window_without_closing_reopens_the_draft(
     finally:
         other.close()
         dead_store.close()
+
+
+def test_closing_the_window_mid_form_saves_and_reopens_it_next_time(
+    qtbot: QtBot, logged_in: AppWindow
+) -> None:
+    view = start_new_form(qtbot, logged_in)
+    instance_id = view.filling.instance_id
+    view.answer("consent", "yes")
+    view.answer("province", "bk")  # not saved yet: closing must save it first
+    view.turn_page(5)
+    logged_in.close()
+    qtbot.waitUntil(lambda: not logged_in.isVisible(), timeout=5000)
+    assert logged_in.ctx.store is None  # the store was closed after the save
+
+    window = make_window(qtbot, make_context())
+    log_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
+    screen = window.filling_screen
+    assert screen.filling.instance_id == instance_id and screen.view.page == 5
+    assert screen.filling.session.value("province") == "bk"

@@ -138,8 +138,7 @@ def validate_document(
     data = document.get("data")
     try:
         snapshot = _snapshot(form, form.root, data, "", 0)
-        session = FormSession.restore(form, snapshot, instance_id=instance_id)
-        problems = session.problems()
+        problems = FormSession.check_snapshot(form, snapshot, instance_id=instance_id)
     except ValueError as error:
         raise BundleRejected(f"{record}: {error}") from None
     except RecursionError:

@@ -120,6 +120,7 @@ class FormSession:
         seed: int | None = None,
         instance_id: str | None = None,
         _restore: dict[str, Any] | None = None,
+        _skip: frozenset[str] = frozenset(),
     ) -> None:
         self.form = form
         self.formdef = form.formdef
@@ -140,13 +141,14 @@ class FormSession:
         self.errors: dict[Node, str] = {}  # expression failures, shown at validation
         self.listeners: list[Callable[[Node, str, str], None]] = []  # (node, old, new)
         self._seeds: dict[int, float] = {}  # randomize seeds of questions without one
+        self._index: dict[int, list[Node]] | None = None
         self.root = self.env.root
         self.root.definition = form.root
         self._instance_id = instance_id
         self._build_children(self.root, form.root, restore=_restore)
         if _restore is None:
             self._apply_creation_values(self.root)
-        self._evaluate_everything()
+        self._evaluate_everything(_skip)
         self._changes = Changes()
 
     # -- construction --------------------------------------------------------------
@@ -217,15 +219,28 @@ class FormSession:
         return current
 
     # -- evaluation ----------------------------------------------------------------
-    def _evaluate_everything(self) -> None:
-        for vertex in self.form.graph.vertices:
-            if vertex.prop == g.INSTANCES:
-                continue
-            if vertex.prop == g.VALUE and _has_trigger(vertex.field):
-                continue  # triggered calculations wait for their trigger
-            self._evaluate(vertex, self.root)
+    def _evaluate_everything(self, skip: frozenset[str] = frozenset()) -> None:
+        """Evaluate every vertex once, in order (properties in `skip` are left alone)."""
+        # Every node of each definition, found in one walk: the sweep's vertices all
+        # have the whole form as scope. A repeat_count that changes the structure
+        # drops this index (`_apply_repeat_count`).
+        index: dict[int, list[Node]] = {}
+        for node in self.root.iter():
+            index.setdefault(id(node.definition), []).append(node)
+        self._index = index
+        try:
+            for vertex in self.form.graph.vertices:
+                if vertex.prop == g.INSTANCES or vertex.prop in skip:
+                    continue
+                if vertex.prop == g.VALUE and _has_trigger(vertex.field):
+                    continue  # triggered calculations wait for their trigger
+                self._evaluate(vertex, self.root)
+        finally:
+            self._index = None
 
     def _instances(self, definition: FieldDef, scope: Node) -> list[Node]:
+        if scope is self.root and self._index is not None:
+            return self._index.get(id(definition), [])
         nodes = [scope]
         for name in definition.path[scope.depth + 1 :]:
             if len(nodes) == 1:
@@ -387,6 +402,7 @@ class FormSession:
         instances = container.by_name.get(definition.name, [])
         if len(instances) == wanted:
             return False
+        self._index = None  # the structure changes under the sweep's index
         while len(container.by_name.get(definition.name, [])) > wanted:
             container.remove(container.by_name[definition.name][-1])
         while len(container.by_name.get(definition.name, [])) < wanted:
@@ -640,20 +656,29 @@ class FormSession:
                 continue
             question = definition.question
             assert question is not None
-            ref = self.ref(node)
             if node in self.errors:
-                found.append(Problem(node, ref, "error", self.errors[node]))
+                found.append(Problem(node, self.ref(node), "error", self.errors[node]))
             if (
                 node.required
                 and node.value == ""
                 and question.kind not in NON_INPUT_KINDS - {Kind.NOTE}
             ):
                 message = self.text(node, "required_message") or _("This answer is required.")
-                found.append(Problem(node, ref, "required", message))
+                found.append(Problem(node, self.ref(node), "required", message))
             elif not node.constraint_ok:
                 message = self.text(node, "constraint_message") or _("This answer is not allowed.")
-                found.append(Problem(node, ref, "constraint", message))
+                found.append(Problem(node, self.ref(node), "constraint", message))
         return found
+
+    @classmethod
+    def check_snapshot(
+        cls, form: CompiledForm, snapshot: dict[str, Any], **options: Any
+    ) -> list[Problem]:
+        """The problems a stored snapshot has, evaluating only what decides them
+        (values, relevance, required, constraints; not choice filters, read-only
+        or labels). For checking records arriving from other machines in bulk."""
+        session = cls(form, _restore=snapshot, _skip=_NOT_NEEDED_TO_VALIDATE, **options)
+        return session.problems()
 
     def ref(self, node: Node) -> str:
         """`grp/rep[2]/q`: a node's path below the root with repeat positions."""
@@ -741,6 +766,9 @@ class FormSession:
     def restore(cls, form: CompiledForm, snapshot: dict[str, Any], **options: Any) -> FormSession:
         """Reopen a draft exactly as it was saved."""
         return cls(form, _restore=snapshot, **options)
+
+
+_NOT_NEEDED_TO_VALIDATE = frozenset({g.CHOICES, g.READONLY, g.LABEL})
 
 
 def _has_trigger(definition: FieldDef) -> bool:

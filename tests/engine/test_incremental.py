@@ -120,3 +120,7 @@ def test_incremental_equals_full_evaluation(tmp_path: Path, ops: list[tuple[obje
         apply(session, op)
         rebuilt = FormSession.restore(form, session.snapshot())
         assert state(rebuilt) == state(session), op
+        # The bulk check (which skips choice filters, read-only and labels) finds the
+        # same problems as the full session.
+        checked = FormSession.check_snapshot(form, session.snapshot())
+        assert [(p.ref, p.kind) for p in checked] == [(p.ref, p.kind) for p in session.problems()]

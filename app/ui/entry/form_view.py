@@ -5,16 +5,24 @@ The view is a thin layer over a `Filling`: widgets hand answers to
 named in the returned `Changes`. The view records question enter / leave
 paradata in the Filling itself; its signals tell the shell when to autosave
 (`sig_answer_changed`) and where the user is.
+
+It keeps the state (pages, the current page and question, the widgets built,
+bookmarks) and hands the work to helpers: `page_host.PageBuilder` builds page
+frames (scroll mode in slices), `navigation.Navigator` moves between pages
+and questions, `repeat_actions.RepeatController` adds, removes and moves
+repeat instances, and `attachments.Attachments` stores files off the UI thread.
 """
 
 from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -29,22 +37,20 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import AnswerError
 from app.core.i18n import _, translator
-from app.core.text import with_breaks
 from app.engine.instance import Node
-from app.engine.model import NON_INPUT_KINDS
 from app.engine.session import Changes
 from app.fieldwork.filling import Filling
 from app.ui.entry import keys
-from app.ui.entry.attachments import StoredFile, read_stored, stored_size
+from app.ui.entry.attachments import Attachments, StoredFile
 from app.ui.entry.index_panel import IndexPanel
+from app.ui.entry.navigation import Navigator
+from app.ui.entry.page_host import PageBuilder, retitle
 from app.ui.entry.pages import EntryPage, entry_pages, repeat_instance_of
-from app.ui.entry.repeats import RepeatBar, RepeatPage, confirm_remove, repeat_label
+from app.ui.entry.repeat_actions import RepeatController
+from app.ui.entry.repeats import RepeatBar, RepeatPage, repeat_label
 from app.ui.entry.summary import SummaryDialog
-from app.ui.entry.widgets.base import QuestionWidget, wrapped_label
-from app.ui.entry.widgets.factory import make_widget
-from app.ui.entry.widgets.grid import GridWidget, scale_runs
-from app.ui.entry.widgets.media import MediaWidget
-from app.ui.entry.workers import run_async
+from app.ui.entry.widgets.base import QuestionWidget
+from app.ui.entry.widgets.grid import GridWidget
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +105,8 @@ class FormView(QWidget):
         self.note_mode = note_mode
         self.pages: list[EntryPage] = entry_pages(self.session)
         self.current = 0
+        # What the built pages hold (scroll mode builds in slices: not every page yet).
         self.widgets: dict[Node, QuestionWidget] = {}
-        self.order: list[QuestionWidget] = []  # question widgets in screen order
         self.repeat_bars: list[RepeatBar] = []
         self.repeat_pages: list[RepeatPage] = []
         self.grids: list[GridWidget] = []
@@ -108,9 +114,15 @@ class FormView(QWidget):
         self.bookmarks: list[str] = []
         self.checked = False  # after a finalise check, required messages show everywhere
         self.current_question: Node | None = None
+        self.focus_quiet = False  # focus moves that are not the user's (see Navigator.tab)
         self.summary: SummaryDialog | None = None
+        self.navigator = Navigator(self)
+        self.repeats = RepeatController(self)
+        self.attachments = Attachments(self)
+        self.builder = PageBuilder(self)
         self.setStyleSheet(STYLE)
         self._build()
+        first = self.navigator.applying
         self.shortcuts = keys.install(
             self,
             {
@@ -121,14 +133,12 @@ class FormView(QWidget):
                 "next_unanswered": self.next_unanswered,
                 "finalise": self.request_finalise,
                 "bookmark": self.toggle_bookmark,
-                "first_page": lambda: self.show_page(self._applying(0, 1), focus="first"),
-                "last_page": lambda: self.show_page(
-                    self._applying(len(self.pages) - 1, -1), focus="first"
-                ),
-                "add_repeat": self.add_repeat_here,
-                "remove_repeat": self.remove_repeat_here,
-                "move_repeat_up": lambda: self.move_repeat_here(-1),
-                "move_repeat_down": lambda: self.move_repeat_here(1),
+                "first_page": lambda: self.show_page(first(0, 1)),
+                "last_page": lambda: self.show_page(first(len(self.pages) - 1, -1)),
+                "add_repeat": self.repeats.add_here,
+                "remove_repeat": self.repeats.remove_here,
+                "move_repeat_up": lambda: self.repeats.move_here(-1),
+                "move_repeat_down": lambda: self.repeats.move_here(1),
                 "keys_help": self.show_keys_help,
             },
         )
@@ -137,8 +147,8 @@ class FormView(QWidget):
             app.focusChanged.connect(self._focus_changed)
         listen_for_language(self, "retranslate")
         self.restore_ui_state(filling.ui)
-        if not self.widgets and not self.repeat_pages:
-            self.show_page(self._applying(0, 1), focus=None)
+        if self.builder.host is None:
+            self.show_page(first(0, 1), focus=None)
 
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -148,7 +158,7 @@ class FormView(QWidget):
         outer.addWidget(self.splitter)
         self.index_panel = IndexPanel(self.session)
         self.index_panel.sig_node_chosen.connect(self.go_to)
-        self.index_panel.sig_closed.connect(self.focus_current_question)
+        self.index_panel.sig_closed.connect(self.navigator.focus_current_question)
         self.index_panel.model.bookmarks = set(self.bookmarks)
         right = QWidget()
         column = QVBoxLayout(right)
@@ -166,6 +176,11 @@ class FormView(QWidget):
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        if self.page_mode == "scroll":
+            # With a scroll bar "as needed", QScrollArea asks the page's height for two
+            # widths (with and without the bar) on every layout; the layouts cache one
+            # width, so every label of every page was laid out again on each pass.
+            self.scroller.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         column.addWidget(self.scroller, 1)
         self.status = QLabel()
         self.status.setObjectName("questionHint")
@@ -197,59 +212,19 @@ class FormView(QWidget):
         self.index_panel.retranslate()
         self._update_counter()
 
-    # -- building pages ----------------------------------------------------------------
-    def _clear(self) -> None:
+    # -- pages -------------------------------------------------------------------------
+    def forget_widgets(self) -> None:
+        """The page contents are about to be replaced: drop what pointed into them."""
         self.widgets.clear()
-        self.order.clear()
         self.repeat_bars.clear()
         self.repeat_pages.clear()
         self.grids.clear()
         self.section_titles.clear()
 
-    def _build_page(self, page: EntryPage, host: QVBoxLayout) -> None:
-        if page.is_repeat_page:
-            assert page.container is not None and page.repeat is not None
-            repeat_page = RepeatPage(self, page.container, page.repeat)
-            host.addWidget(repeat_page)
-            self.repeat_pages.append(repeat_page)
-            return
-        title = wrapped_label("pageTitle")
-        host.addWidget(title)
-        self.section_titles.append((title, page))
-        instance = repeat_instance_of(page.nodes[0])
-        if instance is not None:
-            bar = RepeatBar(self, instance)
-            host.addWidget(bar)
-            self.repeat_bars.append(bar)
-        for run in scale_runs(list(page.nodes)):
-            if len(run) > 1:
-                grid = GridWidget(self, run)
-                host.addWidget(grid)
-                self.grids.append(grid)
-                for row in grid.rows:
-                    self._register(row)
-            else:
-                widget = make_widget(self, run[0])
-                host.addWidget(widget)
-                self._register(widget)
-        self._retitle(title, page)
-
-    def _register(self, widget: QuestionWidget) -> None:
-        if self.checked:
-            widget.show_required = True
-            widget.refresh_message()
-        widget.set_bookmarked(self.session.ref(widget.node) in self.bookmarks)
-        self.widgets[widget.node] = widget
-        self.order.append(widget)
-
-    def _retitle(self, title: QLabel, page: EntryPage) -> None:
-        text = ""
-        if page.group is not None:
-            text = " ".join(self.session.text(page.group, "label").split())
-            if text and repeat_instance_of(page.group) is page.group:
-                text = f"{text} {page.group.position()}"
-        title.setText(with_breaks(text))
-        title.setVisible(bool(text))
+    @property
+    def page_frames(self) -> dict[int, QFrame]:
+        host = self.builder.host
+        return host.frames if host is not None else {}
 
     def show_page(self, index: int, focus: str | None = "first") -> None:
         """Show page `index` (pages mode) or scroll to it (scroll mode)."""
@@ -258,61 +233,32 @@ class FormView(QWidget):
         index = max(0, min(index, len(self.pages) - 1))
         changed = index != self.current
         self.current = index
-        if self.page_mode == "pages" or (not self.order and not self.repeat_pages):
-            self._render()
+        if self.page_mode == "pages" or self.builder.host is None:
+            self.builder.render()
+        self.builder.ensure_built(index)
         if focus == "first":
-            self.focus_page(index)
+            self.navigator.focus_page(index)
         elif focus == "last":
-            self.focus_page(index, last=True)
-        self._update_header()
+            self.navigator.focus_page(index, last=True)
+        self.update_header()
         if changed:
             self.sig_page_changed.emit(index)
 
-    def _render(self) -> None:
-        """Rebuild the scroll area's contents: the current page, or every page."""
-        self._clear()
-        container = QWidget()
-        host = QVBoxLayout(container)
-        host.setContentsMargins(2, 2, 14, 2)
-        host.setSpacing(6)
-        self.page_frames: dict[int, QWidget] = {}
-        indices = [self.current] if self.page_mode == "pages" else range(len(self.pages))
-        for index in indices:
-            frame = QFrame()
-            frame.setObjectName("pageSection" if self.page_mode == "scroll" and index else "page")
-            section = QVBoxLayout(frame)
-            section.setContentsMargins(0, 4, 0, 4)
-            self._build_page(self.pages[index], section)
-            host.addWidget(frame)
-            self.page_frames[index] = frame
-        self.empty_note = QLabel()
-        self.empty_note.setObjectName("questionHint")
-        self.empty_note.setWordWrap(True)
-        host.addWidget(self.empty_note)
-        host.addStretch(1)
-        old = self.scroller.widget()
-        focus = QApplication.focusWidget()
-        if old is not None and focus is not None and old.isAncestorOf(focus):
-            # Park the focus outside the page first: deleting the focused widget would
-            # leave the window without focus (and, on some platforms, inactive).
-            self.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.scroller.setWidget(container)  # the previous page is deleted with its widgets
-        self._update_empty_note()
-
     def _update_empty_note(self) -> None:
-        if not hasattr(self, "empty_note"):
+        host = self.builder.host
+        if host is None:
             return
         page = self.pages[self.current] if self.pages else None
         empty = self.page_mode == "pages" and page is not None and not page.applies()
-        self.empty_note.setText(
+        host.empty_note.setText(
             _("Nothing on this page applies now: go on to the next page.") if empty else ""
         )
-        self.empty_note.setVisible(empty)
+        host.empty_note.setVisible(empty)
         if self.page_mode == "scroll":
-            for index, frame in self.page_frames.items():
+            for index, frame in host.frames.items():
                 frame.setVisible(self.pages[index].applies())
 
-    def _update_header(self) -> None:
+    def update_header(self) -> None:
         page = self.pages[self.current] if self.pages else None
         crumbs: list[str] = []
         anchor: Node | None = None
@@ -363,64 +309,26 @@ class FormView(QWidget):
 
     def advance(self, widget: QuestionWidget, backwards: bool = False) -> None:
         """Enter: the next relevant question on this page, else the next page."""
-        visible = [w for w in self.order if w.node.relevant and w.editors()]
-        if widget in visible:
-            position = visible.index(widget) + (-1 if backwards else 1)
-            if 0 <= position < len(visible):
-                target = visible[position]
-                if self.page_mode == "scroll" or self._page_of_widget(target) == self.current:
-                    target.focus_editor()
-                    return
-        if backwards:
-            self.previous_page(focus="last")
-        else:
-            self.next_page()
+        self.navigator.advance(widget, backwards)
 
-    def attach(self, node: Node, path: str, on_stored: Any = None) -> None:
+    def attach(
+        self, node: Node, path: str, on_stored: Callable[[StoredFile], None] | None = None
+    ) -> None:
         """Copy `path` into the store on a worker, then answer `node` with it here."""
-        from pathlib import Path
+        self.attachments.attach(node, path, on_stored)
 
-        def done(stored: StoredFile) -> None:
-            self.filling.attachments[stored.name] = stored.sha256  # linked to the draft
-            self.answer(node, stored.name)
-            self._attach_finished(node)
-            if on_stored is not None:
-                on_stored(stored)
-
-        def failed(error: BaseException) -> None:
-            self._attach_finished(node)
-            widget = self.widgets.get(node)
-            if widget is not None:
-                widget.set_answer_error(
-                    _("The file could not be attached: {error}").format(error=error)
-                )
-
-        run_async(lambda: self.filling.store_file(Path(path)), done, failed)
-
-    def _attach_finished(self, node: Node) -> None:
-        widget = self.widgets.get(node)
-        if isinstance(widget, MediaWidget) and shiboken6.isValid(widget):
-            widget.set_busy(False)
-
-    def load_attachment(self, name: str, limit: int, on_ready: Any) -> None:
-        filling = self.filling
-
-        def work() -> tuple[bytes | None, int | None]:
-            data = read_stored(filling, name, limit) if limit else None
-            size = len(data) if data is not None else stored_size(filling, name)
-            return data, size
-
-        def done(result: tuple[bytes | None, int | None]) -> None:
-            on_ready(*result)
-
-        run_async(work, done, lambda error: log.warning("preview of %s failed: %s", name, error))
+    def load_attachment(self, name: str, limit: int, on_ready: Callable[..., Any]) -> None:
+        self.attachments.load(name, limit, on_ready)
 
     # -- applying what changed -----------------------------------------------------------
     def apply_changes(self, changes: Changes) -> None:
-        """Redraw only the widgets of nodes the session says changed."""
+        """Redraw only the widgets of nodes the session says changed.
+
+        Nodes without a widget are on pages not built yet (or not shown): their
+        widgets read the node's state when they are built."""
         widgets = self.widgets
         if changes.structure:
-            self._structure_changed()
+            self.structure_changed()
             return
         for node in changes.values:
             widget = widgets.get(node)
@@ -459,7 +367,7 @@ class FormView(QWidget):
             | changes.labels
         )
 
-    def _structure_changed(self) -> None:
+    def structure_changed(self) -> None:
         """Repeat instances came, went or moved: new page list, same place if possible."""
         focused = self.current_question
         key = self.pages[self.current].key() if self.pages else ""
@@ -469,247 +377,65 @@ class FormView(QWidget):
             keys_now.index(key) if key in keys_now else min(self.current, len(self.pages) - 1)
         )
         self.index_panel.model.rebuild()
-        self._render()
-        self._update_header()
-        if focused is not None and focused in self.widgets:
-            self.widgets[focused].focus_editor()
+        self.builder.render()
+        self.update_header()
+        if focused is not None:
+            index = self.navigator.page_index_of(focused)
+            if index >= 0:
+                self.builder.ensure_built(index)
+            if focused in self.widgets:
+                self.widgets[focused].focus_editor()
 
-    # -- repeats ---------------------------------------------------------------------------
+    # -- repeats (RepeatBar and RepeatPage call the controller) ---------------------------
     def add_repeat(self, container: Node, name: str, after: Node | None = None) -> None:
-        try:
-            instance = self.session.add_repeat(container, name, after=after)
-        except AnswerError as error:
-            self.set_status(error.message)
-            return
-        self._structure_changed()
-        self.sig_answer_changed.emit()
-        self.open_instance(instance)
+        self.repeats.add_repeat(container, name, after)
 
     def remove_repeat(self, instance: Node) -> None:
-        container = instance.parent
-        if container is None:
-            return
-        label = f"{repeat_label(self.session, container, instance.name)} {instance.position()}"
-        if not confirm_remove(self, label):
-            return
-        siblings = container.by_name.get(instance.name, [])
-        position = siblings.index(instance)
-        try:
-            self.session.remove_repeat(instance)
-        except AnswerError as error:
-            self.set_status(error.message)
-            return
-        self._structure_changed()
-        self.sig_answer_changed.emit()
-        remaining = container.by_name.get(instance.name, [])
-        self._show_repeat_page(
-            container,
-            instance.name,
-            select=(remaining[min(position, len(remaining) - 1)] if remaining else None),
-        )
+        self.repeats.remove_repeat(instance)
 
     def move_repeat(self, instance: Node, step: int) -> None:
-        container = instance.parent
-        if container is None:
-            return
-        target = instance.position() - 1 + step
-        try:
-            self.session.move_repeat(instance, target)
-        except AnswerError as error:
-            self.set_status(error.message)
-            return
-        on_repeat_page = self.pages[self.current].is_repeat_page
-        self._structure_changed()
-        self.sig_answer_changed.emit()
-        if on_repeat_page:
-            self._show_repeat_page(container, instance.name, select=instance)
-        else:
-            self.open_instance(instance)
+        self.repeats.move_repeat(instance, step)
 
     def open_instance(self, instance: Node) -> None:
-        for index, page in enumerate(self.pages):
-            if page.nodes and any(_within(n, instance) for n in page.nodes):
-                self.show_page(index)
-                return
-
-    def _show_repeat_page(self, container: Node, name: str, select: Node | None) -> None:
-        for index, page in enumerate(self.pages):
-            if page.container is container and page.repeat == name:
-                self.show_page(index, focus=None)
-                for repeat_page in self.repeat_pages:
-                    if repeat_page.container is container and repeat_page.name == name:
-                        repeat_page.select(select)
-                        repeat_page.focus_first()
-                return
-
-    def _repeat_here(self) -> tuple[Node, str, Node | None] | None:
-        """(container, name, instance) of the repeat at the focus or on this page."""
-        page = self.pages[self.current]
-        if page.is_repeat_page and page.container is not None and page.repeat is not None:
-            chosen = None
-            for repeat_page in self.repeat_pages:
-                if repeat_page.container is page.container:
-                    chosen = repeat_page.current_instance()
-            return page.container, page.repeat, chosen
-        anchor = self.current_question or (page.nodes[0] if page.nodes else None)
-        instance = repeat_instance_of(anchor) if anchor is not None else None
-        if instance is None or instance.parent is None:
-            return None
-        return instance.parent, instance.name, instance
-
-    def add_repeat_here(self) -> None:
-        here = self._repeat_here()
-        if here is not None:
-            container, name, instance = here
-            siblings = container.by_name.get(name, [])
-            self.add_repeat(container, name, after=instance or (siblings[-1] if siblings else None))
-
-    def remove_repeat_here(self) -> None:
-        here = self._repeat_here()
-        if here is not None and here[2] is not None:
-            self.remove_repeat(here[2])
-
-    def move_repeat_here(self, step: int) -> None:
-        here = self._repeat_here()
-        if here is not None and here[2] is not None:
-            self.move_repeat(here[2], step)
+        self.repeats.open_instance(instance)
 
     # -- navigation ------------------------------------------------------------------------
-    def _applying(self, start: int, step: int) -> int:
-        """The first page from `start` (going by `step`) that has something relevant."""
-        index = start
-        while 0 <= index < len(self.pages):
-            if self.pages[index].applies():
-                return index
-            index += step
-        return max(0, min(start, len(self.pages) - 1))
-
     def next_page(self) -> None:
-        self._commit_focused()
-        for index in range(self.current + 1, len(self.pages)):
-            if self.pages[index].applies():
-                self.show_page(index)
-                return
-        self.set_status(_("This is the last page. Ctrl+Shift+F checks the form and finalises."))
+        self.navigator.next_page()
 
     def previous_page(self, focus: str = "first") -> None:
-        self._commit_focused()
-        for index in range(self.current - 1, -1, -1):
-            if self.pages[index].applies():
-                self.show_page(index, focus=focus)
-                return
-        self.set_status(_("This is the first page."))
-
-    def _page_of_widget(self, widget: QuestionWidget) -> int:
-        return self.page_index_of(widget.node)
+        self.navigator.previous_page(focus)
 
     def page_index_of(self, node: Node) -> int:
-        for index, page in enumerate(self.pages):
-            if node in page.nodes or (page.group is not None and page.group is node):
-                return index
-        for index, page in enumerate(self.pages):
-            if any(_within(n, node) for n in page.nodes) or page.container is node:
-                return index
-        return -1
+        return self.navigator.page_index_of(node)
 
     def focus_page(self, index: int, last: bool = False) -> None:
-        page = self.pages[index]
-        if page.is_repeat_page:
-            for repeat_page in self.repeat_pages:
-                if repeat_page.container is page.container and repeat_page.name == page.repeat:
-                    repeat_page.focus_first()
-            return
-        candidates = [
-            self.widgets[n]
-            for n in page.nodes
-            if n in self.widgets and n.relevant and self.widgets[n].editors()
-        ]
-        if not candidates:
-            self.next_button.setFocus()
-            return
-        target = candidates[-1] if last else candidates[0]
-        target.focus_editor()
-        self._ensure_visible(target)
-
-    def _ensure_visible(self, widget: QWidget) -> None:
-        def scroll() -> None:
-            if shiboken6.isValid(widget):
-                self.scroller.ensureWidgetVisible(widget, 0, 24)
-
-        QTimer.singleShot(0, scroll)
+        self.navigator.focus_page(index, last)
 
     def go_to(self, node: Node) -> None:
         """Show the page of `node` and put the focus on it."""
-        index = self.page_index_of(node)
-        if index < 0:
-            return
-        if index != self.current or (self.page_mode == "pages" and node not in self.widgets):
-            self.show_page(index, focus=None)
-        widget = self.widgets.get(node)
-        if widget is not None and node.relevant:
-            widget.focus_editor()
-            self._ensure_visible(widget)
-        else:
-            self.focus_page(index)
-        self._update_header()
-
-    def focus_current_question(self) -> None:
-        node = self.current_question
-        if node is not None and node in self.widgets:
-            self.widgets[node].focus_editor()
-        elif self.pages:
-            self.focus_page(self.current)
+        self.navigator.go_to(node)
 
     def focus_index(self) -> None:
-        if not self.index_panel.isVisible():
-            self.index_panel.show()
-        if self.current_question is not None:
-            self.index_panel.show_node(self.current_question)
-        self.index_panel.focus_tree()
+        self.navigator.focus_index()
 
-    def _mark_checked(self) -> None:
+    def focus_first_invalid(self) -> None:
+        self.navigator.focus_first_invalid()
+
+    def next_unanswered(self) -> None:
+        """The next relevant question without an answer, after the current one (wrapping)."""
+        self.navigator.next_unanswered()
+
+    def mark_checked(self) -> None:
         self.checked = True
         for widget in self.widgets.values():
             widget.show_required = True
             widget.refresh_message()
 
-    def focus_first_invalid(self) -> None:
-        self._commit_focused()
-        problems = self.session.problems()
-        self._mark_checked()
-        if not problems:
-            self.set_status(_("Nothing needs correcting."))
-            return
-        self.go_to(problems[0].node)
-        self.set_status(problems[0].message)
-
-    def next_unanswered(self) -> None:
-        """The next relevant question without an answer, after the current one (wrapping)."""
-        self._commit_focused()
-        sequence = [n for page in self.pages for n in page.nodes]
-        start = 0
-        if self.current_question is not None and self.current_question in sequence:
-            start = sequence.index(self.current_question) + 1
-        else:
-            first = next((n for p in self.pages[self.current :] for n in p.nodes), None)
-            start = sequence.index(first) if first is not None else 0
-        for node in sequence[start:] + sequence[:start]:
-            question = node.definition.question
-            if (
-                node.relevant
-                and node.value == ""
-                and not node.readonly
-                and question is not None
-                and question.kind not in NON_INPUT_KINDS
-            ):
-                self.go_to(node)
-                return
-        self.set_status(_("Every question that applies has an answer."))
-
     def request_finalise(self) -> None:
-        self._commit_focused()
+        self.commit_focused()
         problems = self.filling.problems()
-        self._mark_checked()
+        self.mark_checked()
         self.summary = SummaryDialog(self.session, problems, self)
         self.summary.sig_problem_chosen.connect(self._problem_chosen)
         self.summary.sig_finalise_confirmed.connect(self.sig_finalise_requested.emit)
@@ -719,7 +445,7 @@ class FormView(QWidget):
         self.window().activateWindow()  # back from the dialog, ready for keys
         self.go_to(node)
 
-    def _commit_focused(self) -> None:
+    def commit_focused(self) -> None:
         node = self.current_question
         if node is not None and node in self.widgets:
             self.widgets[node].commit()
@@ -763,8 +489,12 @@ class FormView(QWidget):
             widget = widget.parentWidget()
         return None
 
+    def focus_settled(self) -> None:
+        """After quiet focus moves: record where the focus ended up."""
+        self._focus_changed(None, QApplication.focusWidget())
+
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if not shiboken6.isValid(self):
+        if self.focus_quiet or not shiboken6.isValid(self):
             return
         owner = self._owner(new)
         if owner is None:
@@ -786,12 +516,12 @@ class FormView(QWidget):
         self.sig_question_entered.emit(node)
         self.index_panel.show_node(node)
         if self.page_mode == "scroll":
-            page = self.page_index_of(node)
+            page = self.navigator.page_index_of(node)
             if page >= 0 and page != self.current:
                 self.current = page
-                self._update_header()
+                self.update_header()
                 self.sig_page_changed.emit(page)
-        self._ensure_visible(owner)
+        self.navigator.ensure_visible(owner)
 
     # -- language ---------------------------------------------------------------------------
     def set_form_language(self, code: str | None) -> None:
@@ -809,9 +539,9 @@ class FormView(QWidget):
         for repeat_page in self.repeat_pages:
             repeat_page.refresh()
         for title, page in self.section_titles:
-            self._retitle(title, page)
+            retitle(title, self.session, page)
         self.index_panel.model.everything_changed()
-        self._update_header()
+        self.update_header()
 
     def retranslate(self) -> None:
         """The UI language changed: our own strings, and engine defaults in messages."""
@@ -851,34 +581,36 @@ class FormView(QWidget):
             index = keys_now.index(entry["page_key"])
         if not isinstance(index, int):
             index = 0
-        self.current = -1  # force a render
+        self.current = -1  # pages mode renders the page again
         self.show_page(max(0, min(index, len(self.pages) - 1)), focus=None)
         focus = entry.get("focus")
+        node: Node | None = None
         if isinstance(focus, str):
             try:
                 node = self.session.node(focus)
             except AnswerError:
                 node = None
-            if node is not None and node in self.widgets:
+        if node is not None:
+            self.builder.ensure_built(self.navigator.page_index_of(node))
+            if node in self.widgets:
                 self.widgets[node].focus_editor()
         scroll = entry.get("scroll")
-        if isinstance(scroll, int):
+        if self.page_mode == "scroll":
+            # Pages above are built later (and keep the place steady as they come):
+            # a saved offset means nothing yet. The focus, or the page, is the place.
+            shown: QWidget | None = self.widgets.get(node) if node is not None else None
+            shown = shown or self.page_frames.get(self.current)
+            if shown is not None:
+                self.navigator.ensure_visible(shown)
+        elif isinstance(scroll, int):
             QTimer.singleShot(0, lambda: self.scroller.verticalScrollBar().setValue(scroll))
 
-    def showEvent(self, event: Any) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.builder.resume()
         if self.current_question is None and self.pages:
             QTimer.singleShot(0, self._focus_when_shown)
 
     def _focus_when_shown(self) -> None:
         if shiboken6.isValid(self) and self.current_question is None and self.pages:
-            self.focus_page(self.current)
-
-
-def _within(node: Node, ancestor: Node) -> bool:
-    current: Node | None = node
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = current.parent
-    return False
+            self.navigator.focus_page(self.current)

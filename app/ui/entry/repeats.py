@@ -33,7 +33,10 @@ NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class RepeatActions(Protocol):
-    session: FormSession
+    """What the repeat widgets ask of the view (`repeat_actions.RepeatController`)."""
+
+    @property
+    def session(self) -> FormSession: ...
 
     def add_repeat(self, container: Node, name: str, after: Node | None = None) -> None: ...
     def remove_repeat(self, instance: Node) -> None: ...

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.i18n import translator
-from app.ui.entry import form_view as form_view_module
+from app.ui.entry import repeat_actions
 from app.ui.entry.pages import entry_pages
 from app.ui.entry.qt_models import STATUS_ROLE, Status
 from app.ui.entry.repeats import RepeatPage
@@ -186,7 +186,7 @@ def test_repeat_add_remove_move(qtbot: QtBot, make_filling: MakeFilling, monkeyp
     assert [session.value(f"child[{i}]/child_name") for i in (1, 2)] == ["Ben", "Ana"]
     # Removing asks first; "Keep" leaves everything as it was.
     answers = iter([False, True])
-    monkeypatch.setattr(form_view_module, "confirm_remove", lambda *_a: next(answers))
+    monkeypatch.setattr(repeat_actions, "confirm_remove", lambda *_a: next(answers))
     changed: list[bool] = []
     view.sig_answer_changed.connect(lambda: changed.append(True))
     press(

@@ -1,0 +1,312 @@
+"""The scroll area's contents: the frames of the pages on screen, built whole or in slices.
+
+Pages mode shows one page and builds it at once. Scroll mode shows every
+page, and building the widgets of a thousand questions takes seconds, so it
+builds a screenful from the current page at once and the rest from a
+zero-timer, one slice of about `SLICE_SECONDS` at a time: keys and paints get
+through between slices (DESIGN: the UI thread never blocks for more than
+100 ms). A page needed before its turn (a jump, Enter, Tab or Page Down past
+the pages built so far) is built on the spot by `ensure_built`.
+
+Widgets not built yet need no `Changes`: a widget reads its node's state
+(value, relevance, messages, language) when it is built.
+
+A page built out of turn takes its place in the layout, but Qt appends its
+widgets to the end of the focus chain; so in scroll mode Tab from one page to
+another goes through `Navigator.tab` (page order), and a page built above the
+one being read would push it down the screen, so the scroll position is
+corrected by the height that page added.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QVBoxLayout, QWidget
+
+from app.core.text import with_breaks
+from app.engine.session import FormSession
+from app.ui.entry.pages import EntryPage, repeat_instance_of
+from app.ui.entry.repeats import RepeatBar, RepeatPage
+from app.ui.entry.widgets.base import QuestionWidget, wrapped_label
+from app.ui.entry.widgets.factory import make_widget
+from app.ui.entry.widgets.grid import GridWidget, scale_runs
+
+if TYPE_CHECKING:
+    from app.ui.entry.form_view import FormView
+
+log = logging.getLogger(__name__)
+
+# Building stops after this long in one slice; the layout and paint that follow add to it,
+# and bench/ui.py checks that the whole stall stays near 30 ms.
+SLICE_SECONDS = 0.012
+# Questions built at once from the current page when scroll mode opens: more than a
+# 768-pixel screen shows, so the first screen is complete before the first slice.
+SCREENFUL = 12
+CHUNK = 32  # pages per chunk of the layout (see PageHost)
+PAGE_SPACING = 6
+
+
+def page_title(session: FormSession, page: EntryPage) -> str:
+    """The title over a page: its field-list group's label (and instance number)."""
+    if page.group is None:
+        return ""
+    text = " ".join(session.text(page.group, "label").split())
+    if text and repeat_instance_of(page.group) is page.group:
+        text = f"{text} {page.group.position()}"
+    return text
+
+
+def retitle(title: QLabel, session: FormSession, page: EntryPage) -> None:
+    text = page_title(session, page)
+    title.setText(with_breaks(text))
+    title.setVisible(bool(text))
+
+
+class PageHost(QWidget):
+    """Page frames in page order, then a note for pages where nothing applies.
+
+    Frames sit in chunks of `CHUNK` consecutive pages: adding a page lays out its
+    chunk and the list of chunks again, not every page of the form."""
+
+    def __init__(self, view: FormView) -> None:
+        super().__init__()
+        self.view = view
+        self.frames: dict[int, QFrame] = {}  # page index → frame, for the pages built
+        self.built: list[int] = []  # the same indices, sorted (the layout's order)
+        self.index_of_frame: dict[QFrame, int] = {}
+        self.chunks: dict[int, QVBoxLayout] = {}
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(2, 2, 14, 2)
+        self.column.setSpacing(0)  # chunks end with the spacing between pages
+        self.empty_note = QLabel()
+        self.empty_note.setObjectName("questionHint")
+        self.empty_note.setWordWrap(True)
+        self.column.addWidget(self.empty_note)
+        self.column.addStretch(1)
+
+    def insert(self, index: int, frame: QFrame) -> None:
+        self.built.insert(bisect.bisect(self.built, index), index)
+        self.frames[index] = frame
+        self.index_of_frame[frame] = index
+        number = index // CHUNK
+        before = bisect.bisect_left(self.built, index) - bisect.bisect_left(
+            self.built, number * CHUNK
+        )
+        self._chunk(number).insertWidget(before, frame)
+
+    def _chunk(self, number: int) -> QVBoxLayout:
+        layout = self.chunks.get(number)
+        if layout is None:
+            holder = QWidget()
+            layout = QVBoxLayout(holder)
+            layout.setContentsMargins(0, 0, 0, PAGE_SPACING)
+            layout.setSpacing(PAGE_SPACING)
+            self.column.insertWidget(bisect.bisect(sorted(self.chunks), number), holder)
+            self.chunks[number] = layout
+            holder.show()
+        return layout
+
+    def page_at(self, widget: QWidget | None) -> int | None:
+        """The page whose frame holds `widget`, if any."""
+        while widget is not None and widget is not self:
+            if isinstance(widget, QFrame) and widget in self.index_of_frame:
+                return self.index_of_frame[widget]
+            widget = widget.parentWidget()
+        return None
+
+    def sizeHint(self) -> QSize:
+        # QLayout's own size hint asks the height for the hint's width; the scroll area
+        # then asks for the viewport's width. Layouts cache the height for one width, so
+        # answering both laid out every label of every page again on each layout pass
+        # (hundreds of ms with a thousand questions). The height here is only a hint:
+        # the scroll area sizes the page with heightForWidth at its own width.
+        return self.column.sizeHint()
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        if self.view.page_mode != "scroll":
+            return super().focusNextPrevChild(forward)
+        return self.view.navigator.tab(
+            forward, lambda: super(PageHost, self).focusNextPrevChild(forward)
+        )
+
+
+class PageBuilder(QObject):
+    """Builds the view's pages into a fresh `PageHost` and registers their widgets."""
+
+    def __init__(self, view: FormView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.host: PageHost | None = None
+        self.pending: deque[int] = deque()  # scroll mode: pages still to build, in build order
+        self.timer = QTimer(self)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(self._slice)
+
+    @property
+    def complete(self) -> bool:
+        return self.host is not None and not self.pending
+
+    # -- building ------------------------------------------------------------------------
+    def render(self) -> None:
+        """Replace the scroll area's contents: the current page, or (scroll) every page."""
+        view = self.view
+        self.timer.stop()
+        self.pending.clear()
+        view.forget_widgets()
+        host = PageHost(view)
+        self.host = host
+        if view.page_mode == "pages":
+            self._build(view.current)
+        else:
+            index, questions = view.current, 0
+            while index < len(view.pages) and questions < SCREENFUL:
+                self._build(index)
+                questions += max(1, len(view.pages[index].nodes))
+                index += 1
+            # Downwards first (where the enumerator is going), then the pages above.
+            self.pending.extend(range(index, len(view.pages)))
+            self.pending.extend(range(0, view.current))
+        old = view.scroller.widget()
+        focus = QApplication.focusWidget()
+        if old is not None and focus is not None and old.isAncestorOf(focus):
+            # Park the focus outside the page first: deleting the focused widget would
+            # leave the window without focus (and, on some platforms, inactive).
+            view.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
+        view.scroller.setWidget(host)  # the previous contents are deleted with their widgets
+        if self.pending:
+            self.timer.start()
+
+    def ensure_built(self, index: int) -> None:
+        """Build page `index` now if scroll mode has not reached it yet."""
+        host = self.host
+        if host is None or index in host.frames or not 0 <= index < len(self.view.pages):
+            return
+        if self.view.page_mode != "scroll":
+            return  # pages mode shows one page: the view renders another instead
+        anchor = self._anchor() if host.built and index < host.built[-1] else None
+        self._build(index)
+        if anchor is not None and index < anchor[0]:
+            self._keep_anchor(anchor)
+
+    def build_all(self) -> None:
+        """Build every pending page now (for the benchmark and tests, never the UI)."""
+        while self.pending:
+            self.ensure_built(self.pending.popleft())
+        self.timer.stop()
+
+    def resume(self) -> None:
+        if self.pending and not self.timer.isActive():
+            self.timer.start()
+
+    def _slice(self) -> None:
+        host = self.host
+        if host is None or not self.pending:
+            self.timer.stop()
+            return
+        if not host.isVisible():
+            # Widgets are polished when first shown: building while hidden would move that
+            # cost into one long stall at the next show. `resume` starts again.
+            self.timer.stop()
+            return
+        anchor = None
+        if host.built and self.pending[0] < host.built[-1]:
+            anchor = self._anchor()
+        deadline = time.perf_counter() + SLICE_SECONDS
+        above = False
+        while self.pending and time.perf_counter() < deadline:
+            index = self.pending.popleft()
+            if index in host.frames:
+                continue
+            self._build(index)
+            above = above or (anchor is not None and index < anchor[0])
+        if above and anchor is not None:
+            self._keep_anchor(anchor)
+        if not self.pending:
+            self.timer.stop()
+            log.debug("all %d pages built", len(host.frames))
+
+    def _build(self, index: int) -> None:
+        view = self.view
+        assert self.host is not None
+        page = view.pages[index]
+        frame = QFrame()
+        frame.setObjectName("pageSection" if view.page_mode == "scroll" and index else "page")
+        section = QVBoxLayout(frame)
+        section.setContentsMargins(0, 4, 0, 4)
+        self._fill(page, section)
+        self.host.insert(index, frame)
+        # Shown now, so that polishing is paid inside this slice, not in one lump later.
+        frame.setVisible(view.page_mode == "pages" or page.applies())
+
+    def _fill(self, page: EntryPage, host: QVBoxLayout) -> None:
+        view = self.view
+        if page.is_repeat_page:
+            assert page.container is not None and page.repeat is not None
+            repeat_page = RepeatPage(view.repeats, page.container, page.repeat)
+            host.addWidget(repeat_page)
+            view.repeat_pages.append(repeat_page)
+            return
+        title = wrapped_label("pageTitle")
+        host.addWidget(title)
+        view.section_titles.append((title, page))
+        instance = repeat_instance_of(page.nodes[0])
+        if instance is not None:
+            bar = RepeatBar(view.repeats, instance)
+            host.addWidget(bar)
+            view.repeat_bars.append(bar)
+        for run in scale_runs(list(page.nodes)):
+            if len(run) > 1:
+                grid = GridWidget(view, run)
+                host.addWidget(grid)
+                view.grids.append(grid)
+                for row in grid.rows:
+                    self._register(row)
+            else:
+                widget = make_widget(view, run[0])
+                host.addWidget(widget)
+                self._register(widget)
+        retitle(title, view.session, page)
+
+    def _register(self, widget: QuestionWidget) -> None:
+        view = self.view
+        if view.checked:
+            widget.show_required = True
+            widget.refresh_message()
+        widget.set_bookmarked(view.session.ref(widget.node) in view.bookmarks)
+        view.widgets[widget.node] = widget
+
+    # -- keeping the page being read in place --------------------------------------------
+    def _anchor(self) -> tuple[int, int] | None:
+        """(page, its frame's offset from the top of the viewport) of the page being read:
+        the one with the focus when it is on screen, else the first one on screen."""
+        host = self.host
+        if host is None or not host.isVisible():
+            return None
+        top = self.view.scroller.verticalScrollBar().value()
+        bottom = top + self.view.scroller.viewport().height()
+        focused = host.page_at(QApplication.focusWidget())
+        if focused is not None:
+            frame = host.frames[focused]
+            if frame.isVisible() and frame.y() < bottom and frame.y() + frame.height() > top:
+                return focused, frame.y() - top
+        for index in host.built:
+            frame = host.frames[index]
+            if frame.isVisible() and frame.y() + frame.height() > top:
+                return index, frame.y() - top
+        return None
+
+    def _keep_anchor(self, anchor: tuple[int, int]) -> None:
+        host = self.host
+        assert host is not None
+        # Lay out now (the scroll area resizes its contents on the same request), then
+        # scroll by what was added above, before anything is painted.
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        index, offset = anchor
+        frame = host.frames[index]
+        self.view.scroller.verticalScrollBar().setValue(frame.y() - offset)

@@ -9,7 +9,16 @@ on a noisy shared machine:
   through `set_value`, the redraw of the changed widgets and the repaint, in
   page mode and in scroll mode (every question on one page, so relevance
   changes show and hide widgets all over it); against a bare line edit's
-  keystroke and repaint.
+  keystroke and repaint;
+- scroll mode: `FormView(page_mode="scroll")` to its first screen on screen,
+  the time until every page is built (in slices, between events), and the
+  longest the UI thread went without serving its event loop: the open itself,
+  or a gap between two ticks of a zero-timer watchdog afterwards (a slice plus
+  the layout and paint after it), each against the bare page. DESIGN's rule is
+  100 ms; the slices aim at 30. Python's full garbage collections during the
+  build are timed too: one over the whole heap of a large session can be the
+  longest stall, whatever the view does; and the time to delete the view
+  with every page built (closing the form).
 
     xvfb-run -a .venv/bin/python bench/ui.py   (or QT_QPA_PLATFORM=offscreen)
 """
@@ -17,6 +26,7 @@ on a noisy shared machine:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -51,7 +61,7 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="samluat-bench-ui-")
     os.environ["SAMLUAT_HOME"] = home
 
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QVBoxLayout, QWidget
 
@@ -143,10 +153,85 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
         return timings
 
+    def built(view: FormView) -> bool:
+        builder = getattr(view, "builder", None)  # None: a FormView that builds at once
+        return builder is None or builder.complete
+
+    def until_built(view: FormView) -> tuple[float, list[float], list[float]]:
+        """Serve events until every page is built: (seconds, gaps between watchdog ticks,
+        durations of Python's full garbage collections meanwhile)."""
+        gaps: list[float] = []
+        collections: list[float] = []
+        last = [time.perf_counter()]
+        started = [0.0]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
+
+        def collecting(phase: str, info: dict[str, int]) -> None:
+            if info["generation"] != 2:
+                return
+            if phase == "start":
+                started[0] = time.perf_counter()
+            else:
+                collections.append(time.perf_counter() - started[0])
+
+        watchdog = QTimer()
+        watchdog.setTimerType(Qt.TimerType.PreciseTimer)
+        watchdog.setInterval(0)
+        watchdog.timeout.connect(tick)
+        loop = QEventLoop()
+
+        def check_built() -> None:
+            if built(view):
+                loop.quit()
+
+        check = QTimer()
+        check.setInterval(1)
+        check.timeout.connect(check_built)
+        gc.callbacks.append(collecting)
+        start = time.perf_counter()
+        watchdog.start()
+        check.start()
+        if not built(view):
+            loop.exec()
+        watchdog.stop()
+        check.stop()
+        gc.callbacks.remove(collecting)
+        return time.perf_counter() - start, gaps or [0.0], collections
+
     view, _ = open_view("pages")
     page_keys = keystrokes(view)
     view.close()
-    scroll_view, scroll_open_s = open_view("scroll")
+    scroll_opens, scroll_builds, scroll_gaps, scroll_gcs = [], [], [], []
+    scroll_closes: list[float] = []
+    gc.collect()
+    for _ in range(3):
+        scroll_view, seconds = open_view("scroll")
+        scroll_opens.append(seconds)
+        build_s, gaps, collections = until_built(scroll_view)
+        scroll_builds.append(seconds + build_s)
+        scroll_gaps.append(gaps)
+        scroll_gcs.append(collections)
+        scroll_view.close()
+        scroll_view.deleteLater()
+        start = time.perf_counter()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        scroll_closes.append(time.perf_counter() - start)
+        flush()
+        gc.collect()  # the next run starts from the same heap, not this run's garbage
+    scroll_open_s = min(scroll_opens)
+    # The run with the best open, and its longest stall: one noisy neighbour should not
+    # decide the figure, but every stall of that run counts.
+    best = scroll_opens.index(scroll_open_s)
+    slice_stall_s = max(scroll_gaps[best])
+    stall_s = max(scroll_open_s, slice_stall_s)  # opening is a stall too
+    stall_p99_s = percentile(scroll_gaps[best], 0.99)
+    gc_max_s = max(scroll_gcs[best], default=0.0)
+    scroll_view, _ = open_view("scroll")
+    until_built(scroll_view)
     scroll_keys = keystrokes(scroll_view)
     shown = sum(1 for w in scroll_view.widgets.values() if w.isVisible())
     scroll_view.close()
@@ -177,8 +262,16 @@ def main() -> None:
         "key_ratio_pages": round(percentile(page_keys, 0.95) / bare_key_s, 1),
         "key_ratio_scroll": round(percentile(scroll_keys, 0.95) / bare_key_s, 1),
         "scroll_open_ms": round(scroll_open_s * 1000, 1),
+        "scroll_open_ratio": round(scroll_open_s / bare_s, 1),
+        "scroll_all_built_ms": round(scroll_builds[best] * 1000, 1),
+        "scroll_stall_max_ms": round(stall_s * 1000, 1),
+        "scroll_slice_stall_max_ms": round(slice_stall_s * 1000, 1),
+        "scroll_stall_p99_ms": round(stall_p99_s * 1000, 1),
+        "scroll_stall_ratio": round(stall_s / bare_s, 1),
+        "scroll_full_gc_max_ms": round(gc_max_s * 1000, 1),
+        "scroll_close_ms": round(min(scroll_closes) * 1000, 1),
         "scroll_widgets_shown": shown,
-        "targets": {"open_ms": 500, "key_p95_ms": 16},
+        "targets": {"open_ms": 500, "key_p95_ms": 16, "stall_ms": 100},
     }
     for key, value in figures.items():
         if key not in ("benchmark", "targets"):

@@ -262,4 +262,3 @@ class Navigator:
                 self.go_to(node)
                 return
         view.set_status(_("Every question that applies has an answer."))
-

@@ -112,6 +112,11 @@ class PageHost(QWidget):
             holder.show()
         return layout
 
+    def top_of(self, frame: QFrame) -> int:
+        """`frame`'s top in the host (frames sit in chunks)."""
+        chunk = frame.parentWidget()
+        return frame.y() + (chunk.y() if chunk is not None else 0)
+
     def page_at(self, widget: QWidget | None) -> int | None:
         """The page whose frame holds `widget`, if any."""
         while widget is not None and widget is not self:
@@ -293,12 +298,14 @@ class PageBuilder(QObject):
         focused = host.page_at(QApplication.focusWidget())
         if focused is not None:
             frame = host.frames[focused]
-            if frame.isVisible() and frame.y() < bottom and frame.y() + frame.height() > top:
-                return focused, frame.y() - top
+            y = host.top_of(frame)
+            if frame.isVisible() and y < bottom and y + frame.height() > top:
+                return focused, y - top
         for index in host.built:
             frame = host.frames[index]
-            if frame.isVisible() and frame.y() + frame.height() > top:
-                return index, frame.y() - top
+            y = host.top_of(frame)
+            if frame.isVisible() and y + frame.height() > top:
+                return index, y - top
         return None
 
     def _keep_anchor(self, anchor: tuple[int, int]) -> None:
@@ -308,5 +315,4 @@ class PageBuilder(QObject):
         # scroll by what was added above, before anything is painted.
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         index, offset = anchor
-        frame = host.frames[index]
-        self.view.scroller.verticalScrollBar().setValue(frame.y() - offset)
+        self.view.scroller.verticalScrollBar().setValue(host.top_of(host.frames[index]) - offset)

@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, QWidget
 
+from app.core.errors import SamluatError
 from app.core.i18n import _
 from app.store import LocalStore
 from app.ui.accounts.dialog import AccountsDialog, may_manage_accounts
@@ -53,7 +54,12 @@ class AppWindow(QMainWindow):
         self._quitting = False
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        ctx.load_study()
+        study_error: SamluatError | None = None
+        try:
+            ctx.load_study()
+        except SamluatError as error:  # the forms still work without the study file
+            log.error("study configuration unusable: %s", error)
+            study_error = error
         self.first_run = FirstRunScreen(ctx)
         self.login = LoginScreen(ctx)
         self.home = HomeScreen(ctx)
@@ -71,6 +77,8 @@ class AppWindow(QMainWindow):
         self.retranslate()
         on_language_changed(self, self.retranslate)
         self.show_start_screen()
+        if study_error is not None:
+            QTimer.singleShot(0, lambda: show_problem(self, study_error))
 
     # -- menu and language -----------------------------------------------------------
     def _build_menu(self) -> None:

@@ -32,9 +32,9 @@ class AppContext:
     def load_study(self) -> StudyConfig | None:
         """The study configuration of the forms folder (None for a plain folder of forms)."""
         if not self._study_loaded:
+            self._study_loaded = True  # a broken file is reported once, not on every call
             path = self.forms_dir / STUDY_FILE
             self.study = load_study(path) if path.is_file() else None
-            self._study_loaded = True
         return self.study
 
     def logged_in(self, store: LocalStore) -> None:

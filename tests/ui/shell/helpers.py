@@ -82,9 +82,8 @@ def fake_factory(filling: Filling, interview: bool, page_mode: str) -> QWidget:
 
 
 def make_context(**kwargs: Any) -> AppContext:
-    return AppContext(
-        settings=SettingsStore(), forms_dir=paths.default_forms_dir(), kdf=FAST_KDF, **kwargs
-    )
+    kwargs.setdefault("forms_dir", paths.default_forms_dir())
+    return AppContext(settings=SettingsStore(), kdf=FAST_KDF, **kwargs)
 
 
 def fresh_store(username: str = USER) -> LocalStore:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -9,7 +12,14 @@ from app.core.i18n import translator
 from app.store import LocalStore
 from app.store.db import default_db_path
 from app.ui.context import AppContext
-from tests.ui.shell.helpers import PASSWORD, fresh_store, log_in, make_window, type_text
+from tests.ui.shell.helpers import (
+    PASSWORD,
+    fresh_store,
+    log_in,
+    make_context,
+    make_window,
+    type_text,
+)
 
 
 def test_first_run_creates_the_database_and_registers_the_study_forms(
@@ -111,3 +121,17 @@ def test_login_success_shows_home_with_the_users_name(
     window.log_out()
     qtbot.waitUntil(lambda: window.screen_name == "login")
     assert window.login.username.text() == "noy" and window.ctx.store is None
+
+
+def test_a_broken_study_file_is_reported_and_the_app_still_starts(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[BaseException] = []
+    monkeypatch.setattr("app.ui.messages.show_error", lambda parent, error: shown.append(error))
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "study.toml").write_text("schema = 1\n[study]\ncode = 'x'\n", encoding="utf-8")
+    window = make_window(qtbot, make_context(forms_dir=forms))
+    assert window.screen_name == "first_run"
+    qtbot.waitUntil(lambda: len(shown) == 1)
+    assert "study.toml" in str(shown[0])

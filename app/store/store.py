@@ -129,20 +129,9 @@ class LocalStore:
                     EventIn(EventKind.USER_CREATED, detail={"user": info.id, "role": role.value})
                 ],
             )
-            if self.db.key is not None:
-                # Written inside the transaction: if the key file cannot be
-                # written the user row is rolled back too.
-                keyring = Keyring.load(keyring_path(self.path))
-                keyring.put(
-                    wrap_key(
-                        self.db.key,
-                        password=password,
-                        user_id=info.id,
-                        username=name,
-                        kdf=self._kdf,
-                    )
-                )
-                keyring.save()
+            # Written inside the transaction: if the key file cannot be
+            # written the user row is rolled back too.
+            self._wrap_key_for(user_id=info.id, username=name, password=password)
         log.info("user %s created with role %s", info.id, role.value)
         return info
 
@@ -167,6 +156,18 @@ class LocalStore:
         user_repo.require_can_manage(self.user, info.role)
         self._set_password(info, new_password)
 
+    def _wrap_key_for(self, *, user_id: str, username: str, password: str) -> None:
+        """(Re)write this user's copy of the database key, wrapped under `password`."""
+        if self.db.key is None:
+            return
+        keyring = Keyring.load(keyring_path(self.path))
+        keyring.put(
+            wrap_key(
+                self.db.key, password=password, user_id=user_id, username=username, kdf=self._kdf
+            )
+        )
+        keyring.save()
+
     def _set_password(self, target: UserInfo, new_password: str) -> None:
         with self.db.session(write=True) as session:
             user_repo.set_password_hash(
@@ -180,18 +181,9 @@ class LocalStore:
                 device_id=self.device_id,
                 events=[EventIn(EventKind.PASSWORD_CHANGED, detail={"user": target.id})],
             )
-            if self.db.key is not None:
-                keyring = Keyring.load(keyring_path(self.path))
-                keyring.put(
-                    wrap_key(
-                        self.db.key,
-                        password=new_password,
-                        user_id=target.id,
-                        username=target.username,
-                        kdf=self._kdf,
-                    )
-                )
-                keyring.save()
+            self._wrap_key_for(
+                user_id=target.id, username=target.username, password=new_password
+            )
         LockoutBook(lockout_path(self.path)).unlock(target.username)
 
     def unlock_user(self, *, username: str) -> None:

@@ -55,6 +55,7 @@ from app.ui.entry.widgets.grid import GridWidget
 log = logging.getLogger(__name__)
 
 PAGE_MODES = ("pages", "scroll")
+INDEX_SHARE, INDEX_MIN, INDEX_MAX = 0.24, 180, 300  # the index panel's width at first show
 
 STYLE = """
 QLabel#questionHint, QLabel#questionGuidance { color: #4a4a4a; }
@@ -115,6 +116,7 @@ class FormView(QWidget):
         self.checked = False  # after a finalise check, required messages show everywhere
         self.current_question: Node | None = None
         self.focus_quiet = False  # focus moves that are not the user's (see Navigator.tab)
+        self._sized = False  # the index's share of the width is set at the first show
         self.summary: SummaryDialog | None = None
         self.navigator = Navigator(self)
         self.repeats = RepeatController(self)
@@ -607,6 +609,11 @@ class FormView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._sized and self.width() > 0:
+            # A fixed 300 px index leaves a 150 % zoom (910 px wide) too little for a grid.
+            self._sized = True
+            index = max(INDEX_MIN, min(INDEX_MAX, int(self.width() * INDEX_SHARE)))
+            self.splitter.setSizes([index, max(1, self.width() - index)])
         self.builder.resume()
         if self.current_question is None and self.pages:
             QTimer.singleShot(0, self._focus_when_shown)

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
 from app.core.i18n import _
+from app.core.text import with_breaks
 from app.engine.compiled import FIELD, REPEAT, FieldDef
 from app.engine.instance import Node
 from app.engine.model import NON_INPUT_KINDS, Group, Kind
@@ -272,7 +273,7 @@ class ProblemListModel(QAbstractListModel):
             label = " ".join(self.session.text(problem.node, "label").split()) or problem.ref
             if len(label) > 100:
                 label = label[:98] + "…"
-            return f"{label}\n    {problem.message}"
+            return with_breaks(f"{label}\n    {problem.message}")  # Lao wraps between words
         if role == Qt.ItemDataRole.ToolTipRole:
             return problem.ref
         if role == NODE_ROLE:

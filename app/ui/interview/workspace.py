@@ -20,6 +20,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.core import paths
 from app.core.i18n import _
+from app.core.text import with_breaks
 from app.engine.compiled import FieldDef
 from app.engine.instance import Node
 from app.engine.model import Kind
@@ -46,6 +48,7 @@ from app.ui.interview.recorder import Recorder, unavailable
 
 log = logging.getLogger(__name__)
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
+BOOKMARKS_SHARE, BOOKMARKS_MIN, BOOKMARKS_MAX = 0.16, 140, 220
 
 
 def format_elapsed(seconds: float) -> str:
@@ -167,6 +170,10 @@ class InterviewWorkspace(QWidget):
         self.bookmarks_title.setObjectName("panelTitle")
         self.bookmark_list = QListWidget()
         self.bookmark_list.setWordWrap(True)
+        # A narrow column: labels wrap (Lao at `with_breaks` points), never scroll sideways.
+        self.bookmark_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.bookmark_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.bookmark_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.bookmark_list.itemActivated.connect(self._bookmark_chosen)
         side_layout.addWidget(self.bookmarks_title)
         side_layout.addWidget(self.bookmark_list, 1)
@@ -174,9 +181,19 @@ class InterviewWorkspace(QWidget):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([1000, 220])
+        self.splitter = splitter
+        self._sized = False
         layout.addWidget(splitter, 1)
         self.meter.hide()
         self.pause_button.hide()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized and self.width() > 0:
+            # The bookmarks take a share of the width, not 220 px of a 150 % zoom's 910.
+            self._sized = True
+            side = max(BOOKMARKS_MIN, min(BOOKMARKS_MAX, int(self.width() * BOOKMARKS_SHARE)))
+            self.splitter.setSizes([max(1, self.width() - side), side])
 
     def retranslate(self) -> None:
         self.clock_button.setText(
@@ -236,7 +253,7 @@ class InterviewWorkspace(QWidget):
                 continue
             label = " ".join(self.session.text(node, "label").split())[:80]
             stamp = format_elapsed(self.bookmark_times.get(ref, 0.0))
-            item = QListWidgetItem(f"[{stamp}] {label}")
+            item = QListWidgetItem(with_breaks(f"[{stamp}] {label}"))
             item.setData(NODE_ROLE, node)
             self.bookmark_list.addItem(item)
 

@@ -231,7 +231,7 @@ def test_likert_is_a_horizontal_scale(qtbot: QtBot, make_filling: MakeFilling) -
         first.mapTo(widget, first.rect().center()).y()
         == last.mapTo(widget, last.rect().center()).y()
     )
-    assert [label.text() for label in widget.scale.labels] == [
+    assert [label.text().replace("\xa0", " ") for label in widget.scale.labels] == [
         "1. Disagree",
         "2. Neutral",
         "3. Agree",
@@ -249,7 +249,7 @@ def test_perception_grid_rows_by_keyboard(qtbot: QtBot, make_filling: MakeFillin
     row = widget_for(view, "grid/s1")
     assert isinstance(row, GridRow)
     assert len(view.grids) == 1 and [r.node.name for r in view.grids[0].rows] == ["s1", "s2", "s3"]
-    header = [label.text() for label in view.grids[0].header_labels]
+    header = [label.text().replace("\xa0", " ") for label in view.grids[0].header_labels]
     assert header == ["1. Disagree", "2. Neutral", "3. Agree"]
     press(qtbot, Qt.Key.Key_1)
     press(qtbot, Qt.Key.Key_Return)

@@ -132,3 +132,34 @@ def test_bookmarks_keep_the_time_and_jump(qtbot: QtBot, make_filling: MakeFillin
     state = workspace.ui_state()
     assert state["entry"]["bookmarks"] == ["sec/mandate"]
     assert state["interview"]["bookmark_times"] == {"sec/mandate": 65.0}
+
+
+LAO_GUIDE = """
+| survey |
+| | type | name | label | label::Lao (lo) | appearance |
+| | begin_group | sec | Section A | ພາກ ກ | |
+| | text | partners | Partners | ອົງການຂອງທ່ານແລກປ່ຽນຂໍ້ມູນກັບອົງການໃດແດ່ແລະແລກປ່ຽນແນວໃດ? | multiline |
+| | end_group | | | | |
+"""
+
+
+def test_bookmarks_wrap_lao_labels_in_their_narrow_column(
+    qtbot: QtBot, make_filling: MakeFilling
+) -> None:
+    workspace = InterviewWorkspace(make_filling(LAO_GUIDE, language="lo"))
+    qtbot.addWidget(workspace)
+    workspace.resize(910, 512)  # a 1366×768 screen at 150 % zoom
+    workspace.show()
+    qtbot.waitExposed(workspace)
+    workspace.activateWindow()
+    qtbot.waitUntil(workspace.isActiveWindow)
+    workspace.view.go_to(workspace.session.node("sec/partners"))
+    press(qtbot, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    bookmarks = workspace.bookmark_list
+    assert bookmarks.width() <= 220  # a share of the width, not 220 of 910 pixels
+    item = bookmarks.item(0)
+    shown = bookmarks.visualItemRect(item)
+    line = bookmarks.fontMetrics().lineSpacing()
+    assert shown.width() <= bookmarks.viewport().width()
+    assert shown.height() >= 2 * line  # wrapped between Lao words, not cut at the edge
+    assert not bookmarks.horizontalScrollBar().isVisible()

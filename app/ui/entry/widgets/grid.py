@@ -9,35 +9,79 @@ widget (messages, relevance, focus), so the rest of the view is unchanged.
 Keyboard: a row takes focus as a whole; number keys pick a column,
 Left/Right move along the scale, Delete clears, Enter/Down go to the next
 row, Up to the previous one.
+
+Width: every column is as wide as the longest word of the scale's labels
+(within bounds), so a label wraps between words (Lao words too: `with_breaks`)
+and never inside one. Where the statements would be left too narrow beside
+the scale (a small screen, 150 % zoom, a narrow interview column), each
+statement goes on its own line above its row of buttons; where even the
+buttons do not fit, the columns narrow.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
     QRadioButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.text import with_breaks
+from app.core.text import ZWSP, with_breaks
 from app.engine.instance import Node
 from app.engine.model import Kind
 from app.ui.entry.widgets.base import EntryContext, QuestionWidget, wrapped_label
 from app.ui.entry.widgets.choicekeys import NUMBER_KEYS
 
-CELL_MAX_CHARS = (
-    8  # scale labels wrap beyond this many average characters: the statements need the room
-)
+CELL_MIN_CHARS = 5  # a column is at least this many average characters wide
+CELL_MAX_CHARS = 10  # and at most this many: longer labels wrap
+CELL_PADDING = 8
+STATEMENT_MIN_CHARS = 24  # narrower statements beside the scale go above it instead
+NBSP = "\u00a0"  # "3. ເປັນກາງ" wraps after the word, not after the number
 
 
-def cell_width(widget: QWidget) -> int:
-    return widget.fontMetrics().averageCharWidth() * CELL_MAX_CHARS + 8
+def cell_width(widget: QWidget, labels: list[str] | None = None) -> int:
+    """One width for every column of a scale: room for the longest word of `labels`."""
+    metrics = widget.fontMetrics()
+    average = metrics.averageCharWidth()
+    longest = max((metrics.horizontalAdvance(word) for word in _words(labels or [])), default=0)
+    low, high = average * CELL_MIN_CHARS, average * CELL_MAX_CHARS
+    return max(low, min(high, longest)) + CELL_PADDING
+
+
+def numbered_labels(widget: QWidget, labels: list[str]) -> tuple[list[str], int]:
+    """The scale's labels with their key numbers, and the column width for them.
+
+    A number stays on the line of the label's first word (a no-break space) when that
+    fits the column, so a column reads "3. ເປັນກາງ", not "3." above "ເປັນກາງ"."""
+    glued = [f"{(i + 1) % 10}.{NBSP}{text}" if i < 10 else text for i, text in enumerate(labels)]
+    width = cell_width(widget, glued)
+    metrics = widget.fontMetrics()
+    texts = []
+    for index, (text, numbered) in enumerate(zip(labels, glued, strict=True)):
+        words = _words([numbered])
+        first = metrics.horizontalAdvance(words[0]) if words else 0
+        if index < 10 and first > width - CELL_PADDING:
+            numbered = f"{(index + 1) % 10}. {text}"
+        texts.append(numbered)
+    return texts, width
+
+
+def _words(labels: list[str]) -> list[str]:
+    """The pieces a label cannot wrap inside (it wraps at spaces and zero-width spaces)."""
+    return [word for label in labels for word in label.replace(ZWSP, " ").split(" ") if word]
+
+
+def smallest_cell(widget: QWidget) -> int:
+    """Narrower than this, a column cannot show its radio button with some air."""
+    return widget.style().pixelMetric(QStyle.PixelMetric.PM_ExclusiveIndicatorWidth) + 12
 
 
 class Scale(QFrame):
@@ -54,6 +98,7 @@ class Scale(QFrame):
         self.group = QButtonGroup(self)
         self.buttons: list[QRadioButton] = []
         self.labels: list[QLabel] = []
+        self.cells: list[QWidget] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(0)
@@ -74,9 +119,18 @@ class Scale(QFrame):
             holder.setLayout(cell)
             holder.setFixedWidth(width)
             layout.addWidget(holder)
+            self.cells.append(holder)
             self.buttons.append(button)
         self.group.idClicked.connect(self._clicked)
         self._updating = False
+
+    def set_cell_width(self, width: int) -> None:
+        for holder in self.cells:
+            if holder.width() != width or holder.minimumWidth() != width:
+                holder.setFixedWidth(width)
+
+    def cell_width(self) -> int:
+        return self.cells[0].minimumWidth() if self.cells else 0
 
     def _clicked(self, index: int) -> None:
         if not self._updating:
@@ -160,40 +214,60 @@ class ScaleQuestion(QuestionWidget):
             button.setEnabled(editable)
 
 
+def fitted_cell(content: int, room: int, count: int, smallest: int) -> int:
+    """The column width: what the labels want, less when `count` of them leave no `room`."""
+    if room <= 0 or count == 0:
+        return content
+    return max(smallest, min(content, room // count))
+
+
 class LikertWidget(ScaleQuestion):
     """One `likert` question on its own: the scale with its labels under the buttons."""
 
     def build(self) -> None:
         count = len(self.ctx.session.allowed_choices(self.node))
         self.scale = Scale(count, with_labels=True)
+        self.content_width = self.scale.cell_width()
         self.body.addWidget(self.scale, 0, Qt.AlignmentFlag.AlignLeft)
         self.connect_scale()
 
     def retranslate_choices(self) -> None:
-        for index, name in enumerate(getattr(self, "names", [])):
-            if index < len(self.scale.labels):
-                label = with_breaks(self.ctx.session.choice_label(self.node, name))
-                self.scale.labels[index].setText(f"{(index + 1) % 10}. {label}")
+        names = getattr(self, "names", [])[: len(self.scale.labels)]
+        labels = [with_breaks(self.ctx.session.choice_label(self.node, n)) for n in names]
+        texts, self.content_width = numbered_labels(self, labels)
+        for label, text in zip(self.scale.labels, texts, strict=False):
+            label.setText(text)
+        self._fit(self.width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit(event.size().width())
+
+    def _fit(self, width: int) -> None:
+        room = width - SIDE_MARGINS if self.isVisible() else 0
+        count = len(self.scale.cells)
+        self.scale.set_cell_width(fitted_cell(self.content_width, room, count, smallest_cell(self)))
 
 
 class GridRow(ScaleQuestion):
-    """One statement of a grid: its text and message on the left, the buttons on the right."""
+    """One statement of a grid: its text and message on the left, the buttons on the right
+    (or the text above the buttons, when the grid is narrow: `set_stacked`)."""
 
     show_header = False
 
     def build(self) -> None:
         count = len(self.ctx.session.allowed_choices(self.node))
-        row = QHBoxLayout()
-        row.setSpacing(8)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.setSpacing(ROW_SPACING)
         texts = QVBoxLayout()
         texts.setSpacing(1)
         texts.addWidget(self.label)
         texts.addWidget(self.hint)
         texts.addWidget(self.message)
-        row.addLayout(texts, 1)
+        self.row.addLayout(texts, 1)
         self.scale = Scale(count, with_labels=False)
-        row.addWidget(self.scale, 0, Qt.AlignmentFlag.AlignTop)
-        self.body.addLayout(row)
+        self.row.addWidget(self.scale, 0, Qt.AlignmentFlag.AlignTop)
+        self.body.addLayout(self.row)
         self.guidance.hide()
         self.connect_scale()
         if "label" in self.question.appearances():
@@ -201,6 +275,27 @@ class GridRow(ScaleQuestion):
             self.scale.hide()
             self.scale.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setObjectName("gridRow")
+
+    @property
+    def stacked(self) -> bool:
+        return self.row.direction() == QBoxLayout.Direction.TopToBottom
+
+    def set_stacked(self, stacked: bool) -> None:
+        if stacked == self.stacked:
+            return
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight
+        )
+        # Stacked, the buttons stay under the header's columns (both at the right edge).
+        self.row.setAlignment(
+            self.scale, Qt.AlignmentFlag.AlignRight if stacked else Qt.AlignmentFlag.AlignTop
+        )
+
+
+# Both the header's cells and a row's buttons end this far from the grid's edges
+# (header: 4 + 2; row: the question frame's 4 + the scale's 2), so columns line up.
+SIDE_MARGINS = 12
+ROW_SPACING = 8
 
 
 class GridWidget(QFrame):
@@ -223,11 +318,11 @@ class GridWidget(QFrame):
         cells = QHBoxLayout(holder)
         cells.setContentsMargins(2, 0, 2, 0)
         cells.setSpacing(0)
-        width = cell_width(self)
+        self.content_width = cell_width(self)
         for _name in self.names:
             label = wrapped_label("gridHeader")
             label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
-            label.setFixedWidth(width)
+            label.setFixedWidth(self.content_width)
             cells.addWidget(label)
             self.header_labels.append(label)
         header.addWidget(holder)
@@ -239,10 +334,36 @@ class GridWidget(QFrame):
             self.rows.append(row)
         self.retranslate()
 
+    @property
+    def stacked(self) -> bool:
+        return bool(self.rows) and self.rows[0].stacked
+
     def retranslate(self) -> None:
-        for index, (name, label) in enumerate(zip(self.names, self.header_labels, strict=True)):
-            text = with_breaks(self.ctx.session.choice_label(self.first, name))
-            label.setText(f"{(index + 1) % 10}. {text}" if index < 10 else text)
+        labels = [with_breaks(self.ctx.session.choice_label(self.first, n)) for n in self.names]
+        texts, self.content_width = numbered_labels(self, labels)
+        for label, text in zip(self.header_labels, texts, strict=True):
+            label.setText(text)
+        self.arrange(self.width() if self.isVisible() else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.arrange(event.size().width())
+
+    def arrange(self, width: int) -> None:
+        """Column widths and row layout for a grid `width` wide (0: not known yet)."""
+        count = len(self.names)
+        room = width - SIDE_MARGINS
+        cell = fitted_cell(self.content_width, room, count, smallest_cell(self))
+        statement = room - count * cell - ROW_SPACING
+        stacked = width > 0 and statement < self.fontMetrics().averageCharWidth() * (
+            STATEMENT_MIN_CHARS
+        )
+        for label in self.header_labels:
+            if label.minimumWidth() != cell:
+                label.setFixedWidth(cell)
+        for row in self.rows:
+            row.scale.set_cell_width(cell)
+            row.set_stacked(stacked)
 
 
 def is_scale(node: Node) -> bool:

@@ -43,6 +43,9 @@ class ChoiceLabel(QLabel):
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setMinimumWidth(MIN_LABEL_WIDTH)  # see base.wrapped_label: Lao phrases are long
+        # In two columns a row is as tall as its longest label: text at the top, level
+        # with its button, not centred below it.
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.button.isEnabled():

@@ -44,10 +44,10 @@ from app.ui.entry import keys
 from app.ui.entry.attachments import Attachments, StoredFile
 from app.ui.entry.index_panel import IndexPanel
 from app.ui.entry.navigation import Navigator
-from app.ui.entry.page_host import PageBuilder, retitle
-from app.ui.entry.pages import EntryPage, entry_pages, repeat_instance_of
+from app.ui.entry.page_host import PageBuilder, breadcrumb, retitle
+from app.ui.entry.pages import EntryPage, entry_pages
 from app.ui.entry.repeat_actions import RepeatController
-from app.ui.entry.repeats import RepeatBar, RepeatPage, repeat_label
+from app.ui.entry.repeats import RepeatBar, RepeatPage
 from app.ui.entry.summary import SummaryDialog
 from app.ui.entry.widgets.base import QuestionWidget
 from app.ui.entry.widgets.grid import GridWidget
@@ -262,24 +262,7 @@ class FormView(QWidget):
 
     def update_header(self) -> None:
         page = self.pages[self.current] if self.pages else None
-        crumbs: list[str] = []
-        anchor: Node | None = None
-        if page is not None:
-            anchor = page.container if page.is_repeat_page else (page.group or page.nodes[0])
-        if page is not None and anchor is not None:
-            node: Node | None = (
-                anchor.parent if page.group is not None or not page.is_repeat_page else anchor
-            )
-            while node is not None and node.parent is not None:
-                label = " ".join(self.session.text(node, "label").split())
-                if label:
-                    if repeat_instance_of(node) is node:
-                        label = f"{label} {node.position()}"
-                    crumbs.append(label)
-                node = node.parent
-            if page.is_repeat_page and page.container is not None and page.repeat is not None:
-                crumbs.insert(0, repeat_label(self.session, page.container, page.repeat))
-        self.breadcrumb.setText(" › ".join(reversed(crumbs)))
+        self.breadcrumb.setText(" › ".join(breadcrumb(self.session, page)) if page else "")
         self._update_counter()
         self._update_empty_note()
 
@@ -387,19 +370,6 @@ class FormView(QWidget):
                 self.builder.ensure_built(index)
             if focused in self.widgets:
                 self.widgets[focused].focus_editor()
-
-    # -- repeats (RepeatBar and RepeatPage call the controller) ---------------------------
-    def add_repeat(self, container: Node, name: str, after: Node | None = None) -> None:
-        self.repeats.add_repeat(container, name, after)
-
-    def remove_repeat(self, instance: Node) -> None:
-        self.repeats.remove_repeat(instance)
-
-    def move_repeat(self, instance: Node, step: int) -> None:
-        self.repeats.move_repeat(instance, step)
-
-    def open_instance(self, instance: Node) -> None:
-        self.repeats.open_instance(instance)
 
     # -- navigation ------------------------------------------------------------------------
     def next_page(self) -> None:

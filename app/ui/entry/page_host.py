@@ -30,9 +30,10 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QVBoxLayout, QWidget
 
 from app.core.text import with_breaks
+from app.engine.instance import Node
 from app.engine.session import FormSession
 from app.ui.entry.pages import EntryPage, repeat_instance_of
-from app.ui.entry.repeats import RepeatBar, RepeatPage
+from app.ui.entry.repeats import RepeatBar, RepeatPage, repeat_label
 from app.ui.entry.widgets.base import QuestionWidget, wrapped_label
 from app.ui.entry.widgets.factory import make_widget
 from app.ui.entry.widgets.grid import GridWidget, scale_runs
@@ -60,6 +61,27 @@ def page_title(session: FormSession, page: EntryPage) -> str:
     if text and repeat_instance_of(page.group) is page.group:
         text = f"{text} {page.group.position()}"
     return text
+
+
+def breadcrumb(session: FormSession, page: EntryPage) -> list[str]:
+    """The labels of the groups (and repeat instances) around `page`, outermost first."""
+    anchor = page.container if page.is_repeat_page else (page.group or page.nodes[0])
+    if anchor is None:
+        return []
+    crumbs: list[str] = []
+    # A field-list page's own group is its title, not a crumb; a repeat page's container is.
+    inside = page.group is not None or not page.is_repeat_page
+    node: Node | None = anchor.parent if inside else anchor
+    while node is not None and node.parent is not None:
+        label = " ".join(session.text(node, "label").split())
+        if label:
+            if repeat_instance_of(node) is node:
+                label = f"{label} {node.position()}"
+            crumbs.append(label)
+        node = node.parent
+    if page.is_repeat_page and page.container is not None and page.repeat is not None:
+        crumbs.insert(0, repeat_label(session, page.container, page.repeat))
+    return list(reversed(crumbs))
 
 
 def retitle(title: QLabel, session: FormSession, page: EntryPage) -> None:

@@ -195,3 +195,31 @@ def test_pages_built_above_keep_the_place(qtbot: QtBot, make_filling: MakeFillin
     QApplication.processEvents()
     assert on_screen()  # a hundred pages were built above it meanwhile
     assert view.current_question is view.session.node("g11/q104")
+
+
+def test_repeats_change_while_pages_are_still_being_built(
+    qtbot: QtBot, make_filling: MakeFilling
+) -> None:
+    header = ["type", "name", "label"]
+    rows = [["integer", f"a{n}", f"Before {n}"] for n in range(1, 41)]
+    rows += [["begin_repeat", "child", "Child"], ["text", "name", "Child's name"]]
+    rows += [["end_repeat", "", ""]]
+    rows += [["integer", f"b{n}", f"After {n}"] for n in range(1, 41)]
+    view = open_view(qtbot, make_filling(md_table("survey", header, rows)), page_mode="scroll")
+    session = view.session
+    view.go_to(session.node("child/name"))
+    assert not view.builder.complete
+    type_text(qtbot, "Ana")
+    shift_control = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    press(qtbot, Qt.Key.Key_N, shift_control)
+    second = session.node("child[2]/name")
+    assert view.current_question is second and focused() is view.widgets[second].edit
+    type_text(qtbot, "Ben")
+    press(qtbot, Qt.Key.Key_Return)  # the list of children, then on to the next question
+    assert focused() is view.repeat_pages[0].list and view.repeat_pages[0].list.count() == 2
+    press(qtbot, Qt.Key.Key_PageDown)
+    assert view.current_question is session.node("b1")
+    qtbot.waitUntil(lambda: view.builder.complete, timeout=60_000)
+    assert [session.value(f"child[{i}]/name") for i in (1, 2)] == ["Ana", "Ben"]
+    assert view.widgets[session.node("child[1]/name")].edit.text() == "Ana"
+    assert len(view.widgets) == 82 and len(view.repeat_pages) == 1

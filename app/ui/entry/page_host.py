@@ -24,6 +24,7 @@ import bisect
 import logging
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
@@ -88,6 +89,17 @@ def retitle(title: QLabel, session: FormSession, page: EntryPage) -> None:
     text = page_title(session, page)
     title.setText(with_breaks(text))
     title.setVisible(bool(text))
+
+
+def _add(layout: QVBoxLayout, widget: QWidget) -> None:
+    """Add `widget` to a page and show it now, unless it hid itself (not relevant).
+
+    Qt would show it from the event loop; shown here, its polishing is paid inside the
+    slice that built it, where the slice's clock counts it."""
+    layout.addWidget(widget)
+    explicitly_hidden = widget.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+    if not (explicitly_hidden and widget.isHidden()):
+        widget.show()
 
 
 class PageHost(QWidget):
@@ -164,13 +176,18 @@ class PageHost(QWidget):
 
 
 class PageBuilder(QObject):
-    """Builds the view's pages into a fresh `PageHost` and registers their widgets."""
+    """Builds the view's pages into a fresh `PageHost` and registers their widgets.
+
+    A page is built a question at a time (`_steps`), so that a long field-list page
+    in scroll mode spreads over several slices too; `partial` holds the pages begun
+    and not finished, which `ensure_built` finishes when something needs them."""
 
     def __init__(self, view: FormView) -> None:
         super().__init__(view)
         self.view = view
         self.host: PageHost | None = None
         self.pending: deque[int] = deque()  # scroll mode: pages still to build, in build order
+        self.partial: dict[int, Iterator[None]] = {}
         self.timer = QTimer(self)
         self.timer.setInterval(0)
         self.timer.timeout.connect(self._slice)
@@ -179,12 +196,16 @@ class PageBuilder(QObject):
     def complete(self) -> bool:
         return self.host is not None and not self.pending
 
+    def is_built(self, index: int) -> bool:
+        return self.host is not None and index in self.host.frames and index not in self.partial
+
     # -- building ------------------------------------------------------------------------
     def render(self) -> None:
         """Replace the scroll area's contents: the current page, or (scroll) every page."""
         view = self.view
         self.timer.stop()
         self.pending.clear()
+        self.partial.clear()
         view.forget_widgets()
         host = PageHost(view)
         self.host = host
@@ -210,9 +231,9 @@ class PageBuilder(QObject):
             self.timer.start()
 
     def ensure_built(self, index: int) -> None:
-        """Build page `index` now if scroll mode has not reached it yet."""
+        """Build page `index` now (or finish it) if scroll mode has not got there yet."""
         host = self.host
-        if host is None or index in host.frames or not 0 <= index < len(self.view.pages):
+        if host is None or self.is_built(index) or not 0 <= index < len(self.view.pages):
             return
         if self.view.page_mode != "scroll":
             return  # pages mode shows one page: the view renders another instead
@@ -247,11 +268,20 @@ class PageBuilder(QObject):
         deadline = time.perf_counter() + SLICE_SECONDS
         above = False
         while self.pending and time.perf_counter() < deadline:
-            index = self.pending.popleft()
-            if index in host.frames:
+            index = self.pending[0]
+            if self.is_built(index):
+                self.pending.popleft()
                 continue
-            self._build(index)
+            steps = self.partial.get(index) or self._begin(index)
             above = above or (anchor is not None and index < anchor[0])
+            finished = True
+            for _step in steps:
+                if time.perf_counter() >= deadline:
+                    finished = False
+                    break
+            if finished:
+                self.partial.pop(index, None)
+                self.pending.popleft()
         if above and anchor is not None:
             self._keep_anchor(anchor)
         if not self.pending:
@@ -259,6 +289,12 @@ class PageBuilder(QObject):
             log.debug("all %d pages built", len(host.frames))
 
     def _build(self, index: int) -> None:
+        for _step in self.partial.pop(index, None) or self._begin(index):
+            pass
+        self.partial.pop(index, None)
+
+    def _begin(self, index: int) -> Iterator[None]:
+        """Put page `index`'s frame in place; the steps that fill it follow."""
         view = self.view
         assert self.host is not None
         page = view.pages[index]
@@ -266,39 +302,42 @@ class PageBuilder(QObject):
         frame.setObjectName("pageSection" if view.page_mode == "scroll" and index else "page")
         section = QVBoxLayout(frame)
         section.setContentsMargins(0, 4, 0, 4)
-        self._fill(page, section)
         self.host.insert(index, frame)
-        # Shown now, so that polishing is paid inside this slice, not in one lump later.
         frame.setVisible(view.page_mode == "pages" or page.applies())
+        steps = self._steps(page, section)
+        self.partial[index] = steps
+        return steps
 
-    def _fill(self, page: EntryPage, host: QVBoxLayout) -> None:
+    def _steps(self, page: EntryPage, host: QVBoxLayout) -> Iterator[None]:
+        """Fill a page, yielding after each question (or grid) so that a slice can stop."""
         view = self.view
         if page.is_repeat_page:
             assert page.container is not None and page.repeat is not None
             repeat_page = RepeatPage(view.repeats, page.container, page.repeat)
-            host.addWidget(repeat_page)
+            _add(host, repeat_page)
             view.repeat_pages.append(repeat_page)
             return
         title = wrapped_label("pageTitle")
         host.addWidget(title)
         view.section_titles.append((title, page))
+        retitle(title, view.session, page)
         instance = repeat_instance_of(page.nodes[0])
         if instance is not None:
             bar = RepeatBar(view.repeats, instance)
-            host.addWidget(bar)
+            _add(host, bar)
             view.repeat_bars.append(bar)
         for run in scale_runs(list(page.nodes)):
+            yield
             if len(run) > 1:
                 grid = GridWidget(view, run)
-                host.addWidget(grid)
+                _add(host, grid)
                 view.grids.append(grid)
                 for row in grid.rows:
                     self._register(row)
             else:
                 widget = make_widget(view, run[0])
-                host.addWidget(widget)
+                _add(host, widget)
                 self._register(widget)
-        retitle(title, view.session, page)
 
     def _register(self, widget: QuestionWidget) -> None:
         view = self.view

@@ -223,3 +223,28 @@ def test_repeats_change_while_pages_are_still_being_built(
     assert [session.value(f"child[{i}]/name") for i in (1, 2)] == ["Ana", "Ben"]
     assert view.widgets[session.node("child[1]/name")].edit.text() == "Ana"
     assert len(view.widgets) == 82 and len(view.repeat_pages) == 1
+
+
+def test_a_long_field_list_page_is_built_over_several_slices(
+    qtbot: QtBot, make_filling: MakeFilling
+) -> None:
+    header = ["type", "name", "label", "appearance"]
+    rows = [["integer", f"a{n}", f"Before {n}", ""] for n in range(1, 16)]
+    rows += [["begin_group", "long", "Long page", "field-list"]]
+    rows += [["text", f"t{n}", f"Statement {n}", ""] for n in range(1, 61)]
+    rows += [["end_group", "", "", ""], ["integer", "last", "Last", ""]]
+    view = open_view(qtbot, make_filling(md_table("survey", header, rows)), page_mode="scroll")
+    session = view.session
+    long_page = view.page_index_of(session.node("long/t1"))
+    qtbot.waitUntil(lambda: long_page in view.builder.partial, timeout=30_000)
+    started = sum(1 for n in view.pages[long_page].nodes if n in view.widgets)
+    assert 0 < started < 60  # one slice built part of the page, the next goes on with it
+    view.go_to(session.node("long/t60"))  # a jump finishes the page first
+    assert long_page not in view.builder.partial
+    assert focused() is view.widgets[session.node("long/t60")].edit
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert view.current_question is session.node("long/t59")
+    qtbot.waitUntil(lambda: view.builder.complete, timeout=60_000)
+    frame = view.page_frames[long_page]
+    ys = [view.widgets[n].mapTo(frame, QPoint(0, 0)).y() for n in view.pages[long_page].nodes]
+    assert len(ys) == 60 and ys == sorted(ys)

@@ -236,9 +236,13 @@ def test_a_long_field_list_page_is_built_over_several_slices(
     view = open_view(qtbot, make_filling(md_table("survey", header, rows)), page_mode="scroll")
     session = view.session
     long_page = view.page_index_of(session.node("long/t1"))
-    qtbot.waitUntil(lambda: long_page in view.builder.partial, timeout=30_000)
-    started = sum(1 for n in view.pages[long_page].nodes if n in view.widgets)
-    assert 0 < started < 60  # one slice built part of the page, the next goes on with it
+
+    def started() -> int:
+        return sum(1 for n in view.pages[long_page].nodes if n in view.widgets)
+
+    # A slice stops part-way through the page; the next one goes on with it.
+    qtbot.waitUntil(lambda: long_page in view.builder.partial and started() > 0, timeout=30_000)
+    assert started() < 60
     view.go_to(session.node("long/t60"))  # a jump finishes the page first
     assert long_page not in view.builder.partial
     assert focused() is view.widgets[session.node("long/t60")].edit

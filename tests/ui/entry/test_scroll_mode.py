@@ -77,7 +77,7 @@ def test_opens_with_a_screenful_and_builds_the_rest_between_events(
     start = time.perf_counter()
     again.builder.build_all()
     rest = time.perf_counter() - start
-    assert opened < rest / 3, (opened, rest)
+    assert opened < (opened + rest) / 3, (opened, rest)  # the old way: both, at once
     frames = view.builder.host.frames
     assert sorted(frames) == list(range(len(view.pages)))
     shown = [frames[i] for i in sorted(frames) if frames[i].isVisible()]

@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,7 +30,8 @@ from sqlalchemy import Connection, insert, select, update
 from app.bundle import format as fmt
 from app.bundle.canon import b64d, parse_time
 from app.bundle.errors import BundleRejected, BundleWaiting
-from app.bundle.validate import FormCache, validate_document
+from app.bundle.merge import NewSubmission, RevRow, document_key, summary_of
+from app.bundle.validate import CheckBatch, FormCache, Job
 from app.store.attachments import CHUNK_SIZE
 from app.store.canonical import canonical_text, sha256_hex
 from app.store.tables import (
@@ -56,7 +58,6 @@ from app.store.tables import (
     Role,
     Study,
     Submission,
-    SubmissionState,
     User,
 )
 from app.store.tables_bundle import OutgoingStatus, RecipientRole
@@ -225,7 +226,15 @@ class Applier:
         self._blob_buffer = bytearray()
         self._attachment_exists = False
         self.users: set[str] = set()
-        self.documents: dict[str, dict[str, Any]] = {}  # new revisions' documents, by rev_id
+        # New submissions wait here until the revisions that decide their summary
+        # (state, head…) are known, so that each is written once, complete.
+        self._pending: dict[str, dict[str, Any]] = {}
+        self.new_submissions: dict[str, NewSubmission] = {}
+        self._fresh_revs: dict[str, str] = {}  # rev_id → its new submission (summarised here)
+        self.heads: dict[str, str | None] = {}  # head of each new submission summarised here
+        self.refresh: set[str] = set()  # submissions whose summary the database must recompute
+        self.doc_keys: dict[str, tuple[str, str]] = {}  # `document_key` of new revisions
+        self._checks: list[CheckBatch] = []
         # Registry and recipients only from the newest coordinator bundle seen so far,
         # so that an old bundle arriving late never undoes a newer one.
         self.newest = True
@@ -237,9 +246,33 @@ class Applier:
         where = f"part {header.n} ({header.type})"
         if header.type != "bundle" and not self._bundle_seen:
             raise BundleRejected("the payload does not start with its bundle part")
+        if header.type not in ("submissions", "revisions"):
+            self._insert_pending()
         handler(records, where)
         if self.progress is not None:
             self.progress(len(records))
+
+    def finish(self) -> dict[str, str | None]:
+        """After the last part: write what is still pending; returns the heads of the
+        submissions summarised here (the others are in `refresh`)."""
+        self._insert_pending()
+        return {i: h for i, h in self.heads.items() if i not in self.refresh}
+
+    def verdicts(self) -> None:
+        """Wait for every document check; `BundleRejected` with the first refusal."""
+        checks, self._checks = self._checks, []
+        for pending in checks:
+            problem = pending.first_problem()
+            if problem is not None:
+                self._checks = checks
+                self.close()
+                raise BundleRejected(problem)
+
+    def close(self) -> None:
+        """Drop document checks not started (the import is failing anyway)."""
+        for pending in self._checks:
+            pending.cancel()
+        self._checks = []
 
     # -- bundle identity ---------------------------------------------------------------------
 
@@ -588,9 +621,9 @@ class Applier:
                 select(T_SUB).where(T_SUB.c.instance_id.in_(ids[chunk_start : chunk_start + 500]))
             )
         }
-        new_rows = []
         for p in parsed:
-            where_sub = f"submission {p['instance_id']}"
+            instance_id = p["instance_id"]
+            where_sub = f"submission {instance_id}"
             self._form_of(p["form_id"], p["form_version"], where_sub)
             if p["created_by"] not in users:
                 raise BundleRejected(f"{where_sub}: its author is not in the bundle")
@@ -598,29 +631,66 @@ class Applier:
                 raise BundleRejected(f"{where_sub}: its device is not in the bundle")
             if p["assignment_id"] is not None and p["assignment_id"] not in assignments:
                 raise BundleRejected(f"{where_sub}: its assignment is not in the bundle")
-            self._instance_forms[p["instance_id"]] = (p["form_id"], p["form_version"])
-            row = stored.get(p["instance_id"])
+            self._instance_forms[instance_id] = (p["form_id"], p["form_version"])
+            self.stats.touched.add(instance_id)
+            row = stored.get(instance_id)
             if row is not None:
                 mine = {k: getattr(row, k) for k in p}
                 if mine != p:
                     raise BundleRejected(
                         f"{where_sub} differs from the stored submission with the same id"
                     )
+                self.refresh.add(instance_id)
                 continue
-            new_rows.append(
-                {
-                    **p,
-                    "state": SubmissionState.DRAFT.value,
-                    "head_rev_id": None,
-                    "last_saved_at": None,
-                    "revision_count": 0,
-                }
+            seen = self._pending.get(instance_id)
+            if seen is not None or instance_id in self.new_submissions:
+                if seen is None or seen != p:
+                    raise BundleRejected(f"{where_sub} appears twice in the bundle")
+                continue
+            self._pending[instance_id] = p
+
+    def _insert_pending(
+        self, revisions: Sequence[dict[str, Any]] = (), merged: AbstractSet[str] = frozenset()
+    ) -> None:
+        """Insert the new submissions, with the summary their `revisions` give them."""
+        if not self._pending:
+            return
+        by_instance: dict[str, list[RevRow]] = {}
+        for row in revisions:
+            if row["instance_id"] in self._pending:
+                by_instance.setdefault(row["instance_id"], []).append(
+                    RevRow(
+                        row["rev_id"],
+                        row["instance_id"],
+                        row["parent_rev"],
+                        row["status"],
+                        row["finalised_at"],
+                        row["saved_at"],
+                    )
+                )
+        rows = []
+        for instance_id, p in self._pending.items():
+            revs = by_instance.get(instance_id, [])
+            summary = summary_of(revs, merged)
+            rows.append({**p, **summary})
+            self.heads[instance_id] = summary["head_rev_id"]
+            self.new_submissions[instance_id] = NewSubmission(
+                p["form_id"], p["device_id"], p["assignment_id"]
             )
-            stored[p["instance_id"]] = None
-        if new_rows:
-            self.c.execute(insert(T_SUB), new_rows)
-            self.stats.submissions_new += len(new_rows)
-        self.stats.touched.update(ids)
+            for rev in revs:
+                self._fresh_revs[rev.rev_id] = instance_id
+        self._pending = {}
+        self.c.execute(insert(T_SUB), rows)
+        self.stats.submissions_new += len(rows)
+
+    def _job(
+        self, form: tuple[str, str], text: str, label: str, instance_id: str, document: Any
+    ) -> Job:
+        source, source_name, digest = self._form_of(form[0], form[1], label)
+        self.forms.get(
+            form_id=form[0], version=form[1], source=source, source_name=source_name, digest=digest
+        )
+        return Job((form[0], form[1], digest), text, label, instance_id, document)
 
     def _revisions(self, records: list[dict[str, Any]], where: str) -> None:
         fields = {
@@ -637,6 +707,14 @@ class Applier:
             "content_hash",
             "document",
         }
+        # Stored revisions are looked up first: they are compared, never checked against
+        # their form again, and every other document goes to the checker as soon as it
+        # is parsed, so that checking runs while the rest of the bundle is read.
+        stored = self._stored_revisions(
+            {r["rev_id"] for r in records if isinstance(r.get("rev_id"), str)}
+        )
+        checks = self.forms.batch(len(records)) if self.validate else None
+        queued: set[str] = set()
         parsed: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = []
         for index, data in enumerate(records):
             rec = Record(data, f"{where} record {index + 1}", fields)
@@ -655,45 +733,33 @@ class Applier:
             digest = rec.req("content_hash", max_len=64)
             if sha256_hex(text.encode("utf-8")) != digest:
                 raise rec.fail("the document does not match its content hash (damaged or tampered)")
-            parsed.append(
-                (
-                    {
-                        "rev_id": rev_id,
-                        "instance_id": rec.req_id("instance_id"),
-                        "parent_rev": rec.ident("parent_rev", optional=True),
-                        "status": RevisionStatus.FINALISED.value,
-                        "author_id": rec.req_id("author_id"),
-                        "device_id": rec.req_id("device_id"),
-                        "created_at": rec.req_time("created_at"),
-                        "saved_at": rec.req_time("saved_at"),
-                        "finalised_at": rec.req_time("finalised_at"),
-                        "reason": rec.text("reason", max_len=10_000, optional=True),
-                        "content_hash": digest,
-                        "document": text,
-                        "ui_state": None,
-                    },
-                    document,
-                    sorted(set(merged)),
-                )
-            )
-        ids = {p[0]["rev_id"] for p in parsed}
-        stored: dict[str, Any] = {}
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), 500):
-            for found in self.c.execute(
-                select(
-                    T_REV.c.rev_id,
-                    T_REV.c.instance_id,
-                    T_REV.c.parent_rev,
-                    T_REV.c.status,
-                    T_REV.c.author_id,
-                    T_REV.c.device_id,
-                    T_REV.c.created_at,
-                    T_REV.c.finalised_at,
-                    T_REV.c.content_hash,
-                ).where(T_REV.c.rev_id.in_(ordered[start : start + 500]))
+            row: dict[str, Any] = {
+                "rev_id": rev_id,
+                "instance_id": rec.req_id("instance_id"),
+                "parent_rev": rec.ident("parent_rev", optional=True),
+                "status": RevisionStatus.FINALISED.value,
+                "author_id": rec.req_id("author_id"),
+                "device_id": rec.req_id("device_id"),
+                "created_at": rec.req_time("created_at"),
+                "saved_at": rec.req_time("saved_at"),
+                "finalised_at": rec.req_time("finalised_at"),
+                "reason": rec.text("reason", max_len=10_000, optional=True),
+                "content_hash": digest,
+                "document": text,
+                "ui_state": None,
+            }
+            parsed.append((row, document, sorted(set(merged))))
+            form = self._instance_forms.get(row["instance_id"])
+            if (
+                checks is not None
+                and form is not None
+                and rev_id not in stored
+                and rev_id not in self._known_revs
+                and rev_id not in queued
             ):
-                stored[found.rev_id] = found
+                label = f"revision {rev_id} of {row['instance_id']}"
+                checks.add(self._job(form, text, label, row["instance_id"], document))
+                queued.add(rev_id)
         parents = {p[0]["parent_rev"] for p in parsed if p[0]["parent_rev"]} | {
             m for p in parsed for m in p[2]
         }
@@ -756,34 +822,50 @@ class Applier:
                     raise BundleRejected(f"{label}: its submission is not in the bundle")
                 form = (sub.form_id, sub.form_version)
                 self._instance_forms[row["instance_id"]] = form
-            if self.validate:
-                source, source_name, form_digest = self._form_of(form[0], form[1], label)
-                compiled = self.forms.get(
-                    form_id=form[0],
-                    version=form[1],
-                    source=source,
-                    source_name=source_name,
-                    digest=form_digest,
-                )
-                validate_document(
-                    compiled,
-                    document,
-                    record=label,
-                    instance_id=row["instance_id"],
-                    form_id=form[0],
-                    form_version=form[1],
-                )
+            if checks is not None and rev_id not in queued:
+                checks.add(self._job(form, row["document"], label, row["instance_id"], document))
+                queued.add(rev_id)
             new_rows.append(row)
-            self.documents[rev_id] = document
+            self.doc_keys[rev_id] = document_key(document)
             merges.extend({"rev_id": rev_id, "parent_rev": m} for m in merged)
             self._known_revs.add(rev_id)
             self._new_revs.add(rev_id)
             self.stats.touched.add(row["instance_id"])
+        if checks is not None and len(checks):
+            self._checks.append(checks)
+        # A submission summarised by an earlier part of this bundle that gets another
+        # revision (or loses a head to a merge) here is recomputed by the database.
+        merged_away = {m["parent_rev"] for m in merges}
+        self.refresh.update(self._fresh_revs[m] for m in merged_away if m in self._fresh_revs)
+        self.refresh.update(
+            r["instance_id"] for r in new_rows if r["instance_id"] not in self._pending
+        )
+        self._insert_pending(new_rows, merged_away)
         if new_rows:
             self.c.execute(insert(T_REV), new_rows)
             self.stats.revisions_new += len(new_rows)
         if merges:
             self.c.execute(insert(T_MERGE), merges)
+
+    def _stored_revisions(self, ids: set[str]) -> dict[str, Any]:
+        stored: dict[str, Any] = {}
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            for found in self.c.execute(
+                select(
+                    T_REV.c.rev_id,
+                    T_REV.c.instance_id,
+                    T_REV.c.parent_rev,
+                    T_REV.c.status,
+                    T_REV.c.author_id,
+                    T_REV.c.device_id,
+                    T_REV.c.created_at,
+                    T_REV.c.finalised_at,
+                    T_REV.c.content_hash,
+                ).where(T_REV.c.rev_id.in_(ordered[start : start + 500]))
+            ):
+                stored[found.rev_id] = found
+        return stored
 
     # -- attachments ---------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from app.bundle.errors import BundleError, BundleRejected, BundleWaiting
 from app.bundle.keys import AgeIdentity, load_local_keys, verify
 from app.bundle.merge import refresh_summaries, update_business_keys
 from app.bundle.target import BundleTarget
-from app.bundle.validate import FormCache
+from app.bundle.validate import FormCache, default_workers
 from app.core import paths
 from app.store.canonical import canonical_text
 from app.store.tables import Device, DeviceRole, ImportedBundle
@@ -365,50 +365,71 @@ def _decrypt_and_apply(
             limits=limits,
             on_end=lambda manifest, counts: finished.update(manifest=manifest, counts=counts),
         )
-        with open(envelope.path, "rb") as handle:
-            reader = fmt.PayloadReader(handle, envelope.payload_offset, envelope.payload_length)
-            try:
-                pyrage.decrypt_io(reader, parser, [k.pyrage_identity() for k in identities])
-            except (BundleError, MemoryError):
-                raise
-            except pyrage.DecryptError:
-                raise BundleRejected(
-                    "the payload cannot be decrypted with this coordinator's key (encrypted to "
-                    "another coordinator, or its key header was altered)"
-                ) from None
-            except OSError:
-                raise BundleRejected(
-                    "the encrypted payload is damaged (decryption failed its integrity check)"
-                ) from None
-            except Exception as error:  # pyrage's other failures: the payload is not sound
-                raise BundleRejected(f"the encrypted payload is damaged ({error})") from None
-        if reader.sha256.digest() != checked.payload_sha:
-            raise BundleRejected("the file changed while it was being imported")
-        parser.close()
-        fmt.check_counts(header, finished["counts"], finished["manifest"])
-        head_of = refresh_summaries(connection, applier.stats.touched)
-        update_business_keys(connection, head_of, known=applier.documents)
-        connection.execute(
-            insert(T_IMPORTED),
-            [
-                {
-                    "id": header.bundle_id,
-                    "sha256": checked.file_sha,
-                    "source_device_id": header.source_device_id,
-                    "imported_at": utcnow(),
-                    "imported_by": target.user_id,
-                    "status": "applied",
-                    "reason": None,
-                    "summary": canonical_text(applier.stats.as_dict()),
-                    "sequence": header.sequence,
-                    "target": header.target,
-                    "kind": header.kind,
-                    "covers_since": header.covers_since,
-                    "bundle_created_at": _created(header),
-                }
-            ],
-        )
+        try:
+            _apply(target, checked, identities, applier, parser, finished)
+        except BaseException:
+            applier.close()
+            raise
         return applier.stats
+
+
+def _apply(
+    target: BundleTarget,
+    checked: _Checked,
+    identities: list[AgeIdentity],
+    applier: Applier,
+    parser: fmt.PayloadParser,
+    finished: dict[str, Any],
+) -> None:
+    envelope = checked.envelope
+    header = envelope.header
+    connection = applier.c
+    with open(envelope.path, "rb") as handle:
+        reader = fmt.PayloadReader(handle, envelope.payload_offset, envelope.payload_length)
+        try:
+            pyrage.decrypt_io(reader, parser, [k.pyrage_identity() for k in identities])
+        except (BundleError, MemoryError):
+            raise
+        except pyrage.DecryptError:
+            raise BundleRejected(
+                "the payload cannot be decrypted with this coordinator's key (encrypted to "
+                "another coordinator, or its key header was altered)"
+            ) from None
+        except OSError:
+            raise BundleRejected(
+                "the encrypted payload is damaged (decryption failed its integrity check)"
+            ) from None
+        except Exception as error:  # pyrage's other failures: the payload is not sound
+            raise BundleRejected(f"the encrypted payload is damaged ({error})") from None
+    if reader.sha256.digest() != checked.payload_sha:
+        raise BundleRejected("the file changed while it was being imported")
+    parser.close()
+    fmt.check_counts(header, finished["counts"], finished["manifest"])
+    head_of = applier.finish()
+    head_of.update(refresh_summaries(connection, applier.refresh))
+    update_business_keys(connection, head_of, known=applier.doc_keys, new=applier.new_submissions)
+    connection.execute(
+        insert(T_IMPORTED),
+        [
+            {
+                "id": header.bundle_id,
+                "sha256": checked.file_sha,
+                "source_device_id": header.source_device_id,
+                "imported_at": utcnow(),
+                "imported_by": target.user_id,
+                "status": "applied",
+                "reason": None,
+                "summary": canonical_text(applier.stats.as_dict()),
+                "sequence": header.sequence,
+                "target": header.target,
+                "kind": header.kind,
+                "covers_since": header.covers_since,
+                "bundle_created_at": _created(header),
+            }
+        ],
+    )
+    # Last, so that the checks ran while everything above was written.
+    applier.verdicts()
 
 
 def _created(header: fmt.Header) -> Any:
@@ -431,10 +452,38 @@ def import_many(
 ) -> list[ImportResult]:
     """Import files in the given order; waiting ones are retried while that makes progress.
 
-    Returns one result per file (the last attempt's), in the order given.
+    Returns one result per file (the last attempt's), in the order given. Without
+    `forms`, large batches of documents are checked in worker processes.
     """
-    forms = forms or FormCache()
-    files = list(paths_)
+    owned = forms is None
+    forms = forms or FormCache(workers=default_workers())
+    try:
+        return _import_many(
+            target,
+            list(paths_),
+            identities=identities,
+            quarantine_dir=quarantine_dir,
+            forms=forms,
+            retry_waiting=retry_waiting,
+            progress=progress,
+            cancel=cancel,
+        )
+    finally:
+        if owned:
+            forms.close()
+
+
+def _import_many(
+    target: BundleTarget,
+    files: list[Path],
+    *,
+    identities: Sequence[AgeIdentity],
+    quarantine_dir: Path | None,
+    forms: FormCache,
+    retry_waiting: bool,
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> list[ImportResult]:
     results: dict[int, ImportResult] = {}
     pending = list(range(len(files)))
     while pending:

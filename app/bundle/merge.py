@@ -24,6 +24,7 @@ import json
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,7 +71,9 @@ def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
 
 
 @dataclass(frozen=True)
-class _RevRow:
+class RevRow:
+    """The fields of a revision that decide its submission's summary."""
+
     rev_id: str
     instance_id: str
     parent_rev: str | None
@@ -79,13 +82,33 @@ class _RevRow:
     saved_at: datetime
 
 
-def _heads(revs: list[_RevRow], merged: set[str]) -> list[_RevRow]:
+def _heads(revs: list[RevRow], merged: AbstractSet[str]) -> list[RevRow]:
     finalised = [r for r in revs if r.status == RevisionStatus.FINALISED.value]
     with_child = {r.parent_rev for r in finalised if r.parent_rev is not None}
     heads = [r for r in finalised if r.rev_id not in with_child and r.rev_id not in merged]
     heads.sort(key=lambda r: r.rev_id)
     heads.sort(key=lambda r: r.finalised_at or datetime.min, reverse=True)
     return heads
+
+
+def summary_of(revs: Sequence[RevRow], merged: AbstractSet[str]) -> dict[str, Any]:
+    """The summary columns of one submission from all its revisions (and merged-away heads)."""
+    heads = _heads(list(revs), merged)
+    has_draft = any(r.status == RevisionStatus.DRAFT.value for r in revs)
+    if len(heads) > 1:
+        state = SubmissionState.CONFLICT
+    elif not heads:
+        state = SubmissionState.DRAFT
+    elif has_draft:
+        state = SubmissionState.EDITING
+    else:
+        state = SubmissionState.FINALISED
+    return {
+        "state": state.value,
+        "head_rev_id": heads[0].rev_id if heads else None,
+        "revision_count": len(revs),
+        "last_saved_at": max((r.saved_at for r in revs), default=None),
+    }
 
 
 def refresh_summaries(connection: Connection, instance_ids: Iterable[str]) -> dict[str, str | None]:
@@ -106,9 +129,9 @@ def refresh_summaries(connection: Connection, instance_ids: Iterable[str]) -> di
                 _REV.c.saved_at,
             ).where(_REV.c.instance_id.in_(chunk))
         ).all()
-        by_instance: dict[str, list[_RevRow]] = {i: [] for i in chunk}
+        by_instance: dict[str, list[RevRow]] = {i: [] for i in chunk}
         for row in rows:
-            by_instance[row.instance_id].append(_RevRow(*row))
+            by_instance[row.instance_id].append(RevRow(*row))
         merged = {
             str(r[0])
             for r in connection.execute(
@@ -119,25 +142,15 @@ def refresh_summaries(connection: Connection, instance_ids: Iterable[str]) -> di
         }
         updates = []
         for instance_id, revs in by_instance.items():
-            heads = _heads(revs, merged)
-            has_draft = any(r.status == RevisionStatus.DRAFT.value for r in revs)
-            if len(heads) > 1:
-                state = SubmissionState.CONFLICT
-            elif not heads:
-                state = SubmissionState.DRAFT
-            elif has_draft:
-                state = SubmissionState.EDITING
-            else:
-                state = SubmissionState.FINALISED
-            head = heads[0].rev_id if heads else None
-            head_of[instance_id] = head
+            summary = summary_of(revs, merged)
+            head_of[instance_id] = summary["head_rev_id"]
             updates.append(
                 {
                     "b_instance": instance_id,
-                    "b_state": state.value,
-                    "b_head": head,
-                    "b_count": len(revs),
-                    "b_last": max((r.saved_at for r in revs), default=None),
+                    "b_state": summary["state"],
+                    "b_head": summary["head_rev_id"],
+                    "b_count": summary["revision_count"],
+                    "b_last": summary["last_saved_at"],
                 }
             )
         if updates:
@@ -195,10 +208,21 @@ def _normalise(value: Any) -> str:
     return " ".join(text.split())
 
 
-def _find(data: Any, names: Sequence[str]) -> str:
-    wanted = set(names)
+def document_key(
+    document: dict[str, Any], rule: BusinessKeyRule = DEFAULT_KEY_RULE
+) -> tuple[str, str]:
+    """(institution, respondent) from a document alone (no assignment), normalised.
+
+    One walk of the data for every field the rule names; for each name the
+    first non-empty value met wins, as in `business_key`.
+    """
+    wanted = {
+        *rule.institution_fields,
+        *rule.institution_other_fields,
+        *rule.respondent_fields,
+    }
     found: dict[str, str] = {}
-    stack = [data]
+    stack = [document.get("data", {})]
     while stack:
         node = stack.pop()
         if not isinstance(node, dict):
@@ -210,10 +234,21 @@ def _find(data: Any, names: Sequence[str]) -> str:
                 text = _normalise(value)
                 if text:
                     found[key] = text
-    for name in names:
-        if name in found:
-            return found[name]
-    return ""
+
+    def first(names: Sequence[str]) -> str:
+        return next((found[name] for name in names if name in found), "")
+
+    institution = first(rule.institution_fields)
+    if institution == rule.other_choice:
+        institution = first(rule.institution_other_fields) or institution
+    return institution, first(rule.respondent_fields)
+
+
+def with_assignment(key: tuple[str, str], assignment: tuple[str, str] | None) -> tuple[str, str]:
+    """A document's key with its assignment's institution and respondent, when set, first."""
+    if assignment is None:
+        return key
+    return _normalise(assignment[0]) or key[0], _normalise(assignment[1]) or key[1]
 
 
 def business_key(
@@ -223,74 +258,96 @@ def business_key(
     rule: BusinessKeyRule = DEFAULT_KEY_RULE,
 ) -> tuple[str, str]:
     """(institution, respondent) of a submission, normalised; empty strings when unknown."""
-    data = document.get("data", {})
-    institution = _find(data, rule.institution_fields)
-    if institution == rule.other_choice:
-        institution = _find(data, rule.institution_other_fields) or institution
-    respondent = _find(data, rule.respondent_fields)
-    if assignment is not None:
-        institution = _normalise(assignment[0]) or institution
-        respondent = _normalise(assignment[1]) or respondent
-    return institution, respondent
+    return with_assignment(document_key(document, rule), assignment)
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """A submission inserted by the current transaction (it has no business key row yet)."""
+
+    form_id: str
+    device_id: str
+    assignment_id: str | None
 
 
 def update_business_keys(
     connection: Connection,
     head_of: dict[str, str | None],
     rule: BusinessKeyRule = DEFAULT_KEY_RULE,
-    known: dict[str, dict[str, Any]] | None = None,
+    known: dict[str, tuple[str, str]] | None = None,
+    new: dict[str, NewSubmission] | None = None,
 ) -> None:
     """Recompute the business keys of submissions from their current head revision.
 
-    `known` maps revision ids to documents already in memory (not read again).
+    `known` maps revision ids to their `document_key` already computed (their
+    documents are not read again); `new` describes submissions inserted in
+    this transaction, which need neither a lookup nor a delete.
     """
     known = known or {}
+    new = new or {}
     for chunk in chunks(head_of):
-        subs = connection.execute(
-            select(
-                _SUB.c.instance_id, _SUB.c.form_id, _SUB.c.device_id, _SUB.c.assignment_id
-            ).where(_SUB.c.instance_id.in_(chunk))
-        ).all()
-        heads = [h for i in chunk if (h := head_of.get(i)) is not None and h not in known]
-        documents: dict[str, Any] = {
-            str(k): json.loads(v)
-            for k, v in connection.execute(
-                select(_REV.c.rev_id, _REV.c.document).where(_REV.c.rev_id.in_(heads))
-            ).all()
-        }
-        documents.update({h: known[h] for i in chunk if (h := head_of.get(i)) in known})
-        assignment_ids = [s.assignment_id for s in subs if s.assignment_id]
-        assignments = {
-            row.id: (row.institution, row.respondent)
-            for row in connection.execute(
-                select(_ASSIGN.c.id, _ASSIGN.c.institution, _ASSIGN.c.respondent).where(
-                    _ASSIGN.c.id.in_(assignment_ids)
+        old = [i for i in chunk if i not in new]
+        subs: list[tuple[str, str, str, str | None]] = [
+            (i, n.form_id, n.device_id, n.assignment_id)
+            for i in chunk
+            if (n := new.get(i)) is not None
+        ]
+        if old:
+            subs.extend(
+                (str(r[0]), str(r[1]), str(r[2]), r[3])
+                for r in connection.execute(
+                    select(
+                        _SUB.c.instance_id, _SUB.c.form_id, _SUB.c.device_id, _SUB.c.assignment_id
+                    ).where(_SUB.c.instance_id.in_(old))
                 )
             )
+        heads = [h for i in chunk if (h := head_of.get(i)) is not None and h not in known]
+        keys: dict[str, tuple[str, str]] = {
+            h: known[h] for i in chunk if (h := head_of.get(i)) in known
         }
-        connection.execute(delete(_KEY).where(_KEY.c.instance_id.in_(chunk)))
+        if heads:
+            keys.update(
+                (str(k), document_key(json.loads(v), rule))
+                for k, v in connection.execute(
+                    select(_REV.c.rev_id, _REV.c.document).where(_REV.c.rev_id.in_(heads))
+                ).all()
+            )
+        assignment_ids = [s[3] for s in subs if s[3]]
+        assignments = (
+            {
+                row.id: (row.institution, row.respondent)
+                for row in connection.execute(
+                    select(_ASSIGN.c.id, _ASSIGN.c.institution, _ASSIGN.c.respondent).where(
+                        _ASSIGN.c.id.in_(assignment_ids)
+                    )
+                )
+            }
+            if assignment_ids
+            else {}
+        )
+        if old:
+            connection.execute(delete(_KEY).where(_KEY.c.instance_id.in_(old)))
         rows = []
-        for sub in subs:
-            head = head_of.get(sub.instance_id)
-            if head is None or head not in documents:
+        for instance_id, form_id, device_id, assignment_id in sorted(subs):
+            head = head_of.get(instance_id)
+            if head is None or head not in keys:
                 continue
-            document = documents[head]
-            institution, respondent = business_key(
-                document, assignment=assignments.get(sub.assignment_id), rule=rule
+            institution, respondent = with_assignment(
+                keys[head], assignments.get(assignment_id) if assignment_id else None
             )
             if not institution or not respondent:
                 continue
             key = hashlib.sha256(
-                canonical_text([sub.form_id, institution, respondent]).encode("utf-8")
+                canonical_text([form_id, institution, respondent]).encode("utf-8")
             ).hexdigest()
             rows.append(
                 {
-                    "instance_id": sub.instance_id,
-                    "form_id": sub.form_id,
+                    "instance_id": instance_id,
+                    "form_id": form_id,
                     "key_hash": key,
                     "institution": institution,
                     "respondent": respondent,
-                    "device_id": sub.device_id,
+                    "device_id": device_id,
                 }
             )
         if rows:
@@ -570,15 +627,20 @@ __all__ = [
     "DuplicateGroup",
     "DuplicateMember",
     "Gap",
+    "NewSubmission",
+    "RevRow",
     "business_key",
     "conflict_queue",
     "decide_duplicates",
+    "document_key",
     "likely_duplicates",
     "refresh_summaries",
     "resolve_conflict",
     "review_feedback",
     "sequence_gaps",
+    "summary_of",
     "update_business_keys",
+    "with_assignment",
 ]
 
 

@@ -41,7 +41,7 @@ from app.bundle.export import (
 from app.bundle.importer import ImportResult, ImportStatus, import_bundle
 from app.bundle.keys import AgeIdentity
 from app.bundle.target import BundleTarget
-from app.bundle.validate import FormCache
+from app.bundle.validate import FormCache, default_workers
 from app.core import paths
 from app.store.fileio import write_json
 from app.store.tables import Device, DeviceRole
@@ -199,7 +199,8 @@ def sync_folder(
     seen: dict[str, str] = state.setdefault("seen", {})
     ready, busy = candidate_files(folder, settle_seconds=settle_seconds)
     report.skipped_partial.extend(busy)
-    forms = forms or FormCache()
+    owned = forms is None
+    forms = forms or FormCache(workers=default_workers())
     todo = []
     for path in ready:
         signature = _signature(path)
@@ -210,22 +211,26 @@ def sync_folder(
             seen[key] = signature
             continue
         todo.append((path, key, signature))
-    for index, (path, key, signature) in enumerate(todo):
-        if cancel is not None and cancel():
-            break
-        if progress is not None:
-            progress(index / max(len(todo), 1), path.name)
-        if coordinator and not identities:
-            continue
-        result = import_bundle(
-            target, path, identities=identities, quarantine_dir=quarantine_dir, forms=forms
-        )
-        if _signature(path) != signature:
-            report.skipped_partial.append(path)  # changed while we read it: next pass
-            continue
-        report.imported.append(result)
-        if result.status is not ImportStatus.WAITING:
-            seen[key] = signature
+    try:
+        for index, (path, key, signature) in enumerate(todo):
+            if cancel is not None and cancel():
+                break
+            if progress is not None:
+                progress(index / max(len(todo), 1), path.name)
+            if coordinator and not identities:
+                continue
+            result = import_bundle(
+                target, path, identities=identities, quarantine_dir=quarantine_dir, forms=forms
+            )
+            if _signature(path) != signature:
+                report.skipped_partial.append(path)  # changed while we read it: next pass
+                continue
+            report.imported.append(result)
+            if result.status is not ImportStatus.WAITING:
+                seen[key] = signature
+    finally:
+        if owned:
+            forms.close()  # stop the validation workers, if any started
     if write and not (cancel is not None and cancel()):
         try:
             if coordinator:

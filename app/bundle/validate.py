@@ -12,7 +12,19 @@ allowed.``
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
 import logging
+import multiprocessing
+import os
+import sys
+import time
+import weakref
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 from app.bundle.errors import BundleRejected
@@ -29,11 +41,60 @@ MAX_DEPTH = 32
 MAX_REPEAT = 10_000
 
 
-class FormCache:
-    """Compiled forms by (form_id, version), built from stored source bytes once."""
+FormKey = tuple[str, str, str]  # form_id, version, SHA-256 of the source
+MIN_PARALLEL = 64  # fewer documents than this in a batch: checked in process
+CHUNK = 16  # documents per task sent to a worker
 
-    def __init__(self) -> None:
+
+def default_workers() -> int:
+    """Worker processes for import: one per core (at most 4), none in a frozen app.
+
+    A packaged (PyInstaller) app would start itself again for every worker
+    unless its entry point called `multiprocessing.freeze_support()`.
+    """
+    cores = os.cpu_count() or 1
+    if getattr(sys, "frozen", False) or cores < 2:
+        return 0
+    return min(cores, 4)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to check: its canonical JSON text and what it must match."""
+
+    form: FormKey
+    text: str
+    record: str
+    instance_id: str
+    document: Any = None  # the parsed text, when at hand (never sent to a worker)
+
+
+@dataclass
+class ValidationStats:
+    """Where checking time went (for benchmarks and logs)."""
+
+    documents: int = 0
+    in_process_s: float = 0.0  # checking in this process
+    workers_s: float = 0.0  # checking in workers (wall clock, summed over workers)
+    workers_cpu_s: float = 0.0  # the CPU time of that
+    waited_s: float = 0.0  # this process blocked on workers' verdicts
+
+
+class FormCache:
+    """Compiled forms by (form_id, version), built from stored source bytes once.
+
+    With `workers` > 0 it also owns a pool of worker processes, started on
+    the first large batch; `close()` stops them.
+    """
+
+    def __init__(self, *, workers: int = 0, min_parallel: int = MIN_PARALLEL) -> None:
         self._forms: dict[tuple[str, str, str], CompiledForm] = {}
+        self._sources: dict[FormKey, tuple[bytes, str]] = {}
+        self.workers = workers
+        self.min_parallel = min_parallel
+        self._pool: ProcessPoolExecutor | None = None
+        self._seeded: frozenset[FormKey] = frozenset()
+        self.stats = ValidationStats()
 
     def get(
         self, *, form_id: str, version: str, source: bytes, source_name: str, digest: str
@@ -56,17 +117,207 @@ class FormCache:
                     f"{form.formdef.form_id!r} version {form.formdef.version!r}"
                 )
             self._forms[key] = form
+            self._sources[key] = (source, name)
         return form
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def batch(self, expected: int) -> CheckBatch:
+        """A batch of about `expected` documents; in workers if that many are worth it."""
+        pool = None
+        if self.workers > 0 and expected >= self.min_parallel:
+            try:
+                pool = self._ensure_pool()
+            except (OSError, RuntimeError):
+                # No processes here (sandbox, limits, a main module without its
+                # `__main__` guard): check in process from now on.
+                log.warning("validation workers cannot start; checking here", exc_info=True)
+                self.workers = 0
+        return CheckBatch(self, pool)
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # Spawned, not forked: the caller may be a Qt program with threads running.
+            # Workers start with the forms known now; later ones travel with their tasks.
+            self._seeded = frozenset(self._sources)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(dict(self._sources),),
+            )
+        return self._pool
+
+    def _check_here(self, jobs: Sequence[Job], offset: int) -> tuple[int, str] | None:
+        started = time.perf_counter()
+        try:
+            for index, job in enumerate(jobs):
+                form = self._forms[job.form]
+                message = check_text(form, job)
+                if message is not None:
+                    return offset + index, message
+            return None
+        finally:
+            self.stats.in_process_s += time.perf_counter() - started
+
+    def close(self) -> None:
+        """Stop the worker processes (if any were started)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> FormCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class CheckBatch:
+    """Documents being checked, in workers or (when there are few) here, on demand.
+
+    `add` jobs as records are parsed (each full chunk goes to a worker at
+    once), then `first_problem` waits for every verdict.
+    """
+
+    def __init__(self, cache: FormCache, pool: ProcessPoolExecutor | None) -> None:
+        self.cache = cache
+        self.pool = pool
+        self.jobs: list[Job] = []
+        self._sent = 0
+        self.futures: list[tuple[int, Future[tuple[float, float, list[tuple[int, str]]]]]] = []
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+    def add(self, job: Job) -> None:
+        if self.pool is not None and job.document is not None:
+            job = dataclasses.replace(job, document=None)  # workers parse the text
+        self.jobs.append(job)
+        if self.pool is not None and len(self.jobs) - self._sent >= CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        assert self.pool is not None
+        chunk = self.jobs[self._sent :]
+        if not chunk:
+            return
+        seeded = self.cache._seeded
+        sources = {j.form: self.cache._sources[j.form] for j in chunk if j.form not in seeded}
+        tasks = [(j.form, j.text, j.record, j.instance_id) for j in chunk]
+        future: Future[tuple[float, float, list[tuple[int, str]]]]
+        try:
+            future = self.pool.submit(_check_in_worker, sources, tasks)
+        except (BrokenProcessPool, RuntimeError) as error:
+            future = Future()  # checked here by `first_problem`, like a dead worker's share
+            future.set_exception(BrokenProcessPool(str(error)))
+        self.futures.append((self._sent, future))
+        self._sent = len(self.jobs)
+
+    def first_problem(self) -> str | None:
+        """Wait for every verdict; the first refusal in batch order, or None."""
+        stats = self.cache.stats
+        stats.documents += len(self.jobs)
+        if self.pool is None:
+            found = self.cache._check_here(self.jobs, 0)
+            return found[1] if found else None
+        self._send()
+        failures: list[tuple[int, str]] = []
+        started = time.perf_counter()
+        try:
+            for index, (start, future) in enumerate(self.futures):
+                end = self.futures[index + 1][0] if index + 1 < len(self.futures) else None
+                try:
+                    spent, cpu, problems = future.result()
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory): check its share here,
+                    # with the same verdicts, and start a fresh pool next time.
+                    log.warning("a validation worker died; checking its documents here")
+                    self.cache.close()
+                    found = self.cache._check_here(self.jobs[start:end], 0)
+                    problems = [found] if found else []
+                    spent = cpu = 0.0
+                stats.workers_s += spent
+                stats.workers_cpu_s += cpu
+                failures.extend((start + i, message) for i, message in problems)
+        finally:
+            stats.waited_s += time.perf_counter() - started
+        return min(failures)[1] if failures else None
+
+    def cancel(self) -> None:
+        """Drop the checks not started yet (the import failed for another reason)."""
+        for _start, future in self.futures:
+            future.cancel()
+
+
+def check_text(form: CompiledForm, job: Job) -> str | None:
+    """The refusal message for one document, or None if its form accepts it."""
+    try:
+        validate_document(
+            form,
+            job.document if job.document is not None else json.loads(job.text),
+            record=job.record,
+            instance_id=job.instance_id,
+            form_id=job.form[0],
+            form_version=job.form[1],
+        )
+    except BundleRejected as error:
+        return str(error)
+    return None
+
+
+# -- in the worker processes ---------------------------------------------------------------
+
+_WORKER_FORMS = FormCache()
+_WORKER_SOURCES: dict[FormKey, tuple[bytes, str]] = {}
+
+
+def _init_worker(sources: dict[FormKey, tuple[bytes, str]]) -> None:
+    # Compile the forms known when the pool started, once per worker, before any task.
+    _WORKER_SOURCES.update(sources)
+    for key in sources:
+        with contextlib.suppress(BundleRejected):  # the importer reports it first
+            _worker_form(key)
+
+
+def _worker_form(key: FormKey) -> CompiledForm:
+    source, name = _WORKER_SOURCES[key]
+    return _WORKER_FORMS.get(
+        form_id=key[0], version=key[1], source=source, source_name=name, digest=key[2]
+    )
+
+
+def _check_in_worker(
+    sources: dict[FormKey, tuple[bytes, str]], tasks: list[tuple[FormKey, str, str, str]]
+) -> tuple[float, float, list[tuple[int, str]]]:
+    """(seconds, CPU seconds, [(index in `tasks`, refusal)]) — every task is checked."""
+    started, cpu = time.perf_counter(), time.process_time()
+    _WORKER_SOURCES.update(sources)
+    problems: list[tuple[int, str]] = []
+    for index, (key, text, record, instance_id) in enumerate(tasks):
+        message = check_text(_worker_form(key), Job(key, text, record, instance_id))
+        if message is not None:
+            problems.append((index, message))
+    return time.perf_counter() - started, time.process_time() - cpu, problems
+
+
+# Per field, computed once per compiled form (fields are owned by their form).
+_ALLOWED: weakref.WeakKeyDictionary[FieldDef, set[str] | None] = weakref.WeakKeyDictionary()
+_CHILDREN: weakref.WeakKeyDictionary[FieldDef, dict[str, FieldDef]] = weakref.WeakKeyDictionary()
 
 
 def _allowed(form: CompiledForm, definition: FieldDef) -> set[str] | None:
+    if definition in _ALLOWED:
+        return _ALLOWED[definition]
     question = definition.question
-    if question is None or question.choice_list is None or question.external_choices:
-        return None
-    choice_list = form.formdef.choice_lists.get(question.choice_list)
-    names = {c.name for c in choice_list.choices} if choice_list else set()
-    if question.or_other:
-        names.add("other")
+    names: set[str] | None = None
+    if question is not None and question.choice_list is not None and not question.external_choices:
+        choice_list = form.formdef.choice_lists.get(question.choice_list)
+        found = {c.name for c in choice_list.choices} if choice_list else set()
+        if question.or_other:
+            found.add("other")
+        names = found
+    _ALLOWED[definition] = names
     return names
 
 
@@ -77,7 +328,9 @@ def _snapshot(
         raise ValueError(f"{where or '/'}: nested too deeply")
     if not isinstance(data, dict):
         raise ValueError(f"{where or 'data'}: a group must be a JSON object")
-    children = {child.name: child for child in definition.children}
+    children = _CHILDREN.get(definition)
+    if children is None:
+        children = _CHILDREN[definition] = {child.name: child for child in definition.children}
     out: dict[str, Any] = {}
     for name, value in data.items():
         child = children.get(name)

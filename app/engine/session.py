@@ -17,6 +17,7 @@ import heapq
 import logging
 import re
 import uuid as uuid_module
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -145,10 +146,13 @@ class FormSession:
         self.root = self.env.root
         self.root.definition = form.root
         self._instance_id = instance_id
-        self._build_children(self.root, form.root, restore=_restore)
+        # Every node of each definition, in document order, gathered while the tree
+        # is built: the first sweep's vertices all have the whole form as scope.
+        index: dict[int, list[Node]] = {id(form.root): [self.root]}
+        self._build_children(self.root, form.root, restore=_restore, index=index)
         if _restore is None:
             self._apply_creation_values(self.root)
-        self._evaluate_everything(_skip)
+        self._evaluate_everything(_skip, index)
         self._changes = Changes()
 
     # -- construction --------------------------------------------------------------
@@ -157,7 +161,7 @@ class FormSession:
         self.env.secondary = self.form.secondary_instances(self.language)
 
     def _new_node(self, definition: FieldDef, parent: Node) -> Node:
-        node = Node(definition.name, definition=definition, data_type=definition.data_type)
+        node = Node(definition.name, parent, "", definition, definition.data_type)
         parent.append(node)
         node.relevant = parent.relevant
         question = definition.question
@@ -166,8 +170,16 @@ class FormSession:
         return node
 
     def _build_children(
-        self, node: Node, definition: FieldDef, restore: dict[str, Any] | None = None
+        self,
+        node: Node,
+        definition: FieldDef,
+        restore: dict[str, Any] | None = None,
+        index: dict[int, list[Node]] | None = None,
     ) -> None:
+        """Create `definition`'s children under `node` (from `restore`, a snapshot part).
+
+        With `index`, also file every new node under its definition, in document order.
+        """
         for child in definition.children:
             if child.role == REPEAT:
                 saved = restore.get(child.name) if restore is not None else None
@@ -175,12 +187,18 @@ class FormSession:
                     count = len(saved) if isinstance(saved, list) else 0
                 else:
                     count = 0 if child.repeat_count is not None else 1
-                for index in range(count):
+                for position in range(count):
                     instance = self._new_node(child, node)
-                    item = saved[index] if isinstance(saved, list) else None
-                    self._build_children(instance, child, item if isinstance(item, dict) else {})
+                    if index is not None:
+                        index.setdefault(id(child), []).append(instance)
+                    item = saved[position] if isinstance(saved, list) else None
+                    self._build_children(
+                        instance, child, item if isinstance(item, dict) else {}, index
+                    )
             else:
                 created = self._new_node(child, node)
+                if index is not None:
+                    index.setdefault(id(child), []).append(created)
                 if child.role == GROUP:
                     saved_group = restore.get(child.name) if restore is not None else None
                     self._build_children(
@@ -189,6 +207,7 @@ class FormSession:
                         saved_group
                         if isinstance(saved_group, dict)
                         else ({} if restore is not None else None),
+                        index,
                     )
                 elif restore is not None:
                     saved_value = restore.get(child.name)
@@ -219,21 +238,21 @@ class FormSession:
         return current
 
     # -- evaluation ----------------------------------------------------------------
-    def _evaluate_everything(self, skip: frozenset[str] = frozenset()) -> None:
-        """Evaluate every vertex once, in order (properties in `skip` are left alone)."""
-        # Every node of each definition, found in one walk: the sweep's vertices all
-        # have the whole form as scope. A repeat_count that changes the structure
-        # drops this index (`_apply_repeat_count`).
-        index: dict[int, list[Node]] = {}
-        for node in self.root.iter():
-            index.setdefault(id(node.definition), []).append(node)
+    def _evaluate_everything(
+        self, skip: frozenset[str] = frozenset(), index: dict[int, list[Node]] | None = None
+    ) -> None:
+        """Evaluate every vertex once, in order (properties in `skip` are left alone).
+
+        `index` holds every node by definition (see `_instances`); a repeat_count
+        that changes the structure drops it (`_apply_repeat_count`).
+        """
+        if index is None:
+            index = {}
+            for node in self.root.iter():
+                index.setdefault(id(node.definition), []).append(node)
         self._index = index
         try:
-            for vertex in self.form.graph.vertices:
-                if vertex.prop == g.INSTANCES or vertex.prop in skip:
-                    continue
-                if vertex.prop == g.VALUE and _has_trigger(vertex.field):
-                    continue  # triggered calculations wait for their trigger
+            for vertex in _sweep(self.form, skip):
                 self._evaluate(vertex, self.root)
         finally:
             self._index = None
@@ -284,13 +303,12 @@ class FormSession:
                 if self._apply_repeat_count(definition, container):
                     changed = container if changed is None else _lca(changed, container)
             return changed
-        for node in self._instances(definition, scope):
-            if prop == g.RELEVANT:
-                own = (
-                    self._safe_bool(node, definition.relevant, True)
-                    if definition.relevant is not None
-                    else True
-                )
+        # One loop per property (the property is the same for every node).
+        nodes = self._instances(definition, scope)
+        if prop == g.RELEVANT:
+            expression = definition.relevant
+            for node in nodes:
+                own = self._safe_bool(node, expression, True) if expression is not None else True
                 parent = node.parent
                 effective = own and (parent.relevant if parent is not None else True)
                 node.self_relevant = own
@@ -298,9 +316,11 @@ class FormSession:
                     continue
                 node.relevant = effective
                 changes.relevance.add(node)
-            elif prop == g.VALUE:
-                if definition.calculate is None:
-                    continue
+                changed = node if changed is None else _lca(changed, node)
+        elif prop == g.VALUE:
+            if definition.calculate is None:
+                return None
+            for node in nodes:
                 text = self._safe_calculated(definition, node, definition.calculate)
                 if text == node.value:
                     continue
@@ -308,35 +328,45 @@ class FormSession:
                 node.value = text
                 changes.values.add(node)
                 self._notify(node, old, text)
-            elif prop == g.REQUIRED:
-                flag = self._safe_bool(node, definition.required, False)
+                changed = node if changed is None else _lca(changed, node)
+        elif prop == g.REQUIRED:
+            # `required: yes` is `true()`: nothing to evaluate, nothing that can fail.
+            always = _always_true(definition)
+            for node in nodes:
+                flag = True if always else self._safe_bool(node, definition.required, False)
                 if flag == node.required:
                     continue
                 node.required = flag
                 changes.required.add(node)
-            elif prop == g.READONLY:
+                changed = node if changed is None else _lca(changed, node)
+        elif prop == g.READONLY:
+            for node in nodes:
                 flag = self._safe_bool(node, definition.readonly, False)
                 if flag == node.readonly:
                     continue
                 node.readonly = flag
                 changes.readonly.add(node)
-            elif prop == g.CONSTRAINT:
+                changed = node if changed is None else _lca(changed, node)
+        elif prop == g.CONSTRAINT:
+            for node in nodes:
                 flag = node.value == "" or self._safe_bool(node, definition.constraint, False)
                 if flag == node.constraint_ok:
                     continue
                 node.constraint_ok = flag
                 changes.validity.add(node)
-            elif prop == g.CHOICES:
+                changed = node if changed is None else _lca(changed, node)
+        elif prop == g.CHOICES:
+            for node in nodes:
                 allowed = self._filter_choices(definition, node)
                 if allowed == node.choices:
                     continue
                 node.choices = allowed
                 changes.choices.add(node)
-            elif prop == g.LABEL:
+                changed = node if changed is None else _lca(changed, node)
+        elif prop == g.LABEL:
+            for node in nodes:
                 changes.labels.add(node)
-            else:  # pragma: no cover - every property is handled above
-                continue
-            changed = node if changed is None else _lca(changed, node)
+                changed = node if changed is None else _lca(changed, node)
         return changed
 
     def _filter_choices(self, definition: FieldDef, node: Node) -> tuple[str, ...]:
@@ -769,6 +799,38 @@ class FormSession:
 
 
 _NOT_NEEDED_TO_VALIDATE = frozenset({g.CHOICES, g.READONLY, g.LABEL})
+
+# The first sweep's vertices per form and skipped properties (see `_sweep`).
+_SWEEPS: weakref.WeakKeyDictionary[CompiledForm, dict[frozenset[str], tuple[g.Vertex, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sweep(form: CompiledForm, skip: frozenset[str]) -> tuple[g.Vertex, ...]:
+    """The vertices a first evaluation runs, in topological order: not the structure
+    (instances exist already), not `skip`, not triggered calculations (they wait for
+    their trigger), not the values of fields without a calculation (nothing to do)."""
+    plans = _SWEEPS.setdefault(form, {})
+    plan = plans.get(skip)
+    if plan is None:
+        plan = tuple(
+            vertex
+            for vertex in form.graph.vertices
+            if vertex.prop != g.INSTANCES
+            and vertex.prop not in skip
+            and not (
+                vertex.prop == g.VALUE
+                and (vertex.field.calculate is None or _has_trigger(vertex.field))
+            )
+        )
+        plans[skip] = plan
+    return plan
+
+
+def _always_true(definition: FieldDef) -> bool:
+    question = definition.question
+    required = question.required if question is not None else None
+    return required is not None and required.source == "true()"
 
 
 def _has_trigger(definition: FieldDef) -> bool:

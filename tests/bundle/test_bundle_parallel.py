@@ -1,0 +1,183 @@
+"""Documents checked in worker processes: the same verdicts, the same database, as in process."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.bundle.export import export_field_bundle
+from app.bundle.importer import ImportStatus, import_bundle
+from app.bundle.keys import AgeIdentity
+from app.bundle.validate import FormCache, Job
+from app.store.canonical import canonical_text, sha256_hex
+from app.store.check import content_hash
+from app.store.tables import Submission
+from tests.bundle.bundletools import (
+    SWOT,
+    compiled,
+    form_source,
+    make_coordinator,
+    make_field,
+    synthetic_documents,
+)
+
+WORKERS = 2
+
+
+@dataclass
+class Bundles:
+    root: Path
+    good: Path
+    bad: Path
+    cards: list[dict[str, Any]]
+    identity: AgeIdentity  # the coordinator key the bundles are encrypted to
+
+
+def _broken(document: dict[str, Any], value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(document)
+    stack = [out["data"]]
+    while stack:
+        node = stack.pop()
+        if "swot_category" in node:
+            node["swot_category"] = value
+            return out
+        stack.extend(v for v in node.values() if isinstance(v, dict))
+    raise AssertionError("no swot_category")
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bundles]:
+    root = tmp_path_factory.mktemp("parallel")
+    os.environ["SAMLUAT_HOME"] = str(root / "home")
+    coordinator = make_coordinator(root)
+    good = make_field(root, coordinator, "laptop-good")
+    bad = make_field(root, coordinator, "laptop-bad")
+    docs = synthetic_documents()
+    for document in docs:
+        good.interview(dict(document))
+    # Two refusals in the bundle: the first in bundle order is the one reported.
+    for index, document in enumerate(docs):
+        if index == 30:
+            document = _broken(document, "z")  # not one of the choices
+        elif index == 35:
+            document = _broken(document, None)  # a required answer missing
+        bad.interview(dict(document))
+    good_bundle = export_field_bundle(good.target, folder=root / "out")
+    bad_bundle = export_field_bundle(bad.target, folder=root / "out")
+    assert good_bundle is not None and bad_bundle is not None
+    from app.bundle.keys import device_keys
+
+    cards = [device_keys(laptop.target).card() for laptop in (good, bad)]
+    for item in (good, bad, coordinator):
+        item.close()
+    yield Bundles(root, good_bundle.path, bad_bundle.path, cards, coordinator.identity)
+
+
+def _import(root: Path, name: str, bundles: Bundles, path: Path, forms: FormCache) -> Any:
+    from app.bundle.keys import register_device
+
+    coordinator = make_coordinator(root, name=name)
+    try:
+        for card in bundles.cards:
+            register_device(coordinator.target, card)
+        result = import_bundle(
+            coordinator.target,
+            path,
+            identities=[bundles.identity],
+            forms=forms,
+            quarantine_dir=root / "quarantine",
+        )
+        with coordinator.target.session() as session:
+            connection = session.connection()
+            state = (
+                content_hash(connection),
+                sorted(
+                    tuple(r)
+                    for r in connection.execute(
+                        select(Submission.instance_id, Submission.state, Submission.head_rev_id)  # type: ignore[call-overload]
+                    )
+                ),
+            )
+        return result, state
+    finally:
+        coordinator.close()
+
+
+def test_workers_store_the_same_database(bundles: Bundles) -> None:
+    here, here_state = _import(bundles.root, "in-process", bundles, bundles.good, FormCache())
+    with FormCache(workers=WORKERS, min_parallel=1) as forms:
+        there, there_state = _import(bundles.root, "in-workers", bundles, bundles.good, forms)
+        assert forms.stats.workers_s > 0 and forms.stats.in_process_s == 0
+    assert here.status is there.status is ImportStatus.APPLIED
+    assert here.stats == there.stats
+    assert there_state == here_state
+    assert len(there_state[1]) == len(synthetic_documents())
+
+
+def test_workers_refuse_with_the_first_problem_in_bundle_order(bundles: Bundles) -> None:
+    here, here_state = _import(bundles.root, "bad-in-process", bundles, bundles.bad, FormCache())
+    with FormCache(workers=WORKERS, min_parallel=1) as forms:
+        there, there_state = _import(bundles.root, "bad-in-workers", bundles, bundles.bad, forms)
+    assert here.status is there.status is ImportStatus.REJECTED
+    assert "not one of the choices" in here.message or "required" in here.message
+    assert there.message == here.message
+    assert there_state == here_state and not there_state[1]  # nothing applied
+
+
+def _jobs(count: int) -> tuple[FormCache, list[Job]]:
+    forms = FormCache(workers=1, min_parallel=1)
+    form = compiled(SWOT).formdef
+    source = form_source(SWOT)
+    digest = sha256_hex(source)
+    forms.get(
+        form_id=form.form_id,
+        version=form.version or "",
+        source=source,
+        source_name=SWOT.name,
+        digest=digest,
+    )
+    jobs = []
+    for index, document in enumerate(synthetic_documents()[:count]):
+        if index == count - 1:
+            document = _broken(document, "z")
+        jobs.append(
+            Job(
+                (form.form_id, form.version or "", digest),
+                canonical_text(document),
+                f"record {index}",
+                str(document["instance_id"]),
+                json.loads(canonical_text(document)),
+            )
+        )
+    return forms, jobs
+
+
+def test_a_dead_worker_share_is_checked_in_process() -> None:
+    forms, jobs = _jobs(20)
+    with forms:
+        warm = forms.batch(len(jobs))
+        for job in jobs[:-1]:
+            warm.add(job)
+        assert warm.first_problem() is None
+        pool = forms._pool
+        assert pool is not None
+        for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+            os.kill(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not pool._broken and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.05)
+        batch = forms.batch(len(jobs))
+        for job in jobs:
+            batch.add(job)
+        problem = batch.first_problem()
+    assert problem is not None and "record 19" in problem and "not one of the choices" in problem

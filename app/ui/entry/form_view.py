@@ -258,7 +258,8 @@ class FormView(QWidget):
         host.empty_note.setVisible(empty)
         if self.page_mode == "scroll":
             for index, frame in host.frames.items():
-                frame.setVisible(self.pages[index].applies())
+                if index not in self.builder.unshown:  # a page still being built waits
+                    frame.setVisible(self.pages[index].applies())
 
     def update_header(self) -> None:
         page = self.pages[self.current] if self.pages else None

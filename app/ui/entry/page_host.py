@@ -91,17 +91,6 @@ def retitle(title: QLabel, session: FormSession, page: EntryPage) -> None:
     title.setVisible(bool(text))
 
 
-def _add(layout: QVBoxLayout, widget: QWidget) -> None:
-    """Add `widget` to a page and show it now, unless it hid itself (not relevant).
-
-    Qt would show it from the event loop; shown here, its polishing is paid inside the
-    slice that built it, where the slice's clock counts it."""
-    layout.addWidget(widget)
-    explicitly_hidden = widget.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
-    if not (explicitly_hidden and widget.isHidden()):
-        widget.show()
-
-
 class PageHost(QWidget):
     """Page frames in page order, then a note for pages where nothing applies.
 
@@ -188,6 +177,8 @@ class PageBuilder(QObject):
         self.host: PageHost | None = None
         self.pending: deque[int] = deque()  # scroll mode: pages still to build, in build order
         self.partial: dict[int, Iterator[None]] = {}
+        self.unshown: set[int] = set()  # pages whose frame waits to be shown, built or not
+        self.fresh: list[QWidget] = []  # widgets added to a shown frame, not shown yet
         self.timer = QTimer(self)
         self.timer.setInterval(0)
         self.timer.timeout.connect(self._slice)
@@ -206,6 +197,8 @@ class PageBuilder(QObject):
         self.timer.stop()
         self.pending.clear()
         self.partial.clear()
+        self.unshown.clear()
+        self.fresh.clear()
         view.forget_widgets()
         host = PageHost(view)
         self.host = host
@@ -279,6 +272,7 @@ class PageBuilder(QObject):
                 if time.perf_counter() >= deadline:
                     finished = False
                     break
+            self._show(index)
             if finished:
                 self.partial.pop(index, None)
                 self.pending.popleft()
@@ -292,6 +286,23 @@ class PageBuilder(QObject):
         for _step in self.partial.pop(index, None) or self._begin(index):
             pass
         self.partial.pop(index, None)
+        self._show(index)
+
+    def _show(self, index: int) -> None:
+        """Show what was built of page `index`: the frame the first time (its widgets
+        with it, in one pass), the new widgets of a frame shown before. Shown now, their
+        polishing is paid inside the slice that built them, where its clock counts it."""
+        assert self.host is not None
+        if index in self.unshown:
+            self.unshown.discard(index)
+            page = self.view.pages[index]
+            self.host.frames[index].setVisible(self.view.page_mode == "pages" or page.applies())
+        else:
+            for widget in self.fresh:
+                # A widget that hid itself (not relevant) stays hidden.
+                if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):
+                    widget.show()
+        self.fresh.clear()
 
     def _begin(self, index: int) -> Iterator[None]:
         """Put page `index`'s frame in place; the steps that fill it follow."""
@@ -302,8 +313,9 @@ class PageBuilder(QObject):
         frame.setObjectName("pageSection" if view.page_mode == "scroll" and index else "page")
         section = QVBoxLayout(frame)
         section.setContentsMargins(0, 4, 0, 4)
+        frame.hide()  # until `_show`: a frame shown empty would show each widget on its own
         self.host.insert(index, frame)
-        frame.setVisible(view.page_mode == "pages" or page.applies())
+        self.unshown.add(index)
         steps = self._steps(page, section)
         self.partial[index] = steps
         return steps
@@ -314,7 +326,7 @@ class PageBuilder(QObject):
         if page.is_repeat_page:
             assert page.container is not None and page.repeat is not None
             repeat_page = RepeatPage(view.repeats, page.container, page.repeat)
-            _add(host, repeat_page)
+            self._add(host, repeat_page)
             view.repeat_pages.append(repeat_page)
             return
         title = wrapped_label("pageTitle")
@@ -324,20 +336,24 @@ class PageBuilder(QObject):
         instance = repeat_instance_of(page.nodes[0])
         if instance is not None:
             bar = RepeatBar(view.repeats, instance)
-            _add(host, bar)
+            self._add(host, bar)
             view.repeat_bars.append(bar)
         for run in scale_runs(list(page.nodes)):
             yield
             if len(run) > 1:
                 grid = GridWidget(view, run)
-                _add(host, grid)
+                self._add(host, grid)
                 view.grids.append(grid)
                 for row in grid.rows:
                     self._register(row)
             else:
                 widget = make_widget(view, run[0])
-                _add(host, widget)
+                self._add(host, widget)
                 self._register(widget)
+
+    def _add(self, layout: QVBoxLayout, widget: QWidget) -> None:
+        layout.addWidget(widget)
+        self.fresh.append(widget)
 
     def _register(self, widget: QuestionWidget) -> None:
         view = self.view

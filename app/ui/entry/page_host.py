@@ -5,8 +5,14 @@ page, and building the widgets of a thousand questions takes seconds, so it
 builds a screenful from the current page at once and the rest from a
 zero-timer, one slice of about `SLICE_SECONDS` at a time: keys and paints get
 through between slices (DESIGN: the UI thread never blocks for more than
-100 ms). A page needed before its turn (a jump, Enter, Tab or Page Down past
+100 ms). Slices stop between questions, so a long field-list page spreads over
+several. A page needed before its turn (a jump, Enter, Tab or Page Down past
 the pages built so far) is built on the spot by `ensure_built`.
+
+Adding to a page of a thousand questions must not lay all of it out again:
+pages sit in chunks (`CHUNK`), and the host answers the scroll area's size
+questions for one width only (see `PageHost.sizeHint`, and the view's
+always-on scroll bar).
 
 Widgets not built yet need no `Changes`: a widget reads its node's state
 (value, relevance, messages, language) when it is built.

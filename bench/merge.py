@@ -638,10 +638,14 @@ def main() -> int:
             f"re-import of the merged set: {sqlite_run['again']:.2f} s = "
             f"{result['ratio_reimport_vs_first'] * 100:.2f} % of the first import (target ≤ 10 %)"
         )
+        workers_mb = (
+            f", each validation worker {sqlite_run['worker_peak_mb']} MB"
+            if sqlite_run["worker_peak_mb"]
+            else ""
+        )
         print(
-            f"peak memory {sqlite_run['peak_mb']} MB (target ≤ 500), each validation worker "
-            f"{sqlite_run['worker_peak_mb']} MB; resident after each quarter of the bundles: "
-            f"{sqlite_run['rss_quarters_mb']} MB"
+            f"peak memory {sqlite_run['peak_mb']} MB{workers_mb} (target ≤ 500); resident "
+            f"after each quarter of the bundles: {sqlite_run['rss_quarters_mb']} MB"
         )
         if not args.no_postgres:
             try:

@@ -16,6 +16,7 @@ device registry) merge by rules that do not depend on order (latest
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -25,9 +26,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import (
+    Connection,
+    insert,
+    select,
+    update,
+)
 
 from app.bundle import format as fmt
+from app.bundle.bulk import IN_CHUNK, bind_values, existing, in_values, insert_many
 from app.bundle.canon import b64d, parse_time
 from app.bundle.errors import BundleRejected, BundleWaiting
 from app.bundle.merge import NewSubmission, RevRow, document_key, summary_of
@@ -94,15 +101,45 @@ T_DELIVERED = _t(DeliveredItem)
 # -- record schema helpers ----------------------------------------------------------------
 
 
-class Record:
-    """Typed access to one record's fields, refusing the bundle on any bad value."""
+@functools.lru_cache(maxsize=4096)
+def _time(value: str) -> datetime:
+    # Bundles repeat the same instants (a revision's created/saved/finalised times,
+    # its paradata): each distinct text is parsed once. `ValueError` is not cached.
+    parsed = parse_time(value, "time")
+    assert parsed is not None
+    return parsed
 
-    def __init__(self, data: dict[str, Any], where: str, allowed: set[str]) -> None:
-        extra = set(data) - allowed
-        if extra:
-            raise BundleRejected(f"{where}: unknown field(s) {', '.join(sorted(extra))[:200]}")
+
+class Record:
+    """Typed access to one record's fields, refusing the bundle on any bad value.
+
+    `where` names the part and, with `index`, the record (for messages; built only
+    when one is needed).
+    """
+
+    __slots__ = ("_index", "_label", "_where", "data")
+
+    def __init__(
+        self, data: dict[str, Any], where: str, allowed: set[str], index: int | None = None
+    ) -> None:
         self.data = data
-        self.where = where
+        self._where = where
+        self._index = index
+        self._label: str | None = None
+        if not allowed.issuperset(data):
+            extra = set(data) - allowed
+            raise self.fail(f"unknown field(s) {', '.join(sorted(extra))[:200]}")
+
+    @property
+    def where(self) -> str:
+        if self._label is None:
+            index = self._index
+            self._label = self._where if index is None else f"{self._where} record {index + 1}"
+        return self._label
+
+    @where.setter
+    def where(self, label: str) -> None:
+        self._label = label
 
     def fail(self, message: str) -> BundleRejected:
         return BundleRejected(f"{self.where}: {message}")
@@ -118,6 +155,9 @@ class Record:
         return value
 
     def ident(self, key: str, *, optional: bool = False) -> str | None:
+        value = self.data.get(key)
+        if type(value) is str and 0 < len(value) <= 128:
+            return value  # the usual case, checked inline
         value = self.text(key, max_len=128, optional=optional)
         if value is not None and not value:
             raise self.fail(f"'{key}' is empty")
@@ -134,8 +174,14 @@ class Record:
         return value
 
     def time(self, key: str, *, optional: bool = False) -> datetime | None:
+        value = self.data.get(key)
+        if type(value) is str:
+            try:
+                return _time(value)
+            except ValueError:
+                pass  # parsed again below for the message
         try:
-            return parse_time(self.data.get(key), f"'{key}'", optional=optional)
+            return parse_time(value, f"'{key}'", optional=optional)
         except ValueError as error:
             raise self.fail(str(error)) from None
 
@@ -158,16 +204,6 @@ class Record:
             except (ValueError, RecursionError):
                 raise self.fail(f"'{key}' is not JSON text") from None
         return value
-
-
-def existing(connection: Connection, column: Any, values: set[str]) -> set[str]:
-    """Which of `values` are present in `column` (chunked IN queries)."""
-    found: set[str] = set()
-    ordered = sorted(values)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        found.update(str(v) for (v,) in connection.execute(select(column).where(column.in_(chunk))))
-    return found
 
 
 # -- the applier -------------------------------------------------------------------------------
@@ -310,7 +346,7 @@ class Applier:
             "revoked_at",
         }
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             device_id = rec.req_id("id")
             name = rec.req("name", max_len=200)
             role = rec.req("role")
@@ -364,7 +400,7 @@ class Applier:
         fields = {"id", "username", "display_name", "role", "device_id"}
         parsed = []
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             role = rec.req("role")
             if role not in {r.value for r in Role}:
                 raise rec.fail("unknown role")
@@ -463,7 +499,7 @@ class Applier:
             "created_at",
         }
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             form_id, version = rec.req_id("form_id"), rec.req("version", max_len=64)
             try:
                 source = b64d(rec.req("source", max_len=20_000_000), "source")
@@ -528,7 +564,7 @@ class Applier:
             "created_by",
         }
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             status = rec.req("status")
             if status not in {s.value for s in AssignmentStatus}:
                 raise rec.fail("unknown assignment status")
@@ -596,7 +632,7 @@ class Applier:
         }
         parsed: list[dict[str, Any]] = []
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             parsed.append(
                 {
                     "instance_id": rec.req_id("instance_id"),
@@ -614,12 +650,11 @@ class Applier:
             self.c, T_ASSIGN.c.id, {p["assignment_id"] for p in parsed if p["assignment_id"]}
         )
         ids = [p["instance_id"] for p in parsed]
+        query = select(T_SUB).where(in_values(self.c, T_SUB.c.instance_id))
         stored: dict[str, Any] = {
             row.instance_id: row
-            for chunk_start in range(0, len(ids), 500)
-            for row in self.c.execute(
-                select(T_SUB).where(T_SUB.c.instance_id.in_(ids[chunk_start : chunk_start + 500]))
-            )
+            for start in range(0, len(ids), IN_CHUNK)
+            for row in self.c.execute(query, bind_values(self.c, ids[start : start + IN_CHUNK]))
         }
         for p in parsed:
             instance_id = p["instance_id"]
@@ -680,7 +715,7 @@ class Applier:
             for rev in revs:
                 self._fresh_revs[rev.rev_id] = instance_id
         self._pending = {}
-        self.c.execute(insert(T_SUB), rows)
+        insert_many(self.c, T_SUB, rows)
         self.stats.submissions_new += len(rows)
 
     def _job(
@@ -717,7 +752,7 @@ class Applier:
         queued: set[str] = set()
         parsed: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = []
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             rev_id = rec.req_id("rev_id")
             rec.where = f"revision {rev_id}"
             document = data.get("document")
@@ -842,7 +877,7 @@ class Applier:
         )
         self._insert_pending(new_rows, merged_away)
         if new_rows:
-            self.c.execute(insert(T_REV), new_rows)
+            insert_many(self.c, T_REV, new_rows)
             self.stats.revisions_new += len(new_rows)
         if merges:
             self.c.execute(insert(T_MERGE), merges)
@@ -850,20 +885,20 @@ class Applier:
     def _stored_revisions(self, ids: set[str]) -> dict[str, Any]:
         stored: dict[str, Any] = {}
         ordered = sorted(ids)
-        for start in range(0, len(ordered), 500):
-            for found in self.c.execute(
-                select(
-                    T_REV.c.rev_id,
-                    T_REV.c.instance_id,
-                    T_REV.c.parent_rev,
-                    T_REV.c.status,
-                    T_REV.c.author_id,
-                    T_REV.c.device_id,
-                    T_REV.c.created_at,
-                    T_REV.c.finalised_at,
-                    T_REV.c.content_hash,
-                ).where(T_REV.c.rev_id.in_(ordered[start : start + 500]))
-            ):
+        query = select(
+            T_REV.c.rev_id,
+            T_REV.c.instance_id,
+            T_REV.c.parent_rev,
+            T_REV.c.status,
+            T_REV.c.author_id,
+            T_REV.c.device_id,
+            T_REV.c.created_at,
+            T_REV.c.finalised_at,
+            T_REV.c.content_hash,
+        ).where(in_values(self.c, T_REV.c.rev_id))
+        for start in range(0, len(ordered), IN_CHUNK):
+            chunk = ordered[start : start + IN_CHUNK]
+            for found in self.c.execute(query, bind_values(self.c, chunk)):
                 stored[found.rev_id] = found
         return stored
 
@@ -922,7 +957,7 @@ class Applier:
     def _revision_attachments(self, records: list[dict[str, Any]], where: str) -> None:
         rows: list[dict[str, Any]] = []
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", {"rev_id", "name", "sha256"})
+            rec = Record(data, where, {"rev_id", "name", "sha256"}, index)
             rows.append(
                 {
                     "rev_id": rec.req_id("rev_id"),
@@ -965,7 +1000,7 @@ class Applier:
         }
         rows: list[dict[str, Any]] = []
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             rows.append(
                 {
                     "uid": rec.req_id("uid"),
@@ -1009,14 +1044,14 @@ class Applier:
                 seen.add(row["uid"])
                 unique.append(row)
         if unique:
-            self.c.execute(insert(T_EVENT), unique)
+            insert_many(self.c, T_EVENT, unique)
             self.stats.events_new += len(unique)
 
     def _reviews(self, records: list[dict[str, Any]], where: str) -> None:
         fields = {"id", "rev_id", "reviewer_id", "device_id", "decision", "comment", "decided_at"}
         rows: list[dict[str, Any]] = []
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", fields)
+            rec = Record(data, where, fields, index)
             decision = rec.req("decision")
             if decision not in {o.value for o in ReviewOutcome}:
                 raise rec.fail("unknown review decision")
@@ -1101,7 +1136,7 @@ class Applier:
             return
         wanted: dict[str, str] = {}
         for index, data in enumerate(records):
-            rec = Record(data, f"{where} record {index + 1}", {"recipient", "role"})
+            rec = Record(data, where, {"recipient", "role"}, index)
             role = rec.req("role")
             if role not in {r.value for r in RecipientRole}:
                 raise rec.fail("unknown recipient role")

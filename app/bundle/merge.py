@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlmodel import Session
 
+from app.bundle.bulk import insert_many
 from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget
 from app.store import errors, repo_submissions
@@ -350,8 +351,7 @@ def update_business_keys(
                     "device_id": device_id,
                 }
             )
-        if rows:
-            connection.execute(insert(_KEY), rows)
+        insert_many(connection, _KEY, rows)
 
 
 # -- conflicts ---------------------------------------------------------------------------------

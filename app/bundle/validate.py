@@ -125,7 +125,14 @@ class FormCache:
     def batch(self, expected: int) -> CheckBatch:
         """A batch of about `expected` documents; in workers if that many are worth it."""
         pool = None
-        if self.workers > 0 and expected >= self.min_parallel:
+        # Starting workers costs about a second; once they run (or once many documents
+        # came through here), every batch goes to them.
+        wanted = (
+            expected >= self.min_parallel
+            or self._pool is not None
+            or self.stats.documents >= 4 * self.min_parallel
+        )
+        if self.workers > 0 and wanted:
             try:
                 pool = self._ensure_pool()
             except (OSError, RuntimeError):

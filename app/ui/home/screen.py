@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -110,6 +111,7 @@ class HomeScreen(QWidget):
         self.data: HomeData | None = None
         self.task: Task | None = None
         self._reload_wanted = False
+        self._generation = 0  # bumped at logout: late results for the old user are dropped
         root = QVBoxLayout(self)
         top = QHBoxLayout()
         self.study_title = Heading(scale=1.35)
@@ -259,6 +261,8 @@ class HomeScreen(QWidget):
             user = store.user
             role = _(ROLE_NAMES.get(user.role.value, user.role.value))
             self.user_label.setText(f"{user.display_name or user.username} · {role}")
+        else:
+            self.user_label.setText("")
         self._show_unexported()
         self.forms_heading.setText(_("Start a new form"))
         self.new_button.setText(_("Start"))
@@ -391,10 +395,18 @@ class HomeScreen(QWidget):
         def work(_job: Job) -> HomeData:
             return load_home(store=store, library=library, study=study)
 
-        self.task = run_task(work, name="home", on_success=self._loaded, on_failure=self._failed)
+        generation = self._generation
+        self.task = run_task(
+            work,
+            name="home",
+            on_success=lambda data: self._loaded(data, generation),
+            on_failure=lambda error: self._failed(error, generation),
+        )
         self.busy.track(self.task, _("Loading…"))
 
-    def _loaded(self, data: HomeData) -> None:
+    def _loaded(self, data: HomeData, generation: int) -> None:
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return  # loaded for a user who has logged out since (or the app is closing)
         self.task = None
         self.data = data
         self.case_model.set_rows(data.cases)
@@ -406,12 +418,17 @@ class HomeScreen(QWidget):
             self.refresh()
         self.sig_loaded.emit()
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, error: BaseException, generation: int) -> None:
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return
         self.task = None
         show_problem(self, error)
 
     def clear(self) -> None:
-        """Forget the logged-out user's data."""
+        """Forget the logged-out user's data (and any load still running for them)."""
+        self._generation += 1
+        self.task = None
+        self._reload_wanted = False
         self.data = None
         self.case_model.set_rows([])
         self.drafts_model.set_rows([])

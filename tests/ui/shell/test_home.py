@@ -192,3 +192,36 @@ def test_the_unexported_count_drops_once_a_bundle_carries_the_revision(
     qtbot.waitUntil(
         lambda: screen.unexported_label.text() == "Everything finalised has been exported."
     )
+
+
+def test_a_load_still_running_at_logout_never_shows_up_for_the_next_user(
+    qtbot: QtBot, ctx: AppContext, seeded: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import app.ui.home.screen as home_screen
+
+    real = home_screen.load_home
+
+    def slow(**kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.4)
+        return real(**kwargs)
+
+    monkeypatch.setattr(home_screen, "load_home", slow)
+    shown: list[BaseException] = []
+    monkeypatch.setattr("app.ui.messages.show_error", lambda parent, error: shown.append(error))
+    window = make_window(qtbot, ctx)
+    login = window.login
+    login.username.setText("keo")
+    login.password.setText(PASSWORD)
+    login.submit()
+    qtbot.waitUntil(lambda: window.ctx.store is not None, timeout=10_000)
+    window.log_out()  # keo's home is still loading
+    qtbot.waitUntil(lambda: window.screen_name == "login")
+    assert window.home.user_label.text() == ""
+    log_in(qtbot, window, "noy")
+    assert window.home.user_label.text() == "Noy Phommasack · Enumerator"
+    assert window.home.drafts_model.rowCount() == 1  # noy's interview, not keo's survey
+    assert window.home.drafts_model.rows[0].form_id == "dg_interview"
+    qtbot.wait(500)  # keo's load has ended by now, against a closed store
+    assert shown == [] and window.home.drafts_model.rows[0].form_id == "dg_interview"

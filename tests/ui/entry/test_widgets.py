@@ -343,3 +343,22 @@ def test_image_file_and_audio_attach_with_preview(
     wait_for_jobs()
     view.apply_changes(session.set_value("doc", None))
     assert widget_for(view, "doc").info.text() == "No file attached."
+
+
+def test_continuous_typing_is_answered_while_it_goes_on(
+    qtbot: QtBot, make_filling: MakeFilling
+) -> None:
+    """A long note typed without a pause is answered in batches, not only at the end:
+    a crash mid-note loses at most the last second."""
+    view, session = _view(qtbot, make_filling)
+    widget_for(view, "name")
+    press(qtbot, Qt.Key.Key_Return)
+    story = widget_for(view, "story")
+    assert focused() is story.edit
+    seen: list[str] = []
+    for _ in range(14):  # 14 keys, 100 ms apart: 1.4 s of unbroken typing
+        type_text(qtbot, "a")
+        qtbot.wait(100)
+        seen.append(session.value("story"))
+    assert seen[4] != "" and seen[9] != seen[4]  # answered during the typing, more than once
+    assert len(seen[-1]) >= 10

@@ -30,6 +30,7 @@ from app.ui.login.login_screen import LoginScreen
 from app.ui.messages import show_problem
 from app.ui.settings.dialog import SettingsDialog
 from app.ui.settings.store import Settings
+from app.ui.sync import SyncController
 from app.ui.workers import BusyIndicator, Job, run_task
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class AppWindow(QMainWindow):
         self.home.sig_open_requested.connect(self.resume_form)
         self.home.sig_edit_requested.connect(self.ask_edit)
         self.home.sig_history_requested.connect(self.show_history)
+        self.sync = SyncController(ctx, self)
+        self.home.sig_sync_requested.connect(self.sync.sync_now)
+        self.sync.sig_sync_finished.connect(self.home.show_sync_status)
         self.busy = BusyIndicator()
         self.statusBar().addPermanentWidget(self.busy, 1)
         self._build_menu()
@@ -89,12 +93,20 @@ class AppWindow(QMainWindow):
         self.settings_action.triggered.connect(self.open_settings)
         self.accounts_action = QAction(self)
         self.accounts_action.triggered.connect(self.open_accounts)
+        self.sync_action = QAction(self)
+        self.sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.sync_action.triggered.connect(self.sync.sync_now)
         self.logout_action = QAction(self)
         self.logout_action.triggered.connect(self.log_out)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
-        for action in (self.settings_action, self.accounts_action, self.logout_action):
+        for action in (
+            self.settings_action,
+            self.accounts_action,
+            self.sync_action,
+            self.logout_action,
+        ):
             self.app_menu.addAction(action)
         self.app_menu.addSeparator()
         self.app_menu.addAction(self.quit_action)
@@ -104,6 +116,7 @@ class AppWindow(QMainWindow):
         self.app_menu.setTitle(_("&Samluat"))
         self.settings_action.setText(_("Settings…"))
         self.accounts_action.setText(_("Accounts…"))
+        self.sync_action.setText(_("Sync now"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
 
@@ -123,6 +136,7 @@ class AppWindow(QMainWindow):
         self.stack.setCurrentWidget(widget)
         store = self.ctx.store
         self.logout_action.setEnabled(store is not None)
+        self.sync_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.sig_screen_changed.emit(self.screen_name)
 
@@ -138,6 +152,7 @@ class AppWindow(QMainWindow):
     def _logged_in(self, result: Any) -> None:
         store: LocalStore = result.store
         self.ctx.logged_in(store)
+        self.sync.restart()
         if result.forms_error is not None:
             show_problem(self, result.forms_error)
         self.home.refresh()
@@ -273,6 +288,8 @@ class AppWindow(QMainWindow):
         if screen is not None and new.form_language != old.form_language:
             screen.set_form_language(new.form_language)
         apply_ui_language(self.ctx.settings, new.ui_language)
+        if new.sync_folder != old.sync_folder:
+            self.sync.restart()
 
     # -- leaving -------------------------------------------------------------------
     def log_out(self) -> None:
@@ -281,6 +298,7 @@ class AppWindow(QMainWindow):
             screen.close_form(then=self.log_out)
             return
         store = self.ctx.log_out()
+        self.sync.restart()  # stops the timer: nobody is logged in
         self.home.clear()
         if store is not None:
             run_task(lambda _job: store.close(), name="close-store")

@@ -104,6 +104,7 @@ class HomeScreen(QWidget):
     sig_edit_requested = Signal(str)  # instance_id of a finalised submission
     sig_history_requested = Signal(str)
     sig_loaded = Signal()
+    sig_sync_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,7 +124,14 @@ class HomeScreen(QWidget):
         self.unexported_label = wrapping_label()
         self.unexported_label.setObjectName("unexported")
         self.unexported_label.setStyleSheet("font-weight: bold;")
-        root.addWidget(self.unexported_label)
+        sync_row = QHBoxLayout()
+        sync_row.addWidget(self.unexported_label, 1)
+        self.sync_status = wrapping_label()
+        self.sync_button = QPushButton()
+        self.sync_button.clicked.connect(self.sig_sync_requested)
+        sync_row.addWidget(self.sync_status, 1)
+        sync_row.addWidget(self.sync_button)
+        root.addLayout(sync_row)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
@@ -264,6 +272,10 @@ class HomeScreen(QWidget):
         else:
             self.user_label.setText("")
         self._show_unexported()
+        self.sync_button.setText(_("Sync now"))
+        self.sync_button.setToolTip(
+            _("Exchange bundles with the coordinator through the sync folder (Ctrl+Shift+S)")
+        )
         self.forms_heading.setText(_("Start a new form"))
         self.new_button.setText(_("Start"))
         self.drafts_heading.setText(_("Drafts to resume"))
@@ -298,6 +310,12 @@ class HomeScreen(QWidget):
                 self.table.resizeColumnToContents(column)
                 header.resizeSection(column, min(header.sectionSize(column), COLUMN_CAP))
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+    def show_sync_status(self, text: str, ok: bool) -> None:
+        self.sync_status.setText(text)
+        self.sync_status.setStyleSheet("" if ok else "color: #b00020;")
+        if ok:
+            self.refresh()  # received bundles may bring forms, cases and review decisions
 
     def _show_unexported(self) -> None:
         if self.data is None:

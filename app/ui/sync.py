@@ -1,0 +1,82 @@
+"""Folder sync in the app: a "Sync now" action and a pass every few minutes.
+
+The pass runs on a worker (`app.fieldwork.syncing.sync_pass`); one at a time.
+Nothing happens until a sync folder is set in Settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.core.i18n import _
+from app.fieldwork.syncing import SyncOutcome, sync_pass
+from app.ui.context import AppContext
+from app.ui.workers import Job, Task, run_task
+
+log = logging.getLogger(__name__)
+
+INTERVAL_MS = 5 * 60 * 1000
+
+
+class SyncController(QObject):
+    sig_sync_started = Signal()
+    sig_sync_finished = Signal(str, bool)  # a sentence for people, whether all went well
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.task: Task | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(INTERVAL_MS)
+        self.timer.timeout.connect(self.sync_now)
+        self.last_status = ""
+
+    def folder(self) -> Path | None:
+        value = self.ctx.settings.settings.sync_folder
+        return Path(value) if value else None
+
+    def restart(self) -> None:
+        """Follow the settings: run every few minutes while logged in with a folder."""
+        if self.ctx.store is not None and self.folder() is not None:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def sync_now(self) -> bool:
+        """Start a pass; False when none can start (no folder, not logged in, one running)."""
+        store, folder = self.ctx.store, self.folder()
+        if store is None or folder is None:
+            if folder is None:
+                self._finish(_("Choose a sync folder in Settings first."), False)
+            return False
+        if self.task is not None and not self.task.done:
+            return False
+
+        def work(job: Job) -> SyncOutcome:
+            return sync_pass(store, folder, progress=job.progress, cancel=job.cancelled)
+
+        self.sig_sync_started.emit()
+        self.task = run_task(work, name="sync", on_success=self._succeeded, on_failure=self._failed)
+        return True
+
+    def _succeeded(self, outcome: SyncOutcome) -> None:
+        time = datetime.now().strftime("%H:%M")
+        text = _("Synced at {time}: {received} received, {sent} written.").format(
+            time=time, received=outcome.imported, sent=outcome.written
+        )
+        if outcome.waiting:
+            text += " " + _("{count} waiting for an earlier bundle.").format(count=outcome.waiting)
+        if outcome.problems:
+            text += " " + _("Refused: {problems}").format(problems="; ".join(outcome.problems[:3]))
+        self._finish(text, outcome.ok)
+
+    def _failed(self, error: BaseException) -> None:
+        self._finish(_("Sync failed: {error}").format(error=error), False)
+
+    def _finish(self, text: str, ok: bool) -> None:
+        self.last_status = text
+        self.sig_sync_finished.emit(text, ok)

@@ -70,6 +70,7 @@ def main() -> None:
     from app.store import create_store
     from app.store.crypto import KdfParams
     from app.ui.entry.form_view import FormView
+    from app.ui.main import shut_down_qt
 
     app = QApplication.instance() or QApplication([])
     folder = Path(home) / "forms"
@@ -243,6 +244,7 @@ def main() -> None:
         key = Qt.Key.Key_0 if index % 2 == 0 else Qt.Key.Key_Backspace
         bare_keys.append(timed(lambda key=key: (QTest.keyClick(edit, key), flush())))
     bare_key_s = percentile(bare_keys, 0.95)
+    shut_down_qt(view, scroll_view, bare)
     store.close()
 
     figures = {

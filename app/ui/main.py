@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core import paths
 from app.core.i18n import translator
@@ -63,7 +65,22 @@ def main(argv: list[str] | None = None) -> int:
     else:
         window.show()
     log.info("app started with forms from %s", args.forms)
-    return app.exec()
+    code = app.exec()
+    shut_down_qt(window)
+    return code
+
+
+def shut_down_qt(*widgets: QWidget) -> None:
+    """Destroy Qt objects while the QApplication still exists.
+
+    Left to Python's final collection, PySide6 objects can be destroyed after
+    the application and abort the process on exit (seen with Python 3.11).
+    """
+    for widget in widgets:
+        widget.close()
+        widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 if __name__ == "__main__":

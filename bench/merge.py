@@ -16,11 +16,13 @@ Figures, all measured in this run:
   stores (users, form versions, submissions, revisions with their documents,
   paradata, business keys, applied-bundle records) inserted with raw
   `executemany` in one transaction, through the same SQLite library with the
-  store's PRAGMAs (target ratio ≤ 3); the time spent validating documents
-  with the form engine is reported apart, with the ratio without it;
+  store's PRAGMAs (target ratio ≤ 3). Documents are checked with the form
+  engine in `--workers` processes (default: as `import_many`, one per core);
+  the CPU time of that checking is reported apart, with the time the importer
+  spent checking or waiting for verdicts, and the ratio without that time;
 * importing the whole merged set again (target ≤ 10 % of the first import);
-* peak memory of the importing process, and its resident size after a
-  quarter of the bundles and after all of them (must not grow with them);
+* peak memory of the importing process (and of each validation worker), and
+  its resident size after each quarter of the bundles (must not grow with them);
 * the same first import into a throw-away PostgreSQL server.
 
 Prints readable lines, then one JSON line.
@@ -39,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -540,8 +543,10 @@ def import_child(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(import_child, (spec,))
+    # Not a multiprocessing.Pool: its daemonic workers may not start validation workers.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(import_child, spec).result()
 
 
 def main() -> int:

@@ -132,12 +132,12 @@ class FormCache:
             or self._pool is not None
             or self.stats.documents >= 4 * self.min_parallel
         )
+        if multiprocessing.current_process().daemon:
+            self.workers = 0  # a daemonic process may not have children
         if self.workers > 0 and wanted:
             try:
                 pool = self._ensure_pool()
             except (OSError, RuntimeError):
-                # No processes here (sandbox, limits, a main module without its
-                # `__main__` guard): check in process from now on.
                 log.warning("validation workers cannot start; checking here", exc_info=True)
                 self.workers = 0
         return CheckBatch(self, pool)
@@ -215,8 +215,12 @@ class CheckBatch:
         future: Future[tuple[float, float, list[tuple[int, str]]]]
         try:
             future = self.pool.submit(_check_in_worker, sources, tasks)
-        except (BrokenProcessPool, RuntimeError) as error:
-            future = Future()  # checked here by `first_problem`, like a dead worker's share
+        except Exception as error:
+            # No processes here after all (limits, sandbox, a main module without its
+            # `__main__` guard): checked here by `first_problem`, like a dead worker's share.
+            log.warning("validation workers cannot run (%s); checking here", error)
+            self.cache.workers = 0
+            future = Future()
             future.set_exception(BrokenProcessPool(str(error)))
         self.futures.append((self._sent, future))
         self._sent = len(self.jobs)

@@ -867,6 +867,7 @@ class Applier:
             self._new_revs.add(rev_id)
             self.stats.touched.add(row["instance_id"])
         if checks is not None and len(checks):
+            checks.flush()
             self._checks.append(checks)
         # A submission summarised by an earlier part of this bundle that gets another
         # revision (or loses a head to a merge) here is recomputed by the database.

@@ -204,6 +204,11 @@ class CheckBatch:
         if self.pool is not None and len(self.jobs) - self._sent >= CHUNK:
             self._send()
 
+    def flush(self) -> None:
+        """Send the jobs added since the last full chunk (no more are coming soon)."""
+        if self.pool is not None:
+            self._send()
+
     def _send(self) -> None:
         assert self.pool is not None
         chunk = self.jobs[self._sent :]

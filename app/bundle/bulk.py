@@ -61,7 +61,7 @@ def existing(connection: Connection, column: Any, values: set[str]) -> set[str]:
     return found
 
 
-_Plan = tuple[str, bool, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]
+_Plan = tuple[str, bool, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...], tuple[str, ...]]
 _PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
 
 
@@ -76,7 +76,9 @@ def _plan(connection: Connection, table: Table, columns: tuple[str, ...]) -> _Pl
         processors = tuple(
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
         )
-        plan = (compiled.string, positional, names, processors)
+        # Columns of one type (same class and arguments) convert a value the same way.
+        kinds = tuple(repr(table.c[name].type) for name in names)
+        plan = (compiled.string, positional, names, processors, kinds)
         _PLANS[key] = plan
     return plan
 
@@ -85,12 +87,36 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
     """INSERT `rows` (dicts with the same keys) with one driver `executemany`."""
     if not rows:
         return
-    sql, positional, names, processors = _plan(connection, table, tuple(rows[0]))
-    pairs = tuple(zip(names, processors, strict=True))
+    sql, positional, names, processors, kinds = _plan(connection, table, tuple(rows[0]))
+    columns = [[row[name] for row in rows] for name in names]
+    # The same instants recur across a bundle's rows and columns (a revision's times,
+    # its paradata): each distinct value of a column type is converted once.
+    memos: dict[str, dict[tuple[type, Any], Any]] = {}
+    for index, processor in enumerate(processors):
+        if processor is not None:
+            memo = memos.setdefault(kinds[index], {})
+            columns[index] = _converted(processor, columns[index], memo)
     if positional:
-        params: list[Any] = [
-            tuple(row[n] if p is None else p(row[n]) for n, p in pairs) for row in rows
-        ]
+        params: list[Any] = list(zip(*columns, strict=True))
     else:
-        params = [{n: row[n] if p is None else p(row[n]) for n, p in pairs} for row in rows]
+        params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     connection.exec_driver_sql(sql, params)
+
+
+def _converted(
+    processor: Callable[[Any], Any], values: list[Any], done: dict[tuple[type, Any], Any]
+) -> list[Any]:
+    # Keyed by the value's type as well: values equal across types (1 and True)
+    # keep their own conversion.
+    out = []
+    for value in values:
+        key = (type(value), value)
+        try:
+            converted = done.get(key, done)
+        except TypeError:  # unhashable: converted every time
+            converted = processor(value)
+        else:
+            if converted is done:
+                converted = done[key] = processor(value)
+        out.append(converted)
+    return out

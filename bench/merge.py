@@ -654,7 +654,7 @@ def main() -> int:
         )
         if not args.no_postgres:
             try:
-                from tests.bundle.pgserver import postgres_server
+                from tests.pgserver import postgres_server
 
                 with postgres_server() as url:
                     pg_run = run_child({**spec, "engine": "postgresql", "db": url})

@@ -11,7 +11,7 @@ import pytest
 from app.bundle.keys import AgeIdentity, create_coordinator_keys, unlock_identity_file
 from app.bundle.target import BundleTarget
 from tests.bundle.bundletools import PASSPHRASE, Coordinator, Field, make_coordinator, make_field
-from tests.bundle.pgserver import postgres_server, reset_schema
+from tests.pgserver import postgres_server, reset_schema
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from app.bundle.target import BundleTarget
 from app.store.check import content_hash
 from app.store.tables import Submission
 from tests.bundle.bundletools import make_coordinator, make_field, synthetic_documents, with_text
-from tests.bundle.pgserver import reset_schema
+from tests.pgserver import reset_schema
 
 
 @dataclass

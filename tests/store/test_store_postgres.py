@@ -6,12 +6,6 @@ binaries, listening only on a Unix socket in a temporary folder.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,67 +21,14 @@ from app.store.check import content_hash, table_counts
 from app.store.db import make_engine, translated_errors
 from app.store.migrate import current_revision, head_revision, upgrade_connection
 from app.store.tables import Device, Role, SubmissionState
+from tests.pgserver import postgres_server
 from tests.store.storetools import doc
-
-
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[-1:]
-    assert found, f"PostgreSQL's {name} is needed for this test"
-    return found if isinstance(found, str) else found[0]
 
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    base = Path(tempfile.mkdtemp(prefix="samluat-pg-"))
-    data = base / "data"
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        account = pwd.getpwnam("postgres")
-        os.chown(base, account.pw_uid, account.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = str(20000 + os.getpid() % 20000)
-    subprocess.run(
-        [
-            *prefix,
-            _pg_bin("initdb"),
-            "-D",
-            str(data),
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *prefix,
-            _pg_bin("pg_ctl"),
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(base / "log"),
-            "-o",
-            f"-k {base} -c listen_addresses='' -p {port} -c fsync=off",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={base}&port={port}"
-    finally:
-        subprocess.run(
-            [*prefix, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture

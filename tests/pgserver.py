@@ -1,4 +1,4 @@
-"""A throw-away PostgreSQL server from the machine's binaries (the store tests' harness).
+"""A throw-away PostgreSQL server from the machine's binaries, for every test that needs one.
 
 Listens only on a Unix socket in a temporary folder. When the tests run as
 root, initdb and pg_ctl run as the `postgres` account. If the server cannot
@@ -27,14 +27,15 @@ def _pg_bin(name: str) -> str:
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a server; yield its SQLAlchemy URL; stop and delete it afterwards."""
-    base = Path(tempfile.mkdtemp(prefix="samluat-bundle-pg-"))
+    base = Path(tempfile.mkdtemp(prefix="samluat-pg-"))
     data = base / "data"
     prefix: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         account = pwd.getpwnam("postgres")
         os.chown(base, account.pw_uid, account.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = str(20000 + (os.getpid() + 7) % 20000)
+    # Unix socket only, in a folder of its own: the port just names the socket file.
+    port = "5432"
     subprocess.run(
         [
             *prefix,

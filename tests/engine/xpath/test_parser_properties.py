@@ -123,7 +123,9 @@ def unparse(node: ast.Expr) -> str:
     if isinstance(node, ast.Binary):
         return f"({unparse(node.left)} {node.op} {unparse(node.right)})"
     if isinstance(node, ast.Negate):
-        return f"-({unparse(node.operand)})"
+        # Parenthesised as a whole: in XPath `-a | b` is `-(a | b)` (UnaryExpr ::=
+        # '-' UnaryExpr | UnionExpr), so a bare `-(a)` before `|` would change the tree.
+        return f"(-({unparse(node.operand)}))"
     if isinstance(node, ast.Call):
         return f"{node.name}({', '.join(unparse(arg) for arg in node.args)})"
     if isinstance(node, ast.Filter):

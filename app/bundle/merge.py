@@ -35,7 +35,8 @@ from sqlmodel import Session
 from app.bundle.bulk import insert_many
 from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget
-from app.store import errors, repo_submissions
+from app.bundle.validate import FormCache, validate_document
+from app.store import errors, repo_forms, repo_submissions
 from app.store.canonical import canonical_text
 from app.store.repo_paradata import EventIn, EventKind
 from app.store.tables import (
@@ -401,6 +402,29 @@ def conflict_queue(target: BundleTarget) -> list[ConflictItem]:
         return out
 
 
+def _check_resolution(session: Session, instance_id: str, document: dict[str, Any]) -> None:
+    """A hand-merged document must satisfy its form version, like any incoming record."""
+    submission = repo_submissions.get_submission(session=session, instance_id=instance_id)
+    row = repo_forms.get_form_version(
+        session=session, form_id=submission.form_id, version=submission.form_version
+    )
+    form = FormCache().get(
+        form_id=row.form_id,
+        version=row.version,
+        source=row.source,
+        source_name=row.source_name,
+        digest=row.content_hash,
+    )
+    validate_document(
+        form,
+        document,
+        record=f"the merged version of {instance_id}",
+        instance_id=instance_id,
+        form_id=submission.form_id,
+        form_version=submission.form_version,
+    )
+
+
 def resolve_conflict(
     target: BundleTarget,
     *,
@@ -426,6 +450,8 @@ def resolve_conflict(
             raise BundleError("This submission has no conflict to resolve.")
         if winner_rev_id not in {h.rev_id for h in heads}:
             raise BundleError("The chosen version is not one of the conflicting versions.")
+        if document is not None:
+            _check_resolution(session, instance_id, document)
         draft = repo_submissions.start_edit(
             session=session,
             instance_id=instance_id,

@@ -7,6 +7,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from app.bundle.errors import BundleError
 from app.bundle.export import export_coordinator_bundle, export_field_bundle
 from app.bundle.format import read_envelope
 from app.bundle.importer import ImportStatus, import_bundle
@@ -147,6 +150,18 @@ def test_conflict_queue_and_resolution(coordinator: Coordinator, tmp_path: Path)
     assert queue[0].provisional_winner == latest.rev_id
     assert coordinator.store.list_submissions(state=SubmissionState.CONFLICT).total == 1
 
+    group = {**edited["data"]["statement_grp"], "swot_category": "not-a-choice"}
+    broken = {**edited, "data": {**edited["data"], "statement_grp": group}}
+    with pytest.raises(BundleError, match="merged version") as refused:
+        resolve_conflict(
+            coordinator.target,
+            instance_id=instance,
+            winner_rev_id=field_rev,
+            reason="hand-merged",
+            document=broken,
+        )
+    assert "swot_category" in str(refused.value)
+    assert len(conflict_queue(coordinator.target)) == 1  # nothing changed
     resolution = resolve_conflict(
         coordinator.target, instance_id=instance, winner_rev_id=field_rev, reason="field is right"
     )

@@ -564,6 +564,10 @@ class PayloadParser:
         self._s = _State()
         self.plain_bytes = 0
         self._pos = 0  # bytes parsed so far
+        # The exception our own code raised while pyrage was feeding us: pyrage may
+        # re-raise it wrapped, and the importer must not blame the bundle for, say,
+        # a full disk.
+        self.failure: BaseException | None = None
 
     # file-like for pyrage.decrypt_io
     def writable(self) -> bool:
@@ -573,6 +577,16 @@ class PayloadParser:
         return None
 
     def write(self, data: Any) -> int:
+        if self.failure is not None:
+            # pyrage may write again after a failed write: nothing more is parsed.
+            raise self.failure
+        try:
+            return self._write(data)
+        except BaseException as error:
+            self.failure = error
+            raise
+
+    def _write(self, data: Any) -> int:
         view = memoryview(bytes(data))
         total = len(view)
         self.plain_bytes += total

@@ -373,6 +373,20 @@ def _decrypt_and_apply(
         return applier.stats
 
 
+def _decryption_failure(error: Exception) -> BundleRejected:
+    """What a failure inside pyrage (not raised by our parser) says about the bundle."""
+    if isinstance(error, pyrage.DecryptError):
+        return BundleRejected(
+            "the payload cannot be decrypted with this coordinator's key (encrypted to "
+            "another coordinator, or its key header was altered)"
+        )
+    if isinstance(error, OSError):
+        return BundleRejected(
+            "the encrypted payload is damaged (decryption failed its integrity check)"
+        )
+    return BundleRejected(f"the encrypted payload is damaged ({error})")
+
+
 def _apply(
     target: BundleTarget,
     checked: _Checked,
@@ -388,19 +402,19 @@ def _apply(
         reader = fmt.PayloadReader(handle, envelope.payload_offset, envelope.payload_length)
         try:
             pyrage.decrypt_io(reader, parser, [k.pyrage_identity() for k in identities])
-        except (BundleError, MemoryError):
-            raise
-        except pyrage.DecryptError:
-            raise BundleRejected(
-                "the payload cannot be decrypted with this coordinator's key (encrypted to "
-                "another coordinator, or its key header was altered)"
-            ) from None
-        except OSError:
-            raise BundleRejected(
-                "the encrypted payload is damaged (decryption failed its integrity check)"
-            ) from None
-        except Exception as error:  # pyrage's other failures: the payload is not sound
-            raise BundleRejected(f"the encrypted payload is damaged ({error})") from None
+        except BaseException as error:
+            if parser.failure is not None:
+                # Raised by our side of the stream (a refused part, a full disk, a
+                # bug), whether pyrage passes it on or wraps it: that, not "the
+                # payload is damaged", is what happened.
+                if parser.failure is error:
+                    raise
+                raise parser.failure from None
+            if isinstance(error, BundleError | MemoryError) or not isinstance(error, Exception):
+                raise
+            raise _decryption_failure(error) from None
+    if parser.failure is not None:  # pyrage may swallow a failed write and stop early
+        raise parser.failure
     if reader.sha256.digest() != checked.payload_sha:
         raise BundleRejected("the file changed while it was being imported")
     parser.close()

@@ -266,3 +266,38 @@ def test_escrow_key_alone_opens_field_bundles(tmp_path: Path) -> None:
     assert result.status is ImportStatus.APPLIED, result.message
     field.close()
     store.close()
+
+
+def test_a_storage_failure_mid_import_is_not_blamed_on_the_bundle(
+    coordinator: Coordinator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk (or a bug) while applying is that error, not "the payload is damaged":
+    the file is not quarantined, nothing is applied, and it imports once the disk is fixed."""
+    import sqlite3
+
+    from app.bundle.applier import Applier
+
+    field = make_field(tmp_path, coordinator, "laptop-f")
+    field.interview(dict(synthetic_documents()[2]))
+    bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert bundle is not None
+    original = Applier.json_part
+
+    def disk_full(self: Applier, header: object, records: list[dict[str, object]]) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Applier, "json_part", disk_full)
+    quarantine = tmp_path / "quarantine"
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        import_bundle(
+            coordinator.target,
+            bundle.path,
+            identities=[coordinator.identity],
+            quarantine_dir=quarantine,
+        )
+    assert not quarantine.exists() or list(quarantine.iterdir()) == []
+    assert coordinator.store.list_submissions().total == 0
+    monkeypatch.setattr(Applier, "json_part", original)
+    assert _import(coordinator, bundle.path).ok
+    assert coordinator.store.list_submissions().total == 1
+    field.close()

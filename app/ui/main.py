@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import multiprocessing
 import sys
 from pathlib import Path
 
@@ -51,6 +52,9 @@ def fills_screen(window: AppWindow) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Bundle imports check records in worker processes; in a PyInstaller build those
+    # start this same executable, which must run the worker, not the app.
+    multiprocessing.freeze_support()
     setup_logging()
     parser = argparse.ArgumentParser(prog="samluat-app")
     parser.add_argument("--forms", type=Path, default=paths.default_forms_dir())

@@ -14,7 +14,6 @@ import hashlib
 import io
 import logging
 import os
-import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,8 +243,3 @@ def verify_written(path: Path, *, expected_payload_sha: bytes | None = None) -> 
     if not verify(envelope.header.signing_key, envelope.signature, message):
         raise BundleWriteError(f"The bundle written to {path} does not verify (signature).")
     return WrittenBundle(path=path, sha256=file_sha, size=envelope.size, header=envelope.header)
-
-
-def pack_u64(value: int) -> bytes:
-    """8-byte big-endian (exposed for tests that build damaged bundles)."""
-    return struct.pack(">Q", value)

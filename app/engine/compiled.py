@@ -10,7 +10,6 @@ logic (naming the fields involved).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from app.core.errors import FormError, FormErrors, XPathStaticError, XPathSyntaxError
@@ -469,12 +468,6 @@ class CompiledForm:
             built[key] = build_secondary(key, rows)
         self._secondary[language] = built
         return built
-
-    def fields_in_order(self) -> Iterator[FieldDef]:
-        return iter(self.fields[1:])
-
-    def field(self, name: str) -> FieldDef:
-        return self.resolve_name(name)
 
 
 def _trigger_names(element: Element) -> tuple[str, ...]:

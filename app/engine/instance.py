@@ -32,7 +32,6 @@ class Node:
         "readonly",
         "relevant",
         "required",
-        "self_relevant",
         "value",
     )
 
@@ -53,7 +52,6 @@ class Node:
         self.by_name: dict[str, list[Node]] = {}
         self.attrs: dict[str, str] = {}
         self.relevant = True  # effective: own relevance and every ancestor's
-        self.self_relevant = True  # this node's own `relevant` expression
         # Form state kept by the session for primary-instance fields.
         self.required = False
         self.readonly = False

@@ -311,7 +311,6 @@ class FormSession:
                 own = self._safe_bool(node, expression, True) if expression is not None else True
                 parent = node.parent
                 effective = own and (parent.relevant if parent is not None else True)
-                node.self_relevant = own
                 if effective == node.relevant:
                     continue
                 node.relevant = effective

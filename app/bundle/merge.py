@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
@@ -36,6 +38,7 @@ from app.bundle.bulk import insert_many
 from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget
 from app.bundle.validate import FormCache, validate_document
+from app.core.errors import SamluatError
 from app.store import errors, repo_forms, repo_submissions
 from app.store.canonical import canonical_text
 from app.store.repo_paradata import EventIn, EventKind
@@ -52,6 +55,9 @@ from app.store.tables import (
 )
 from app.store.tables_bundle import DuplicateVerdict
 from app.store.types import utcnow
+from app.study.config import StudyConfig, default_study_path, load_study
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500
 _REV = Revision.__table__  # type: ignore[attr-defined]
@@ -182,23 +188,37 @@ class BusinessKeyRule:
     The first non-empty field found (anywhere outside repeats) wins; an
     institution of `other_choice` is replaced by the first non-empty
     `institution_other_fields` text. A submission with an assignment uses the
-    assignment's institution and respondent when they are set.
+    assignment's institution and respondent when they are set. The field
+    names are the study's (`[duplicates]` in forms/study.toml), not code.
     """
 
-    institution_fields: tuple[str, ...] = ("institution", "issuer")
-    institution_other_fields: tuple[str, ...] = ("institution_other", "issuer_other")
-    respondent_fields: tuple[str, ...] = (
-        "respondent",
-        "respondent_name",
-        "interviewee_names",
-        "respondent_position",
-        "interviewee_position",
-        "doc_title",
-    )
+    institution_fields: tuple[str, ...] = ()
+    institution_other_fields: tuple[str, ...] = ()
+    respondent_fields: tuple[str, ...] = ()
     other_choice: str = "other"
 
+    @classmethod
+    def of_study(cls, study: StudyConfig | None) -> BusinessKeyRule:
+        if study is None:
+            return cls()
+        key = study.duplicates
+        return cls(
+            key.institution_fields,
+            key.institution_other_fields,
+            key.respondent_fields,
+            key.other_choice,
+        )
 
-DEFAULT_KEY_RULE = BusinessKeyRule()
+
+@lru_cache(maxsize=1)
+def default_key_rule() -> BusinessKeyRule:
+    """The rule of the study shipped in forms/ (no flagging without a study file)."""
+    path = default_study_path()
+    try:
+        return BusinessKeyRule.of_study(load_study(path) if path.is_file() else None)
+    except SamluatError:
+        log.warning("study file %s unusable: likely duplicates are not flagged", path)
+        return BusinessKeyRule()
 
 
 def _normalise(value: Any) -> str:
@@ -211,13 +231,14 @@ def _normalise(value: Any) -> str:
 
 
 def document_key(
-    document: dict[str, Any], rule: BusinessKeyRule = DEFAULT_KEY_RULE
+    document: dict[str, Any], rule: BusinessKeyRule | None = None
 ) -> tuple[str, str]:
     """(institution, respondent) from a document alone (no assignment), normalised.
 
     One walk of the data for every field the rule names; for each name the
     first non-empty value met wins, as in `business_key`.
     """
+    rule = rule or default_key_rule()
     wanted = {
         *rule.institution_fields,
         *rule.institution_other_fields,
@@ -257,7 +278,7 @@ def business_key(
     document: dict[str, Any],
     *,
     assignment: tuple[str, str] | None = None,
-    rule: BusinessKeyRule = DEFAULT_KEY_RULE,
+    rule: BusinessKeyRule | None = None,
 ) -> tuple[str, str]:
     """(institution, respondent) of a submission, normalised; empty strings when unknown."""
     return with_assignment(document_key(document, rule), assignment)
@@ -275,7 +296,7 @@ class NewSubmission:
 def update_business_keys(
     connection: Connection,
     head_of: dict[str, str | None],
-    rule: BusinessKeyRule = DEFAULT_KEY_RULE,
+    rule: BusinessKeyRule | None = None,
     known: dict[str, tuple[str, str]] | None = None,
     new: dict[str, NewSubmission] | None = None,
 ) -> None:
@@ -646,7 +667,6 @@ def sequence_gaps(target: BundleTarget) -> list[Gap]:
 
 
 __all__ = [
-    "DEFAULT_KEY_RULE",
     "BusinessKeyRule",
     "ConflictHead",
     "ConflictItem",
@@ -658,6 +678,7 @@ __all__ = [
     "business_key",
     "conflict_queue",
     "decide_duplicates",
+    "default_key_rule",
     "document_key",
     "likely_duplicates",
     "refresh_summaries",

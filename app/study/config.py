@@ -179,6 +179,21 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class DuplicateKey:
+    """Which answers identify who was interviewed, to flag likely duplicates.
+
+    For each list the first field with an answer wins; an institution answered
+    with `other_choice` is replaced by the first `institution_other_fields`
+    text. Empty lists: no duplicate flagging.
+    """
+
+    institution_fields: tuple[str, ...] = ()
+    institution_other_fields: tuple[str, ...] = ()
+    respondent_fields: tuple[str, ...] = ()
+    other_choice: str = "other"
+
+
+@dataclass(frozen=True)
 class StudyConfig:
     """A loaded study configuration. Build it with `load_study`."""
 
@@ -196,6 +211,7 @@ class StudyConfig:
     pillars: tuple[Pillar, ...]
     elements: tuple[Element, ...]
     clusters: tuple[ClusterInfo, ...]
+    duplicates: DuplicateKey = DuplicateKey()
 
     @property
     def forms_dir(self) -> Path:
@@ -507,6 +523,26 @@ def _build(path: Path, data: Mapping[str, Any]) -> StudyConfig:
         pillars=pillars,
         elements=elements,
         clusters=clusters,
+        duplicates=_duplicate_key(r, data),
+    )
+
+
+def _duplicate_key(r: _Reader, data: Mapping[str, Any]) -> DuplicateKey:
+    """The optional [duplicates] table."""
+    if "duplicates" not in data:
+        return DuplicateKey()
+    table = r.table(data, "duplicates", "")
+    return DuplicateKey(
+        institution_fields=r.strings(table, "institution_fields", "duplicates"),
+        institution_other_fields=(
+            r.strings(table, "institution_other_fields", "duplicates")
+            if "institution_other_fields" in table
+            else ()
+        ),
+        respondent_fields=r.strings(table, "respondent_fields", "duplicates"),
+        other_choice=(
+            r.string(table, "other_choice", "duplicates") if "other_choice" in table else "other"
+        ),
     )
 
 

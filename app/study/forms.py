@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.engine.loader import form_files
-from app.study.config import load_study
-
-STUDY_FILE = "study.toml"
+from app.study.config import STUDY_FILE, load_study
 
 
 def instrument_files(folder: str | Path) -> list[Path]:

@@ -266,3 +266,17 @@ def test_missing_table_array(tmp_path: Path) -> None:
     text = default_study_path().read_text(encoding="utf-8")
     path.write_text(text.replace("[[user_roles]]", "[[unused]]"), encoding="utf-8")
     assert _error(path).key == "user_roles"
+
+
+def test_duplicate_key_fields_come_from_the_study_file() -> None:
+    from app.bundle.merge import BusinessKeyRule, default_key_rule, document_key
+    from app.study.config import load_study
+
+    study = load_study(default_study_path())
+    assert "institution" in study.duplicates.institution_fields
+    rule = BusinessKeyRule.of_study(study)
+    assert default_key_rule() == rule
+    document = {"data": {"g": {"institution": "other", "institution_other": " Lao  Post ", "respondent_name": "Keo"}}}
+    assert document_key(document, rule) == ("lao post", "keo")
+    # Without a [duplicates] table nothing identifies a respondent: no flagging.
+    assert document_key(document, BusinessKeyRule.of_study(None)) == ("", "")

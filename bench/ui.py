@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -216,11 +217,22 @@ def main() -> None:
         scroll_builds.append(seconds + build_s)
         scroll_gaps.append(gaps)
         scroll_gcs.append(collections)
-        scroll_view.close()
+        # Closing as the app does: hidden, then its pages deleted a chunk per turn of
+        # the event loop; the figure is the longest single step.
+        scroll_view.hide()
+        steps: list[float] = []
+        finished: list[bool] = []
+        scroll_view.dispose(partial(finished.append, True))
+        while not finished:
+            start = time.perf_counter()
+            QApplication.processEvents()
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            steps.append(time.perf_counter() - start)
         scroll_view.deleteLater()
         start = time.perf_counter()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        scroll_closes.append(time.perf_counter() - start)
+        steps.append(time.perf_counter() - start)
+        scroll_closes.append(max(steps))
         flush()
         gc.collect()  # the next run starts from the same heap, not this run's garbage
     scroll_open_s = min(scroll_opens)
@@ -271,7 +283,7 @@ def main() -> None:
         "scroll_stall_p99_ms": round(stall_p99_s * 1000, 1),
         "scroll_stall_ratio": round(stall_s / bare_s, 1),
         "scroll_full_gc_max_ms": round(gc_max_s * 1000, 1),
-        "scroll_close_ms": round(min(scroll_closes) * 1000, 1),
+        "scroll_close_step_max_ms": round(min(scroll_closes) * 1000, 1),
         "scroll_widgets_shown": shown,
         "targets": {"open_ms": 500, "key_p95_ms": 16, "stall_ms": 100},
     }

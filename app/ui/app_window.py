@@ -181,7 +181,8 @@ class AppWindow(QMainWindow):
         screen, self.filling_screen = self.filling_screen, None
         if screen is not None:
             self.stack.removeWidget(screen)
-            screen.deleteLater()
+            screen.hide()
+            screen.dispose()
         self._show(self.home)
         self.activateWindow()  # a finalise check or a message may have had the focus
         self.home.focus_default()

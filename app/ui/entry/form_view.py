@@ -122,6 +122,7 @@ class FormView(QWidget):
         self.repeats = RepeatController(self)
         self.attachments = Attachments(self)
         self.builder = PageBuilder(self)
+        self.disposing = False  # set by `dispose`: nothing may touch the pages any more
         self.setStyleSheet(STYLE)
         self._build()
         first = self.navigator.applying
@@ -518,6 +519,8 @@ class FormView(QWidget):
 
     def retranslate(self) -> None:
         """The UI language changed: our own strings, and engine defaults in messages."""
+        if self.disposing:
+            return  # its pages are being deleted
         self.retranslate_chrome()
         self._retranslate_form()
         self._update_empty_note()
@@ -592,3 +595,29 @@ class FormView(QWidget):
     def _focus_when_shown(self) -> None:
         if shiboken6.isValid(self) and self.current_question is None and self.pages:
             self.navigator.focus_page(self.current)
+
+    def dispose(self, then: Callable[[], None]) -> None:
+        """Destroy the built pages a chunk at a time, then call `then`.
+
+        Deleting a fully built 1,000-question scroll view at once blocks the UI
+        thread for about half a second; one chunk of pages per event-loop turn
+        keeps every step short. The view must already be out of sight.
+        """
+        self.disposing = True
+        self.builder.timer.stop()
+        host = self.builder.host
+        holders = (
+            [layout.parentWidget() for layout in host.chunks.values()] if host is not None else []
+        )
+
+        def step() -> None:
+            if holders:
+                holder = holders.pop()
+                if holder is not None:
+                    holder.setParent(None)
+                    holder.deleteLater()
+                QTimer.singleShot(0, step)
+            else:
+                then()
+
+        step()

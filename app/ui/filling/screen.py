@@ -174,6 +174,14 @@ class FillingScreen(QWidget):
         show_problem(self, error)
 
     # -- closing -------------------------------------------------------------------
+    def dispose(self) -> None:
+        """Delete this screen without a long pause on the UI thread (call once hidden)."""
+        dispose = getattr(self.view, "dispose", None)
+        if callable(dispose):
+            dispose(self.deleteLater)
+        else:
+            self.deleteLater()
+
     def flush(self, callback: Callable[[bool], None]) -> None:
         """Make everything durable (the app is quitting; the draft stays open)."""
         self.autosaver.flush(callback)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -374,3 +375,7 @@ class InterviewWorkspace(QWidget):
 
     def next_unanswered(self) -> None:
         self.view.next_unanswered()
+
+    def dispose(self, then: Callable[[], None]) -> None:
+        """Destroy the guide's pages a chunk at a time, then call `then` (see FormView)."""
+        self.view.dispose(then)

@@ -252,3 +252,25 @@ def test_a_long_field_list_page_is_built_over_several_slices(
     frame = view.page_frames[long_page]
     ys = [view.widgets[n].mapTo(frame, QPoint(0, 0)).y() for n in view.pages[long_page].nodes]
     assert len(ys) == 60 and ys == sorted(ys)
+
+
+def test_dispose_deletes_the_pages_a_chunk_at_a_time(
+    qtbot: QtBot, make_filling: MakeFilling
+) -> None:
+    import shiboken6
+
+    view = open_big(qtbot, make_filling)
+    qtbot.waitUntil(lambda: view.builder.complete, timeout=20_000)
+    host = view.builder.host
+    assert host is not None
+    holders = [layout.parentWidget() for layout in host.chunks.values()]
+    assert len(holders) >= 3
+    view.hide()
+    done: list[bool] = []
+    view.dispose(lambda: done.append(True))
+    # Not all at once: the first turn of the event loop has deleted only some chunks.
+    QApplication.processEvents()
+    assert any(shiboken6.isValid(h) for h in holders)
+    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+    QApplication.sendPostedEvents(None, 0)  # DeferredDelete
+    qtbot.waitUntil(lambda: not any(shiboken6.isValid(h) for h in holders), timeout=5_000)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
 
@@ -57,7 +58,9 @@ class IndexPanel(QWidget):
         legend_row.addWidget(self.legend)
         layout.addLayout(legend_row)
         self.model.modelReset.connect(self.expand_groups)
-        self.expand_groups()
+        # After the first page is on screen: on a large form expanding costs tens of
+        # milliseconds that need not add to the opening stall.
+        QTimer.singleShot(0, self.expand_groups)
         self.retranslate()
 
     def _activated(self, index: QModelIndex) -> None:
@@ -67,6 +70,8 @@ class IndexPanel(QWidget):
 
     def expand_groups(self) -> None:
         """Groups open, so that questions show; very large forms open the top level only."""
+        if not shiboken6.isValid(self.tree):
+            return  # the view was closed before the deferred call ran
         if sum(1 for _ in self.session.root.iter()) > 600:
             self.tree.expandToDepth(0)
         else:

@@ -230,9 +230,7 @@ def _normalise(value: Any) -> str:
     return " ".join(text.split())
 
 
-def document_key(
-    document: dict[str, Any], rule: BusinessKeyRule | None = None
-) -> tuple[str, str]:
+def document_key(document: dict[str, Any], rule: BusinessKeyRule | None = None) -> tuple[str, str]:
     """(institution, respondent) from a document alone (no assignment), normalised.
 
     One walk of the data for every field the rule names; for each name the

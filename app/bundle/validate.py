@@ -21,10 +21,11 @@ import os
 import sys
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.bundle.errors import BundleRejected
@@ -32,6 +33,7 @@ from app.core.errors import AnswerError, SamluatError
 from app.engine.answers import from_json, to_storage
 from app.engine.compiled import FIELD, GROUP, REPEAT, CompiledForm, FieldDef
 from app.engine.loader import load_form_bytes
+from app.engine.model import DataType, Kind, Question
 from app.engine.serialize import DOCUMENT_FORMAT
 from app.engine.session import FormSession
 
@@ -318,23 +320,98 @@ def _check_in_worker(
 
 
 # Per field, computed once per compiled form (fields are owned by their form).
-_ALLOWED: weakref.WeakKeyDictionary[FieldDef, set[str] | None] = weakref.WeakKeyDictionary()
+_CONVERTERS: weakref.WeakKeyDictionary[FieldDef, Converter] = weakref.WeakKeyDictionary()
 _CHILDREN: weakref.WeakKeyDictionary[FieldDef, dict[str, FieldDef]] = weakref.WeakKeyDictionary()
 
+Converter = Callable[[Any], str]  # a document's JSON value → stored text; raises AnswerError
+INT_MAX = 2**31 - 1
 
-def _allowed(form: CompiledForm, definition: FieldDef) -> set[str] | None:
-    if definition in _ALLOWED:
-        return _ALLOWED[definition]
-    question = definition.question
-    names: set[str] | None = None
-    if question is not None and question.choice_list is not None and not question.external_choices:
-        choice_list = form.formdef.choice_lists.get(question.choice_list)
-        found = {c.name for c in choice_list.choices} if choice_list else set()
-        if question.or_other:
-            found.add("other")
-        names = found
-    _ALLOWED[definition] = names
+
+def _allowed(form: CompiledForm, question: Question) -> set[str] | None:
+    if question.choice_list is None or question.external_choices:
+        return None
+    choice_list = form.formdef.choice_lists.get(question.choice_list)
+    names = {c.name for c in choice_list.choices} if choice_list else set()
+    if question.or_other:
+        names.add("other")
     return names
+
+
+def _converter(form: CompiledForm, definition: FieldDef) -> Converter:
+    """`to_storage` for one field, with a shortcut for the values documents usually hold.
+
+    A shortcut accepts only values for which `to_storage` returns the same text
+    (a choice name from the list, a str for a text question, an int in range,
+    a canonical ISO date); everything else goes through `to_storage` itself,
+    which also words the refusal.
+    """
+    found = _CONVERTERS.get(definition)
+    if found is not None:
+        return found
+    question = definition.question
+    data_type = definition.data_type
+    if question is None:  # not possible for a loaded form's field; refused all the same
+
+        def refuse(value: Any) -> str:
+            raise AnswerError(definition.name, "not a field")
+
+        return refuse
+    if question.calculate is not None:
+
+        def convert(value: Any) -> str:
+            return from_json(data_type, value)
+
+        _CONVERTERS[definition] = convert
+        return convert
+    allowed = _allowed(form, question)
+
+    def slow(value: Any) -> str:
+        return "" if value is None else to_storage(question, value, allowed)
+
+    fast: Converter = slow
+    # Names `to_storage` accepts as they are: non-empty, no white space.
+    names = frozenset(n for n in allowed or () if n and not any(c.isspace() for c in n))
+    if data_type == DataType.SELECT1.value and allowed is not None:
+
+        def fast(value: Any) -> str:
+            return value if type(value) is str and value in names else slow(value)
+
+    elif data_type == DataType.SELECT.value and allowed is not None:
+
+        def fast(value: Any) -> str:
+            if (
+                type(value) is list
+                and all(type(v) is str and v in names for v in value)
+                and len(set(value)) == len(value)
+            ):
+                return " ".join(value)
+            return slow(value)
+
+    elif data_type == DataType.STRING.value and question.kind is Kind.TEXT:
+
+        def fast(value: Any) -> str:
+            return value if type(value) is str else slow(value)
+
+    elif data_type == DataType.INT.value:
+
+        def fast(value: Any) -> str:
+            if type(value) is int and -INT_MAX <= value <= INT_MAX:
+                return str(value)
+            return slow(value)
+
+    elif data_type == DataType.DATE.value:
+
+        def fast(value: Any) -> str:
+            if type(value) is str and len(value) == 10:
+                try:
+                    if date.fromisoformat(value).isoformat() == value:
+                        return value
+                except ValueError:
+                    pass
+            return slow(value)
+
+    _CONVERTERS[definition] = fast
+    return fast
 
 
 def _snapshot(
@@ -350,35 +427,29 @@ def _snapshot(
     out: dict[str, Any] = {}
     for name, value in data.items():
         child = children.get(name)
-        path = f"{where}{name}"
         if child is None:
-            raise ValueError(f"{path}: no such field in this form version")
-        if child.role == REPEAT:
+            raise ValueError(f"{where}{name}: no such field in this form version")
+        role = child.role
+        if role == FIELD:
+            if isinstance(value, dict) or (
+                type(value) is list and not all(isinstance(v, str | int | float) for v in value)
+            ):
+                raise ValueError(f"{where}{name}: a value of the wrong shape")
+            try:
+                out[name] = _converter(form, child)(value)
+            except AnswerError as error:
+                raise ValueError(f"{where}{name}: {error.message}") from None
+        elif role == GROUP:
+            out[name] = _snapshot(form, child, value, f"{where}{name}/", depth + 1)
+        elif role == REPEAT:
             if not isinstance(value, list) or len(value) > MAX_REPEAT:
-                raise ValueError(f"{path}: a repeat must be a list of objects")
+                raise ValueError(f"{where}{name}: a repeat must be a list of objects")
             out[name] = [
-                _snapshot(form, child, item, f"{path}[{i + 1}]/", depth + 1)
+                _snapshot(form, child, item, f"{where}{name}[{i + 1}]/", depth + 1)
                 for i, item in enumerate(value)
             ]
-        elif child.role == GROUP:
-            out[name] = _snapshot(form, child, value, f"{path}/", depth + 1)
-        elif child.role == FIELD:
-            question = child.question
-            if question is None:
-                raise ValueError(f"{path}: not a field")
-            if isinstance(value, dict) or (
-                isinstance(value, list) and not all(isinstance(v, str | int | float) for v in value)
-            ):
-                raise ValueError(f"{path}: a value of the wrong shape")
-            if value is None or question.calculate is not None:
-                out[name] = from_json(child.data_type, value)
-            else:
-                try:
-                    out[name] = to_storage(question, value, _allowed(form, child))
-                except AnswerError as error:
-                    raise ValueError(f"{path}: {error.message}") from None
         else:
-            raise ValueError(f"{path}: not a field")
+            raise ValueError(f"{where}{name}: not a field")
     return out
 
 

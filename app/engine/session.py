@@ -707,7 +707,41 @@ class FormSession:
         (values, relevance, required, constraints; not choice filters, read-only
         or labels). For checking records arriving from other machines in bulk."""
         session = cls(form, _restore=snapshot, _skip=_NOT_NEEDED_TO_VALIDATE, **options)
-        return session.problems()
+        return session._lazy_problems()
+
+    def _lazy_problems(self) -> list[Problem]:
+        """`problems()` for a session built without its required and constraint
+        vertices (nothing reads them): each is evaluated only where it decides
+        something, a required expression on a relevant empty answer, a constraint
+        on a relevant given one."""
+        found: list[Problem] = []
+        for node in self.root.iter():
+            definition = node.definition
+            if not node.relevant or not isinstance(definition, FieldDef):
+                continue
+            if definition.role != FIELD:
+                continue
+            question = definition.question
+            assert question is not None
+            kind = ""
+            if node.value == "":
+                if question.kind in NON_INPUT_KINDS - {Kind.NOTE} or definition.required is None:
+                    pass
+                elif _always_true(definition) or self._safe_bool(node, definition.required, False):
+                    kind = "required"
+            elif definition.constraint is not None and not self._safe_bool(
+                node, definition.constraint, False
+            ):
+                kind = "constraint"
+            if node in self.errors:
+                found.append(Problem(node, self.ref(node), "error", self.errors[node]))
+            if kind == "required":
+                message = self.text(node, "required_message") or _("This answer is required.")
+                found.append(Problem(node, self.ref(node), "required", message))
+            elif kind == "constraint":
+                message = self.text(node, "constraint_message") or _("This answer is not allowed.")
+                found.append(Problem(node, self.ref(node), "constraint", message))
+        return found
 
     def ref(self, node: Node) -> str:
         """`grp/rep[2]/q`: a node's path below the root with repeat positions."""
@@ -797,7 +831,9 @@ class FormSession:
         return cls(form, _restore=snapshot, **options)
 
 
-_NOT_NEEDED_TO_VALIDATE = frozenset({g.CHOICES, g.READONLY, g.LABEL})
+# Checking a snapshot needs values and relevance; required and constraint are
+# evaluated lazily (`_lazy_problems`), the rest decides nothing.
+_NOT_NEEDED_TO_VALIDATE = frozenset({g.CHOICES, g.READONLY, g.LABEL, g.REQUIRED, g.CONSTRAINT})
 
 # The first sweep's vertices per form and skipped properties (see `_sweep`).
 _SWEEPS: weakref.WeakKeyDictionary[CompiledForm, dict[frozenset[str], tuple[g.Vertex, ...]]] = (

@@ -181,9 +181,7 @@ class LocalStore:
                 device_id=self.device_id,
                 events=[EventIn(EventKind.PASSWORD_CHANGED, detail={"user": target.id})],
             )
-            self._wrap_key_for(
-                user_id=target.id, username=target.username, password=new_password
-            )
+            self._wrap_key_for(user_id=target.id, username=target.username, password=new_password)
         LockoutBook(lockout_path(self.path)).unlock(target.username)
 
     def unlock_user(self, *, username: str) -> None:

@@ -144,9 +144,7 @@ class SubmissionKey(SQLModel, table=True):
 
     __tablename__ = "submission_key"
 
-    instance_id: str = Field(
-        primary_key=True, foreign_key="submission.instance_id", max_length=128
-    )
+    instance_id: str = Field(primary_key=True, foreign_key="submission.instance_id", max_length=128)
     form_id: str = Field(max_length=128)
     key_hash: str = Field(max_length=64, index=True)
     institution: str = ""

@@ -38,7 +38,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_check_prints_ok_with_question_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_prints_ok_with_question_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write_form(tmp_path, GOOD)
     code, out, _err = run(capsys, "form", "check", str(path))
     assert code == 0
@@ -63,7 +65,9 @@ def test_check_lists_every_error_with_location_and_fails(
     assert code == 1
     lines = out.strip().splitlines()
     assert lines[0] == f"ok {good} 4"
-    assert any(line.startswith(f"{bad}:survey:2:relevant:") and "${nothere}" in line for line in lines)
+    assert any(
+        line.startswith(f"{bad}:survey:2:relevant:") and "${nothere}" in line for line in lines
+    )
     assert any(line.startswith(f"{bad}:survey:3:constraint:") for line in lines)
 
 
@@ -73,10 +77,18 @@ def test_fill_applies_answers_and_reports_values_relevance_and_errors(
     path = write_form(tmp_path, GOOD)
     answers = tmp_path / "answers.json"
     answers.write_text(
-        json.dumps({"staff": -2, "has_unit": "yes", "system": [{"sys_name": "HMIS"}, {"sys_name": "ລະບົບບັນຊີ"}]}),
+        json.dumps(
+            {
+                "staff": -2,
+                "has_unit": "yes",
+                "system": [{"sys_name": "HMIS"}, {"sys_name": "ລະບົບບັນຊີ"}],
+            }
+        ),
         encoding="utf-8",
     )
-    code, out, _err = run(capsys, "form", "fill", str(path), "--answers", str(answers), "--lang", "lo")
+    code, out, _err = run(
+        capsys, "form", "fill", str(path), "--answers", str(answers), "--lang", "lo"
+    )
     assert code == 0
     report = json.loads(out)
     assert report["fields"]["staff"] == {"value": -2, "relevant": True}
@@ -84,7 +96,10 @@ def test_fill_applies_answers_and_reports_values_relevance_and_errors(
     assert report["fields"]["system[2]/sys_name"]["value"] == "ລະບົບບັນຊີ"
     assert report["fields"]["n_systems"]["value"] == "2"
     assert report["valid"] is False
-    assert {(e["field"], e["kind"]) for e in report["errors"]} == {("staff", "constraint"), ("unit_name", "required")}
+    assert {(e["field"], e["kind"]) for e in report["errors"]} == {
+        ("staff", "constraint"),
+        ("unit_name", "required"),
+    }
     assert next(e for e in report["errors"] if e["field"] == "staff")["message"] == "ບໍ່ສາມາດເປັນຄ່າລົບ"
     assert report["document"]["data"]["system"] == [{"sys_name": "HMIS"}, {"sys_name": "ລະບົບບັນຊີ"}]
 

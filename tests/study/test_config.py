@@ -276,7 +276,15 @@ def test_duplicate_key_fields_come_from_the_study_file() -> None:
     assert "institution" in study.duplicates.institution_fields
     rule = BusinessKeyRule.of_study(study)
     assert default_key_rule() == rule
-    document = {"data": {"g": {"institution": "other", "institution_other": " Lao  Post ", "respondent_name": "Keo"}}}
+    document = {
+        "data": {
+            "g": {
+                "institution": "other",
+                "institution_other": " Lao  Post ",
+                "respondent_name": "Keo",
+            }
+        }
+    }
     assert document_key(document, rule) == ("lao post", "keo")
     # Without a [duplicates] table nothing identifies a respondent: no flagging.
     assert document_key(document, BusinessKeyRule.of_study(None)) == ("", "")

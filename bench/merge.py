@@ -478,7 +478,7 @@ def import_child(spec: dict[str, Any]) -> dict[str, Any]:
     import resource
 
     os.environ["SAMLUAT_HOME"] = spec["home"]
-    from app.bundle.importer import ImportStatus, import_bundle
+    from app.bundle.importer import ImportStatus, import_bundle, import_many
     from app.bundle.keys import register_device
     from app.bundle.target import BundleTarget
     from app.bundle.validate import FormCache
@@ -502,15 +502,25 @@ def import_child(spec: dict[str, Any]) -> dict[str, Any]:
     for card in spec["cards"]:
         register_device(target, card)
     forms = FormCache(workers=spec["workers"])
-    rss = []
+    rss: list[float] = []
+    quarter = max(len(files) // 4, 1)
+    seen = [0]
+
+    def sample(_fraction: float, _name: str) -> None:
+        # Called before each file: the resident size after every quarter of them.
+        if seen[0] and seen[0] % quarter == 0:
+            rss.append(round(_rss_mb()[0], 1))
+        seen[0] += 1
+
+    # As `samluat bundle import FILE...` does: every file in one call, so that
+    # workers check the next files' documents while this process applies one.
     start, cpu = time.perf_counter(), time.process_time()
-    for index, path in enumerate(files):
-        result = import_bundle(target, path, identities=[identity], forms=forms)
+    results = import_many(target, files, identities=[identity], forms=forms, progress=sample)
+    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
+    rss.append(round(_rss_mb()[0], 1))
+    for path, result in zip(files, results, strict=True):
         if result.status is not ImportStatus.APPLIED:
             raise SystemExit(f"{path.name}: {result}")
-        if (index + 1) % max(len(files) // 4, 1) == 0:
-            rss.append(round(_rss_mb()[0], 1))
-    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
     stats = dataclasses.replace(forms.stats)
     start = time.perf_counter()
     for path in files:

@@ -38,9 +38,9 @@ from app.bundle.bulk import IN_CHUNK, bind_values, existing, in_values, insert_m
 from app.bundle.canon import b64d, parse_time
 from app.bundle.errors import BundleRejected, BundleWaiting
 from app.bundle.merge import NewSubmission, RevRow, document_key, summary_of
-from app.bundle.validate import CheckBatch, FormCache, Job
+from app.bundle.validate import CheckBatch, FormCache, Job, Prechecked, revision_label
 from app.store.attachments import CHUNK_SIZE
-from app.store.canonical import canonical_text, sha256_hex
+from app.store.canonical import canonical_json, canonical_text, sha256_hex
 from app.store.tables import (
     Assignment,
     AssignmentStatus,
@@ -242,8 +242,10 @@ class Applier:
         forms: FormCache,
         validate: bool = True,
         progress: Callable[[int], None] | None = None,
+        prechecked: Prechecked | None = None,
     ) -> None:
         self.c = connection
+        self.prechecked = prechecked
         self.header = header
         self.local_device_id = local_device_id
         self.forms = forms
@@ -309,6 +311,8 @@ class Applier:
         for pending in self._checks:
             pending.cancel()
         self._checks = []
+        if self.prechecked is not None:
+            self.prechecked.cancel()
 
     # -- bundle identity ---------------------------------------------------------------------
 
@@ -718,14 +722,19 @@ class Applier:
         insert_many(self.c, T_SUB, rows)
         self.stats.submissions_new += len(rows)
 
-    def _job(
-        self, form: tuple[str, str], text: str, label: str, instance_id: str, document: Any
-    ) -> Job:
+    def _job(self, form: tuple[str, str], row: dict[str, Any], label: str, document: Any) -> Job:
         source, source_name, digest = self._form_of(form[0], form[1], label)
         self.forms.get(
             form_id=form[0], version=form[1], source=source, source_name=source_name, digest=digest
         )
-        return Job((form[0], form[1], digest), text, label, instance_id, document)
+        return Job(
+            (form[0], form[1], digest),
+            row["document"],
+            label,
+            row["instance_id"],
+            document,
+            row["content_hash"],
+        )
 
     def _revisions(self, records: list[dict[str, Any]], where: str) -> None:
         fields = {
@@ -748,7 +757,7 @@ class Applier:
         stored = self._stored_revisions(
             {r["rev_id"] for r in records if isinstance(r.get("rev_id"), str)}
         )
-        checks = self.forms.batch(len(records)) if self.validate else None
+        checks = self.forms.batch(len(records), self.prechecked) if self.validate else None
         queued: set[str] = set()
         parsed: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = []
         for index, data in enumerate(records):
@@ -762,11 +771,12 @@ class Applier:
             if not isinstance(merged, list) or not all(isinstance(m, str) for m in merged):
                 raise rec.fail("'merged_parents' is invalid")
             try:
-                text = canonical_text(document)
+                data_bytes = canonical_json(document)
             except (TypeError, ValueError):
                 raise rec.fail("its document is not valid JSON") from None
+            text = data_bytes.decode("utf-8")
             digest = rec.req("content_hash", max_len=64)
-            if sha256_hex(text.encode("utf-8")) != digest:
+            if sha256_hex(data_bytes) != digest:
                 raise rec.fail("the document does not match its content hash (damaged or tampered)")
             row: dict[str, Any] = {
                 "rev_id": rev_id,
@@ -792,8 +802,8 @@ class Applier:
                 and rev_id not in self._known_revs
                 and rev_id not in queued
             ):
-                label = f"revision {rev_id} of {row['instance_id']}"
-                checks.add(self._job(form, text, label, row["instance_id"], document))
+                label = revision_label(rev_id, row["instance_id"])
+                checks.add(self._job(form, row, label, document))
                 queued.add(rev_id)
         parents = {p[0]["parent_rev"] for p in parsed if p[0]["parent_rev"]} | {
             m for p in parsed for m in p[2]
@@ -805,7 +815,7 @@ class Applier:
         merges: list[dict[str, str]] = []
         for row, document, merged in parsed:
             rev_id = row["rev_id"]
-            label = f"revision {rev_id} of {row['instance_id']}"
+            label = revision_label(rev_id, row["instance_id"])
             known = stored.get(rev_id)
             if known is not None:
                 mine = (
@@ -858,7 +868,7 @@ class Applier:
                 form = (sub.form_id, sub.form_version)
                 self._instance_forms[row["instance_id"]] = form
             if checks is not None and rev_id not in queued:
-                checks.add(self._job(form, row["document"], label, row["instance_id"], document))
+                checks.add(self._job(form, row, label, document))
                 queued.add(rev_id)
             new_rows.append(row)
             self.doc_keys[rev_id] = document_key(document)

@@ -34,8 +34,9 @@ from app.bundle.canon import parse_time, time_text
 from app.bundle.errors import BundleError, BundleRejected, BundleWaiting
 from app.bundle.keys import AgeIdentity, load_local_keys, verify
 from app.bundle.merge import refresh_summaries, update_business_keys
+from app.bundle.precheck import PrecheckTask, precheck
 from app.bundle.target import BundleTarget
-from app.bundle.validate import FormCache, default_workers
+from app.bundle.validate import FormCache, Prechecked, default_workers
 from app.core import paths
 from app.store.canonical import canonical_text
 from app.store.tables import Device, DeviceRole, ImportedBundle
@@ -349,6 +350,7 @@ def _decrypt_and_apply(
             local_device_id=target.device_id,
             forms=forms,
             progress=tick,
+            prechecked=forms.prechecks.pop(checked.file_sha, None),
         )
         if header.kind == fmt.KIND_COORDINATOR:
             newest = connection.execute(
@@ -503,7 +505,9 @@ def _import_many(
     while pending:
         waiting = []
         applied_any = False
+        ahead = _Ahead(target, [files[i] for i in pending], identities, forms)
         for count, index in enumerate(pending):
+            ahead.schedule(count)
             if progress is not None:
                 progress(count / max(len(pending), 1), files[index].name)
             result = import_bundle(
@@ -519,7 +523,70 @@ def _import_many(
                 waiting.append(index)
             elif result.status is ImportStatus.APPLIED:
                 applied_any = True
+        ahead.drop()
         if not (retry_waiting and waiting and applied_any):
             break
         pending = waiting
     return [results[i] for i in range(len(files))]
+
+
+class _Ahead:
+    """Prechecks of the next files, so that workers check documents while this
+    process applies a bundle (see `app.bundle.precheck`)."""
+
+    def __init__(
+        self,
+        target: BundleTarget,
+        files: list[Path],
+        identities: Sequence[AgeIdentity],
+        forms: FormCache,
+    ) -> None:
+        self.target = target
+        self.files = files
+        self.identities = tuple(identities)
+        self.forms = forms
+        self.next = 0  # the first file not scheduled yet
+        self.scheduled: list[str] = []
+
+    def schedule(self, current: int) -> None:
+        """Have `current` and the files after it prechecked, one per worker."""
+        if not self.identities or self.forms.workers <= 0:
+            return
+        self.next = max(self.next, current)
+        while self.next < min(current + self.forms.workers, len(self.files)):
+            self._submit(self.files[self.next])
+            self.next += 1
+
+    def _submit(self, path: Path) -> None:
+        try:
+            checked, early = _check_outside(self.target, path, fmt.DEFAULT_LIMITS)
+        except (BundleError, OSError):
+            return  # its import says what is wrong
+        if checked is None or early is not None:
+            return
+        envelope = checked.envelope
+        if envelope.header.kind != fmt.KIND_FIELD or checked.file_sha in self.forms.prechecks:
+            return
+        if not self.forms.worth_workers(envelope.header.counts.get("revisions", 0)):
+            return
+        task = PrecheckTask(
+            path=str(path),
+            payload_offset=envelope.payload_offset,
+            payload_length=envelope.payload_length,
+            payload_sha256=checked.payload_sha,
+            identities=self.identities,
+            limits=fmt.DEFAULT_LIMITS,
+            known=self.forms.known_forms(),
+        )
+        future = self.forms.submit(precheck, task)
+        if future is not None:
+            self.forms.prechecks[checked.file_sha] = Prechecked(future)
+            self.scheduled.append(checked.file_sha)
+
+    def drop(self) -> None:
+        """Forget prechecks no import took (a file refused before its payload was read)."""
+        for sha in self.scheduled:
+            found = self.forms.prechecks.pop(sha, None)
+            if found is not None:
+                found.cancel()
+        self.scheduled = []

@@ -44,8 +44,15 @@ MAX_REPEAT = 10_000
 
 
 FormKey = tuple[str, str, str]  # form_id, version, SHA-256 of the source
+# A precheck's verdicts by record label: (form key, content hash, refusal or None).
+Verdicts = dict[str, tuple[FormKey, str, str | None]]
 MIN_PARALLEL = 64  # fewer documents than this in a batch: checked in process
 CHUNK = 16  # documents per task sent to a worker
+
+
+def revision_label(rev_id: str, instance_id: str) -> str:
+    """How a refusal names a revision (a precheck's verdicts are matched by it)."""
+    return f"revision {rev_id} of {instance_id}"
 
 
 def default_workers() -> int:
@@ -69,6 +76,7 @@ class Job:
     record: str
     instance_id: str
     document: Any = None  # the parsed text, when at hand (never sent to a worker)
+    content_hash: str = ""  # SHA-256 of `text`, to match a precheck's verdict
 
 
 @dataclass
@@ -97,6 +105,11 @@ class FormCache:
         self._pool: ProcessPoolExecutor | None = None
         self._seeded: frozenset[FormKey] = frozenset()
         self.stats = ValidationStats()
+        self.prechecks: dict[str, Prechecked] = {}  # by the SHA-256 of a bundle file
+
+    def known_forms(self) -> dict[FormKey, tuple[bytes, str]]:
+        """The source of every form compiled here so far."""
+        return dict(self._sources)
 
     def get(
         self, *, form_id: str, version: str, source: bytes, source_name: str, digest: str
@@ -124,16 +137,16 @@ class FormCache:
 
     # -- batches ---------------------------------------------------------------------------
 
-    def batch(self, expected: int) -> CheckBatch:
-        """A batch of about `expected` documents; in workers if that many are worth it."""
+    def batch(self, expected: int, prechecked: Prechecked | None = None) -> CheckBatch:
+        """A batch of about `expected` documents; in workers if that many are worth it.
+
+        With `prechecked` (this bundle's documents checked ahead by a worker), the
+        batch takes those verdicts and checks only what they do not cover, here.
+        """
+        if prechecked is not None:
+            return CheckBatch(self, None, prechecked)
         pool = None
-        # Starting workers costs about a second; once they run (or once many documents
-        # came through here), every batch goes to them.
-        wanted = (
-            expected >= self.min_parallel
-            or self._pool is not None
-            or self.stats.documents >= 4 * self.min_parallel
-        )
+        wanted = self.worth_workers(expected)
         if multiprocessing.current_process().daemon:
             self.workers = 0  # a daemonic process may not have children
         if self.workers > 0 and wanted:
@@ -143,6 +156,29 @@ class FormCache:
                 log.warning("validation workers cannot start; checking here", exc_info=True)
                 self.workers = 0
         return CheckBatch(self, pool)
+
+    def worth_workers(self, expected: int) -> bool:
+        """Whether `expected` more documents should be checked in workers."""
+        # Starting workers costs about a second; once they run (or once many documents
+        # came through here), every batch goes to them.
+        return (
+            expected >= self.min_parallel
+            or self._pool is not None
+            or self.stats.documents >= 4 * self.min_parallel
+        )
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any] | None:
+        """Run `function(*args)` in a validation worker; None when there are none."""
+        if multiprocessing.current_process().daemon:
+            self.workers = 0
+        if self.workers <= 0:
+            return None
+        try:
+            return self._ensure_pool().submit(function, *args)
+        except Exception as error:  # no processes here after all (limits, sandbox)
+            log.warning("validation workers cannot run (%s); checking here", error)
+            self.workers = 0
+            return None
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -189,9 +225,15 @@ class CheckBatch:
     once), then `first_problem` waits for every verdict.
     """
 
-    def __init__(self, cache: FormCache, pool: ProcessPoolExecutor | None) -> None:
+    def __init__(
+        self,
+        cache: FormCache,
+        pool: ProcessPoolExecutor | None,
+        prechecked: Prechecked | None = None,
+    ) -> None:
         self.cache = cache
         self.pool = pool
+        self.prechecked = prechecked
         self.jobs: list[Job] = []
         self._sent = 0
         self.futures: list[tuple[int, Future[tuple[float, float, list[tuple[int, str]]]]]] = []
@@ -236,6 +278,8 @@ class CheckBatch:
         """Wait for every verdict; the first refusal in batch order, or None."""
         stats = self.cache.stats
         stats.documents += len(self.jobs)
+        if self.prechecked is not None:
+            return self._first_problem_prechecked(self.prechecked)
         if self.pool is None:
             found = self.cache._check_here(self.jobs, 0)
             return found[1] if found else None
@@ -262,6 +306,19 @@ class CheckBatch:
             stats.waited_s += time.perf_counter() - started
         return min(failures)[1] if failures else None
 
+    def _first_problem_prechecked(self, prechecked: Prechecked) -> str | None:
+        verdicts = prechecked.verdicts(self.cache.stats)
+        for index, job in enumerate(self.jobs):
+            found = verdicts.get(job.record)
+            if found is not None and found[0] == job.form and found[1] == job.content_hash:
+                message = found[2]
+            else:
+                hit = self.cache._check_here([job], index)
+                message = hit[1] if hit else None
+            if message is not None:
+                return message
+        return None
+
     def cancel(self) -> None:
         """Drop the checks not started yet (the import failed for another reason)."""
         for _start, future in self.futures:
@@ -284,6 +341,31 @@ def check_text(form: CompiledForm, job: Job) -> str | None:
     return None
 
 
+class Prechecked:
+    """A worker's verdicts on one bundle file, checked ahead (see `app.bundle.precheck`)."""
+
+    def __init__(self, future: Future[tuple[float, float, Verdicts]]) -> None:
+        self.future = future
+        self._verdicts: Verdicts | None = None
+
+    def verdicts(self, stats: ValidationStats) -> Verdicts:
+        """Wait for them (once); none if the worker failed."""
+        if self._verdicts is None:
+            started = time.perf_counter()
+            try:
+                spent, cpu, self._verdicts = self.future.result()
+                stats.workers_s += spent
+                stats.workers_cpu_s += cpu
+            except Exception:
+                log.warning("a precheck failed; checking that bundle here", exc_info=True)
+                self._verdicts = {}
+            stats.waited_s += time.perf_counter() - started
+        return self._verdicts
+
+    def cancel(self) -> None:
+        self.future.cancel()
+
+
 # -- in the worker processes ---------------------------------------------------------------
 
 _WORKER_FORMS = FormCache()
@@ -296,6 +378,16 @@ def _init_worker(sources: dict[FormKey, tuple[bytes, str]]) -> None:
     for key in sources:
         with contextlib.suppress(BundleRejected):  # the importer reports it first
             _worker_form(key)
+
+
+def remember_sources(sources: dict[FormKey, tuple[bytes, str]]) -> None:
+    """Make forms known to this worker (compiled when first needed)."""
+    _WORKER_SOURCES.update(sources)
+
+
+def worker_form(key: FormKey) -> CompiledForm:
+    """A form known to this worker, compiled once; `BundleRejected` if it does not load."""
+    return _worker_form(key)
 
 
 def _worker_form(key: FormKey) -> CompiledForm:

@@ -8,11 +8,16 @@ Field values are kept as their XForm text (what OpenRosa XML would carry);
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 # Set by `app.engine.xpath.values` to avoid an import cycle; maps a data type
 # name to a function from stored text to an XPath value.
 _unpackers: dict[str, Any] = {}
+
+
+_NO_ATTRS: Mapping[str, str] = MappingProxyType({})
 
 
 class Node:
@@ -50,7 +55,7 @@ class Node:
         self.data_type = data_type
         self.children: list[Node] = []
         self.by_name: dict[str, list[Node]] = {}
-        self.attrs: dict[str, str] = {}
+        self.attrs: Mapping[str, str] = _NO_ATTRS  # only secondary instances have any
         self.relevant = True  # effective: own relevance and every ancestor's
         # Form state kept by the session for primary-instance fields.
         self.required = False
@@ -153,7 +158,7 @@ class Node:
 def build_secondary(name: str, rows: list[dict[str, str]]) -> Node:
     """A secondary instance `instance(name)/root/item/<column>` from rows of columns."""
     instance = Node("instance")
-    instance.attrs["id"] = name
+    instance.attrs = {"id": name}
     root = instance.append(Node("root"))
     for row in rows:
         item = root.append(Node("item"))

@@ -149,7 +149,10 @@ class FormSession:
         # Every node of each definition, in document order, gathered while the tree
         # is built: the first sweep's vertices all have the whole form as scope.
         index: dict[int, list[Node]] = {id(form.root): [self.root]}
-        self._build_children(self.root, form.root, restore=_restore, index=index)
+        if _restore is None:
+            self._build_children(self.root, form.root, index=index)
+        else:
+            self._restore_children(self.root, form.root, _restore, index)
         if _restore is None:
             self._apply_creation_values(self.root)
         self._evaluate_everything(_skip, index)
@@ -212,6 +215,50 @@ class FormSession:
                 elif restore is not None:
                     saved_value = restore.get(child.name)
                     created.value = saved_value if isinstance(saved_value, str) else ""
+
+    def _restore_children(
+        self,
+        node: Node,
+        definition: FieldDef,
+        saved: dict[str, Any],
+        index: dict[int, list[Node]],
+    ) -> None:
+        """`_build_children` from a snapshot part, on the path every restore and every
+        imported document takes: every node starts relevant, and stored values
+        replace defaults."""
+        children = node.children
+        by_name = node.by_name
+        for child in definition.children:
+            name = child.name
+            role = child.role
+            filed = index.get(id(child))
+            if filed is None:
+                filed = index[id(child)] = []
+            if role == REPEAT:
+                items = saved.get(name)
+                siblings = by_name.setdefault(name, [])
+                for item in items if isinstance(items, list) else ():
+                    instance = Node(name, node, "", child, child.data_type)
+                    children.append(instance)
+                    siblings.append(instance)
+                    filed.append(instance)
+                    self._restore_children(
+                        instance, child, item if isinstance(item, dict) else {}, index
+                    )
+                continue
+            created = Node(name, node, "", child, child.data_type)
+            children.append(created)
+            by_name.setdefault(name, []).append(created)
+            filed.append(created)
+            if role == GROUP:
+                group = saved.get(name)
+                self._restore_children(
+                    created, child, group if isinstance(group, dict) else {}, index
+                )
+            else:
+                value = saved.get(name)
+                if isinstance(value, str):
+                    created.value = value
 
     def _apply_creation_values(self, top: Node) -> None:
         """Preloads (instanceID, start, today, device properties) and dynamic defaults."""

@@ -8,6 +8,8 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from app.bundle.export import export_field_bundle
-from app.bundle.importer import ImportStatus, import_bundle
+from app.bundle.importer import ImportStatus, import_bundle, import_many
 from app.bundle.keys import AgeIdentity
-from app.bundle.validate import FormCache, Job
+from app.bundle.validate import FormCache, Job, Prechecked
 from app.store.canonical import canonical_text, sha256_hex
 from app.store.check import content_hash
 from app.store.tables import Submission
@@ -157,6 +159,7 @@ def _jobs(count: int) -> tuple[FormCache, list[Job]]:
                 f"record {index}",
                 str(document["instance_id"]),
                 json.loads(canonical_text(document)),
+                sha256_hex(canonical_text(document).encode("utf-8")),
             )
         )
     return forms, jobs
@@ -181,3 +184,87 @@ def test_a_dead_worker_share_is_checked_in_process() -> None:
             batch.add(job)
         problem = batch.first_problem()
     assert problem is not None and "record 19" in problem and "not one of the choices" in problem
+
+
+# -- prechecks: the next files' documents checked ahead by workers -----------------------------
+
+
+def _import_all(
+    root: Path, name: str, bundles: Bundles, paths: list[Path], forms: FormCache
+) -> tuple[list[Any], Any]:
+    from app.bundle.keys import register_device
+
+    coordinator = make_coordinator(root, name=name)
+    try:
+        for card in bundles.cards:
+            register_device(coordinator.target, card)
+        results = import_many(
+            coordinator.target,
+            paths,
+            identities=[bundles.identity],
+            forms=forms,
+            quarantine_dir=root / "quarantine",
+        )
+        with coordinator.target.session() as session:
+            state = content_hash(session.connection())
+        return results, state
+    finally:
+        coordinator.close()
+
+
+def test_prechecked_imports_give_the_same_verdicts_and_database(bundles: Bundles) -> None:
+    files = [bundles.bad, bundles.good]
+    here, here_state = _import_all(bundles.root, "all-in-process", bundles, files, FormCache())
+    with FormCache(workers=WORKERS, min_parallel=1) as forms:
+        there, there_state = _import_all(bundles.root, "all-prechecked", bundles, files, forms)
+        # Every document was checked ahead by a worker; none here.
+        assert forms.stats.workers_cpu_s > 0 and forms.stats.in_process_s == 0
+        assert not forms.prechecks  # each precheck was taken by its import
+    assert [r.status for r in there] == [ImportStatus.REJECTED, ImportStatus.APPLIED]
+    assert [r.message for r in there] == [r.message for r in here]
+    assert "not one of the choices" in there[0].message or "required" in there[0].message
+    assert there_state == here_state
+
+
+def _prechecked(result: Any) -> Prechecked:
+    future: Future[Any] = Future()
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+    return Prechecked(future)
+
+
+def test_a_verdict_on_other_content_is_not_trusted() -> None:
+    forms, jobs = _jobs(20)
+    # A verdict "accepted" for every record, but on documents with other content.
+    stale = {job.record: (job.form, "0" * 64, None) for job in jobs}
+    with forms:
+        batch = forms.batch(len(jobs), _prechecked((0.0, 0.0, stale)))
+        for job in jobs:
+            batch.add(job)
+        problem = batch.first_problem()
+    assert problem is not None and "record 19" in problem and "not one of the choices" in problem
+    assert forms.stats.in_process_s > 0  # checked here instead
+
+
+def test_a_failed_precheck_is_checked_here() -> None:
+    forms, jobs = _jobs(20)
+    with forms:
+        batch = forms.batch(len(jobs), _prechecked(BrokenProcessPool("worker killed")))
+        for job in jobs:
+            batch.add(job)
+        problem = batch.first_problem()
+    assert problem is not None and "record 19" in problem and "not one of the choices" in problem
+
+
+def test_a_matching_verdict_is_taken_as_it_is() -> None:
+    forms, jobs = _jobs(20)
+    verdicts = {job.record: (job.form, job.content_hash, None) for job in jobs[:-1]}
+    verdicts[jobs[-1].record] = (jobs[-1].form, jobs[-1].content_hash, "record 19: refused ahead")
+    with forms:
+        batch = forms.batch(len(jobs), _prechecked((0.5, 0.5, verdicts)))
+        for job in jobs:
+            batch.add(job)
+        assert batch.first_problem() == "record 19: refused ahead"
+    assert forms.stats.in_process_s == 0 and forms.stats.workers_cpu_s == 0.5

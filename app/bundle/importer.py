@@ -505,7 +505,7 @@ def _import_many(
     while pending:
         waiting = []
         applied_any = False
-        ahead = _Ahead(target, [files[i] for i in pending], identities, forms)
+        ahead = Prechecks(target, [files[i] for i in pending], identities, forms)
         for count, index in enumerate(pending):
             ahead.schedule(count)
             if progress is not None:
@@ -530,9 +530,12 @@ def _import_many(
     return [results[i] for i in range(len(files))]
 
 
-class _Ahead:
-    """Prechecks of the next files, so that workers check documents while this
-    process applies a bundle (see `app.bundle.precheck`)."""
+class Prechecks:
+    """Prechecks of the files about to be imported, so that workers check their
+    documents while this process applies a bundle (see `app.bundle.precheck`).
+
+    Call `schedule(i)` before importing the i-th file, `drop()` after the last.
+    """
 
     def __init__(
         self,

@@ -38,7 +38,7 @@ from app.bundle.export import (
     export_field_bundle,
     registered_field_devices,
 )
-from app.bundle.importer import ImportResult, ImportStatus, import_bundle
+from app.bundle.importer import ImportResult, ImportStatus, Prechecks, import_bundle
 from app.bundle.keys import AgeIdentity
 from app.bundle.target import BundleTarget
 from app.bundle.validate import FormCache, default_workers
@@ -211,6 +211,7 @@ def sync_folder(
             seen[key] = signature
             continue
         todo.append((path, key, signature))
+    ahead = Prechecks(target, [path for path, _key, _sig in todo], identities, forms)
     try:
         for index, (path, key, signature) in enumerate(todo):
             if cancel is not None and cancel():
@@ -219,6 +220,7 @@ def sync_folder(
                 progress(index / max(len(todo), 1), path.name)
             if coordinator and not identities:
                 continue
+            ahead.schedule(index)
             result = import_bundle(
                 target, path, identities=identities, quarantine_dir=quarantine_dir, forms=forms
             )
@@ -229,6 +231,7 @@ def sync_folder(
             if result.status is not ImportStatus.WAITING:
                 seen[key] = signature
     finally:
+        ahead.drop()
         if owned:
             forms.close()  # stop the validation workers, if any started
     if write and not (cancel is not None and cancel()):

@@ -268,3 +268,39 @@ def test_a_matching_verdict_is_taken_as_it_is() -> None:
             batch.add(job)
         assert batch.first_problem() == "record 19: refused ahead"
     assert forms.stats.in_process_s == 0 and forms.stats.workers_cpu_s == 0.5
+
+
+def test_folder_sync_prechecks_the_files_it_imports(bundles: Bundles) -> None:
+    from app.bundle.keys import register_device
+    from app.bundle.sync import sync_folder
+
+    folder = bundles.root / "synced-folder"
+    folder.mkdir()
+    for path in (bundles.bad, bundles.good):
+        (folder / path.name).write_bytes(path.read_bytes())
+        os.utime(folder / path.name, (time.time() - 120, time.time() - 120))
+    expected, expected_state = _import_all(
+        bundles.root, "sync-reference", bundles, [bundles.bad, bundles.good], FormCache()
+    )
+    coordinator = make_coordinator(bundles.root, name="sync-prechecked")
+    try:
+        for card in bundles.cards:
+            register_device(coordinator.target, card)
+        with FormCache(workers=WORKERS, min_parallel=1) as forms:
+            report = sync_folder(
+                coordinator.target,
+                folder,
+                identities=[bundles.identity],
+                settle_seconds=30,
+                quarantine_dir=bundles.root / "quarantine",
+                write=False,
+                forms=forms,
+            )
+            assert forms.stats.workers_cpu_s > 0 and forms.stats.in_process_s == 0
+        by_name = {r.path.name: r for r in report.imported}
+        assert by_name[bundles.good.name].status is ImportStatus.APPLIED
+        assert by_name[bundles.bad.name].message == expected[0].message
+        with coordinator.target.session() as session:
+            assert content_hash(session.connection()) == expected_state
+    finally:
+        coordinator.close()

@@ -1104,10 +1104,13 @@ class Applier:
                 data, f"{where} record {index + 1}", {"bundle_id", "sequence", "applied_at"}
             )
             bundle_id = rec.req_id("bundle_id")
-            rec.integer("sequence")
-            rec.req_time("applied_at")
+            sequence = rec.integer("sequence")
+            applied_at = rec.req_time("applied_at")
             row = self.c.execute(select(T_OUT).where(T_OUT.c.id == bundle_id)).first()
-            if row is None or row.status == OutgoingStatus.ACKNOWLEDGED.value:
+            if row is None:
+                self._unknown_ack(bundle_id, sequence, applied_at)
+                continue
+            if row.status == OutgoingStatus.ACKNOWLEDGED.value:
                 continue
             self.c.execute(
                 update(T_OUT)
@@ -1139,6 +1142,43 @@ class Applier:
             if new:
                 self.c.execute(insert(T_DELIVERED), new)
             self.stats.acks_applied += 1
+
+    def _unknown_ack(self, bundle_id: str, sequence: int, applied_at: datetime) -> None:
+        """An acknowledged bundle this database never wrote: the laptop was restored
+        from a backup taken before it. Its number is recorded as used, so that the
+        next bundle gets a number the coordinator has not seen."""
+        if sequence < 1:
+            return
+        taken = self.c.execute(
+            select(T_OUT.c.id).where(
+                T_OUT.c.target == fmt.TARGET_COORDINATOR, T_OUT.c.sequence == sequence
+            )
+        ).first()
+        if taken is not None:
+            return  # written again since the restore, and refused; the next one carries it
+        log.warning(
+            "bundle %s (number %s) was acknowledged but is not in this database: "
+            "restored from a backup? Its number is skipped from now on",
+            bundle_id,
+            sequence,
+        )
+        self.c.execute(
+            insert(T_OUT),
+            [
+                {
+                    "id": bundle_id,
+                    "target": fmt.TARGET_COORDINATOR,
+                    "sequence": sequence,
+                    "covers_since": sequence,
+                    "kind": fmt.KIND_FIELD,
+                    "status": OutgoingStatus.ACKNOWLEDGED.value,
+                    "created_at": applied_at,
+                    "acked_at": utcnow(),
+                    "summary": "written before this database was restored from a backup",
+                }
+            ],
+        )
+        self.stats.acks_applied += 1
 
     def _recipients(self, records: list[dict[str, Any]], where: str) -> None:
         if not self.coordinator_bundle:

@@ -86,8 +86,41 @@ class ExportResult:
 
 def bundle_file_name(kind: str, source: str, target: str, sequence: int) -> str:
     """`samluat-field-3f2a91c0-to-coordinator-000007.samluat` (names are never trusted)."""
+    return f"{_name_prefix(kind, source, target)}{sequence:06d}{fmt.BUNDLE_SUFFIX}"
+
+
+def _name_prefix(kind: str, source: str, target: str) -> str:
     safe = "".join(ch for ch in target[:12] if ch.isalnum() or ch == "-")
-    return f"samluat-{kind}-{source[:8]}-to-{safe}-{sequence:06d}{fmt.BUNDLE_SUFFIX}"
+    return f"samluat-{kind}-{source[:8]}-to-{safe}-"
+
+
+def numbers_used_in(folder: Path, kind: str, keys: LocalKeys, target: str) -> int:
+    """The highest bundle number this laptop's key signed among the files in `folder`.
+
+    A laptop restored from a backup does not remember the bundles it wrote
+    after the backup; when they are still in the folder it writes to (a USB
+    stick, a synced folder), its next bundle takes a number after theirs
+    instead of one the coordinator has already seen.
+    """
+    prefix = _name_prefix(kind, keys.device_id, target)
+    highest = 0
+    try:
+        names = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return 0
+    for path in names:
+        try:
+            header = fmt.read_envelope(path).header
+        except (BundleError, OSError):
+            continue  # a partial copy, someone else's file: not ours to count
+        if (
+            header.source_device_id == keys.device_id
+            and header.signing_key == keys.public
+            and header.target == target
+            and header.kind == kind
+        ):
+            highest = max(highest, header.sequence)
+    return highest
 
 
 def _rows(connection: Connection, statement: Any) -> list[dict[str, Any]]:
@@ -456,14 +489,21 @@ def _attachment_chunks(target: BundleTarget, sha256: str, db: Any) -> Iterator[b
 
 
 def _reserve(
-    target: BundleTarget, *, bundle_target: str, kind: str, covers_since: int | None
+    target: BundleTarget,
+    *,
+    bundle_target: str,
+    kind: str,
+    covers_since: int | None,
+    used: int = 0,
 ) -> tuple[str, int, int]:
+    """A new bundle's id, number and first covered number; numbers up to `used`
+    are taken (see `numbers_used_in`)."""
     with target.session(write=True) as session:
         connection = session.connection()
         last = connection.execute(
             select(func.max(T_OUT.c.sequence)).where(T_OUT.c.target == bundle_target)
         ).scalar()
-        sequence = int(last or 0) + 1
+        sequence = max(int(last or 0), used) + 1
         if covers_since is None:
             acked = connection.execute(
                 select(func.max(T_OUT.c.sequence)).where(
@@ -581,6 +621,7 @@ def export_field_bundle(
         bundle_target=fmt.TARGET_COORDINATOR,
         kind=fmt.KIND_FIELD,
         covers_since=1 if everything else None,
+        used=numbers_used_in(folder, fmt.KIND_FIELD, keys, fmt.TARGET_COORDINATOR),
     )
     header = _header(
         keys,
@@ -712,7 +753,11 @@ def export_coordinator_bundle(
     counts = {k: len(v) for k, v in records.items()}
     recipients = [str(device.age_recipient)]
     bundle_id, sequence, covers = _reserve(
-        target, bundle_target=device_id, kind=fmt.KIND_COORDINATOR, covers_since=1
+        target,
+        bundle_target=device_id,
+        kind=fmt.KIND_COORDINATOR,
+        covers_since=1,
+        used=numbers_used_in(folder, fmt.KIND_COORDINATOR, keys, device_id),
     )
     header = _header(
         keys,

@@ -202,10 +202,19 @@ def _check_outside(
                 )
             )
         ).first()
-        if replay is not None:
+        if replay is not None and replay.id == header.bundle_id:
             raise BundleRejected(
                 f"bundle {header.sequence} of device {header.source_name!r} was already imported "
                 "from a different file: this one is a replay or a forgery"
+            )
+        if replay is not None:
+            # Signed by the device's own key, so written by that laptop (or a copy of
+            # its database): most likely restored from a backup that predates bundle N.
+            raise BundleRejected(
+                f"device {header.source_name!r} used bundle number {header.sequence} twice "
+                f"(first for bundle {replay.id}): if the laptop was restored from a backup, "
+                "send it a coordinator bundle and have it export again (its next bundle "
+                "carries this one's work); otherwise this file is a replay or a forgery"
             )
     return _Checked(envelope, file_sha, payload_sha), None
 

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -31,11 +32,11 @@ from typing import Any
 from app.bundle.errors import BundleRejected
 from app.core.errors import AnswerError, SamluatError
 from app.engine.answers import from_json, to_storage
+from app.engine.checker import SnapshotChecker
 from app.engine.compiled import FIELD, GROUP, REPEAT, CompiledForm, FieldDef
 from app.engine.loader import load_form_bytes
 from app.engine.model import DataType, Kind, Question
 from app.engine.serialize import DOCUMENT_FORMAT
-from app.engine.session import FormSession
 
 log = logging.getLogger(__name__)
 
@@ -545,6 +546,21 @@ def _snapshot(
     return out
 
 
+_LOCAL = threading.local()  # a checker reuses one tree: one per form and thread
+
+
+def _checker(form: CompiledForm) -> SnapshotChecker:
+    checkers: weakref.WeakKeyDictionary[CompiledForm, SnapshotChecker] | None = getattr(
+        _LOCAL, "checkers", None
+    )
+    if checkers is None:
+        checkers = _LOCAL.checkers = weakref.WeakKeyDictionary()
+    found = checkers.get(form)
+    if found is None:
+        found = checkers[form] = SnapshotChecker(form)
+    return found
+
+
 def validate_document(
     form: CompiledForm,
     document: Any,
@@ -570,7 +586,7 @@ def validate_document(
     data = document.get("data")
     try:
         snapshot = _snapshot(form, form.root, data, "", 0)
-        problems = FormSession.check_snapshot(form, snapshot, instance_id=instance_id)
+        problems = _checker(form).problems(snapshot, instance_id=instance_id)
     except ValueError as error:
         raise BundleRejected(f"{record}: {error}") from None
     except RecursionError:

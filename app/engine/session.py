@@ -753,16 +753,16 @@ class FormSession:
         """The problems a stored snapshot has, evaluating only what decides them
         (values, relevance, required, constraints; not choice filters, read-only
         or labels). For checking records arriving from other machines in bulk."""
-        session = cls(form, _restore=snapshot, _skip=_NOT_NEEDED_TO_VALIDATE, **options)
+        session = cls(form, _restore=snapshot, _skip=NOT_NEEDED_TO_VALIDATE, **options)
         return session._lazy_problems()
 
-    def _lazy_problems(self) -> list[Problem]:
+    def _lazy_problems(self, nodes: Iterable[Node] | None = None) -> list[Problem]:
         """`problems()` for a session built without its required and constraint
         vertices (nothing reads them): each is evaluated only where it decides
         something, a required expression on a relevant empty answer, a constraint
-        on a relevant given one."""
+        on a relevant given one. `nodes`: only these (in document order)."""
         found: list[Problem] = []
-        for node in self.root.iter():
+        for node in self.root.iter() if nodes is None else nodes:
             definition = node.definition
             if not node.relevant or not isinstance(definition, FieldDef):
                 continue
@@ -880,7 +880,7 @@ class FormSession:
 
 # Checking a snapshot needs values and relevance; required and constraint are
 # evaluated lazily (`_lazy_problems`), the rest decides nothing.
-_NOT_NEEDED_TO_VALIDATE = frozenset({g.CHOICES, g.READONLY, g.LABEL, g.REQUIRED, g.CONSTRAINT})
+NOT_NEEDED_TO_VALIDATE = frozenset({g.CHOICES, g.READONLY, g.LABEL, g.REQUIRED, g.CONSTRAINT})
 
 # The first sweep's vertices per form and skipped properties (see `_sweep`).
 _SWEEPS: weakref.WeakKeyDictionary[CompiledForm, dict[frozenset[str], tuple[g.Vertex, ...]]] = (

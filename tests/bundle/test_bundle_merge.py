@@ -301,3 +301,81 @@ def test_a_storage_failure_mid_import_is_not_blamed_on_the_bundle(
     assert _import(coordinator, bundle.path).ok
     assert coordinator.store.list_submissions().total == 1
     field.close()
+
+
+def _restored_laptop(coordinator: Coordinator, tmp_path: Path) -> tuple[Any, Path]:
+    """A laptop that sent bundles 1, 2 and 3, then came back from a backup taken
+    after bundle 1, with one new interview; returns it and the folder it wrote to."""
+    import shutil
+
+    from app.bundle.target import BundleTarget
+    from app.store.crypto import keyring_path
+    from app.store.store import open_store
+    from tests.bundle.bundletools import PASSWORD, Field
+
+    field = make_field(tmp_path, coordinator, "laptop-r")
+    docs = synthetic_documents()
+    out = tmp_path / "out"
+    field.interview(dict(docs[0]))
+    first = export_field_bundle(field.target, folder=out)
+    assert first is not None and _import(coordinator, first.path).status is ImportStatus.APPLIED
+    backup = tmp_path / "backup" / "laptop-r.db"
+    field.store.backup(dest=backup)
+    for number, document in ((2, docs[1]), (3, docs[3])):
+        field.interview(dict(document))
+        later = export_field_bundle(field.target, folder=out)
+        assert later is not None and later.sequence == number
+        assert _import(coordinator, later.path).status is ImportStatus.APPLIED
+    db_path = tmp_path / "laptop-r.db"
+    field.close()
+    shutil.copyfile(backup, db_path)
+    if keyring_path(backup).exists():  # an encrypted store's key travels beside it
+        shutil.copyfile(keyring_path(backup), keyring_path(db_path))
+    store = open_store(username="enum-laptop-r", password=PASSWORD, path=db_path)
+    field = Field(store, BundleTarget.from_store(store), field.form)
+    field.interview(dict(docs[2]))
+    return field, out
+
+
+def test_a_restored_laptop_skips_the_numbers_it_finds_in_its_folder(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    field, out = _restored_laptop(coordinator, tmp_path)
+    # Bundles 2 and 3 are still on the stick: the laptop's next bundle is number 4.
+    fourth = export_field_bundle(field.target, folder=out)
+    assert fourth is not None and fourth.sequence == 4
+    result = _import(coordinator, fourth.path)
+    assert result.status is ImportStatus.APPLIED, result.message
+    assert result.stats["submissions_new"] == 1
+    assert coordinator.store.list_submissions().total == 4
+    field.close()
+
+
+def test_a_restored_laptop_learns_used_numbers_from_the_coordinator(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    field, _out = _restored_laptop(coordinator, tmp_path)
+    other_stick = tmp_path / "other-stick"
+    reused = export_field_bundle(field.target, folder=other_stick)
+    assert reused is not None and reused.sequence == 2  # it cannot know better yet
+    before = _hash(coordinator)
+    refused = _import(coordinator, reused.path)
+    assert refused.status is ImportStatus.REJECTED
+    assert "used bundle number 2 twice" in refused.message
+    assert "restored from a backup" in refused.message
+    assert _hash(coordinator) == before
+
+    # The coordinator's next bundle tells the laptop which numbers are used.
+    back = export_coordinator_bundle(
+        coordinator.target, device_id=field.device_id, folder=tmp_path / "back"
+    )
+    assert back is not None
+    assert import_bundle(field.target, back.path).status is ImportStatus.APPLIED
+    fourth = export_field_bundle(field.target, folder=other_stick)
+    assert fourth is not None and fourth.sequence == 4  # 2 and 3 are used
+    result = _import(coordinator, fourth.path)
+    assert result.status is ImportStatus.APPLIED, result.message
+    assert result.stats["submissions_new"] == 1  # the interview of the refused bundle
+    assert coordinator.store.list_submissions().total == 4
+    assert not [g for g in sequence_gaps(coordinator.target) if g.device_id == field.device_id]
+    field.close()

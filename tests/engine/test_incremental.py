@@ -13,6 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.engine.checker import SnapshotChecker
 from app.engine.compiled import CompiledForm
 from app.engine.loader import load_form
 from app.engine.session import FormSession
@@ -65,6 +66,15 @@ def compiled(tmp_path_factory_dir: Path) -> CompiledForm:
     if "form" not in _form_cache:
         _form_cache["form"] = load_form(write_form(tmp_path_factory_dir, FORM), use_cache=False)
     return _form_cache["form"]
+
+
+_checkers: dict[int, SnapshotChecker] = {}
+
+
+def checker(form: CompiledForm) -> SnapshotChecker:
+    if id(form) not in _checkers:
+        _checkers[id(form)] = SnapshotChecker(form)
+    return _checkers[id(form)]
 
 
 operation = st.one_of(
@@ -124,3 +134,8 @@ def test_incremental_equals_full_evaluation(tmp_path: Path, ops: list[tuple[obje
         # same problems as the full session.
         checked = FormSession.check_snapshot(form, session.snapshot())
         assert [(p.ref, p.kind) for p in checked] == [(p.ref, p.kind) for p in session.problems()]
+        # So does a checker that reuses one tree for every snapshot (of every example).
+        reused = checker(form).problems(session.snapshot())
+        assert [(p.ref, p.kind, p.message) for p in reused] == [
+            (p.ref, p.kind, p.message) for p in checked
+        ]

@@ -125,6 +125,6 @@ def test_property_version_and_itext() -> None:
     assert evaluate("property('email')", properties=props) == ""
     root = build({})
     assert evaluate("version()", root) == ""
-    root.attrs["version"] = "2024030101"
+    root.attrs = {"version": "2024030101"}
     assert evaluate("version()", root) == "2024030101"
     assert evaluate("jr:itext('/data/q:label')") == "/data/q:label"

@@ -40,7 +40,7 @@ from app.bundle.errors import BundleRejected, BundleWaiting
 from app.bundle.merge import NewSubmission, RevRow, document_key, summary_of
 from app.bundle.validate import CheckBatch, FormCache, Job, Prechecked, revision_label
 from app.store.attachments import CHUNK_SIZE
-from app.store.canonical import canonical_json, canonical_text, sha256_hex
+from app.store.canonical import canonical_matching, canonical_text, sha256_hex
 from app.store.tables import (
     Assignment,
     AssignmentStatus,
@@ -770,13 +770,13 @@ class Applier:
             merged = data.get("merged_parents", [])
             if not isinstance(merged, list) or not all(isinstance(m, str) for m in merged):
                 raise rec.fail("'merged_parents' is invalid")
+            digest = rec.req("content_hash", max_len=64)
             try:
-                data_bytes = canonical_json(document)
+                data_bytes, matches = canonical_matching(document, digest)
             except (TypeError, ValueError):
                 raise rec.fail("its document is not valid JSON") from None
             text = data_bytes.decode("utf-8")
-            digest = rec.req("content_hash", max_len=64)
-            if sha256_hex(data_bytes) != digest:
+            if not matches:
                 raise rec.fail("the document does not match its content hash (damaged or tampered)")
             row: dict[str, Any] = {
                 "rev_id": rev_id,

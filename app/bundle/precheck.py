@@ -33,7 +33,7 @@ from app.bundle.validate import (
     revision_label,
     worker_form,
 )
-from app.store.canonical import canonical_json, sha256_hex
+from app.store.canonical import canonical_matching, sha256_hex
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,13 @@ class _Checker:
         key = self.forms.get(form) if form is not None else None
         if key is None or not isinstance(rev_id, str) or not isinstance(document, dict):
             return
+        if not isinstance(digest, str):
+            return
         try:
-            data = canonical_json(document)
+            data, matches = canonical_matching(document, digest)
         except (TypeError, ValueError):
             return
-        if sha256_hex(data) != digest:
+        if not matches:
             return
         assert isinstance(instance_id, str)
         label = revision_label(rev_id, instance_id)

@@ -47,6 +47,11 @@ DB_FILE_NAME = "samluat.db"
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5_000
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+# Pages the WAL may hold before a commit checkpoints it (SQLite's default: 1,000).
+# A bundle import writes megabytes per transaction: checkpointing every 4 MB wrote
+# the same index pages back after nearly every bundle (50,000 interviews merged
+# ~15 % faster with 10,000). Durability is the WAL's (synchronous=FULL) either way.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 KEY_BYTES = 32
 TRIGGER_MESSAGE_PREFIX = "samluat:"
 
@@ -97,6 +102,7 @@ def apply_pragmas(conn: DbapiConnection, *, foreign_keys: bool = True) -> None:
     conn.execute("PRAGMA secure_delete=ON")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+    conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
 
 
 def connection_pragmas(conn: DbapiConnection) -> dict[str, Any]:
@@ -108,6 +114,7 @@ def connection_pragmas(conn: DbapiConnection) -> dict[str, Any]:
         "busy_timeout",
         "secure_delete",
         "temp_store",
+        "wal_autocheckpoint",
     ]
     return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names}
 

@@ -34,6 +34,7 @@ def test_every_connection_has_the_pragmas(store: LocalStore) -> None:
         "busy_timeout": 5000,
         "secure_delete": 1,
         "temp_store": 2,
+        "wal_autocheckpoint": 10_000,
     }
     connections = [store.db.engine.connect() for _ in range(4)]
     try:

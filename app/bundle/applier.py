@@ -37,8 +37,9 @@ from app.bundle import format as fmt
 from app.bundle.bulk import IN_CHUNK, bind_values, existing, in_values, insert_many
 from app.bundle.canon import b64d, parse_time
 from app.bundle.errors import BundleRejected, BundleWaiting
-from app.bundle.merge import NewSubmission, RevRow, document_key, summary_of
+from app.bundle.merge import NewSubmission, RevRow, document_key, key_paths, summary_of
 from app.bundle.validate import CheckBatch, FormCache, Job, Prechecked, revision_label
+from app.engine.compiled import CompiledForm
 from app.store.attachments import CHUNK_SIZE
 from app.store.canonical import canonical_matching, canonical_text, sha256_hex
 from app.store.tables import (
@@ -722,11 +723,16 @@ class Applier:
         insert_many(self.c, T_SUB, rows)
         self.stats.submissions_new += len(rows)
 
-    def _job(self, form: tuple[str, str], row: dict[str, Any], label: str, document: Any) -> Job:
+    def _compiled(self, form: tuple[str, str], label: str) -> tuple[CompiledForm, str]:
+        """The compiled form version and the SHA-256 of its source."""
         source, source_name, digest = self._form_of(form[0], form[1], label)
-        self.forms.get(
+        compiled = self.forms.get(
             form_id=form[0], version=form[1], source=source, source_name=source_name, digest=digest
         )
+        return compiled, digest
+
+    def _job(self, form: tuple[str, str], row: dict[str, Any], label: str, document: Any) -> Job:
+        _compiled, digest = self._compiled(form, label)
         return Job(
             (form[0], form[1], digest),
             row["document"],
@@ -871,7 +877,9 @@ class Applier:
                 checks.add(self._job(form, row, label, document))
                 queued.add(rev_id)
             new_rows.append(row)
-            self.doc_keys[rev_id] = document_key(document)
+            self.doc_keys[rev_id] = document_key(
+                document, paths=key_paths(self._compiled(form, label)[0])
+            )
             merges.extend({"rev_id": rev_id, "parent_rev": m} for m in merged)
             self._known_revs.add(rev_id)
             self._new_revs.add(rev_id)

@@ -24,6 +24,7 @@ import json
 import logging
 import unicodedata
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget
 from app.bundle.validate import FormCache, validate_document
 from app.core.errors import SamluatError
+from app.engine.compiled import FIELD, GROUP, CompiledForm
 from app.store import errors, repo_forms, repo_submissions
 from app.store.canonical import canonical_text
 from app.store.repo_paradata import EventIn, EventKind
@@ -230,20 +232,75 @@ def _normalise(value: Any) -> str:
     return " ".join(text.split())
 
 
-def document_key(document: dict[str, Any], rule: BusinessKeyRule | None = None) -> tuple[str, str]:
+KeyPaths = dict[str, tuple[str, ...]]  # a named field → where it sits under `data`
+
+_KEY_PATHS: weakref.WeakKeyDictionary[CompiledForm, dict[BusinessKeyRule, KeyPaths | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def key_paths(form: CompiledForm, rule: BusinessKeyRule | None = None) -> KeyPaths | None:
+    """Where the fields `rule` names sit in `form`'s documents (outside repeats), so
+    that `document_key` can look them up instead of walking the whole document;
+    None when a name occurs twice (then which one wins depends on the walk)."""
+    rule = rule or default_key_rule()
+    known = _KEY_PATHS.setdefault(form, {})
+    if rule in known:
+        return known[rule]
+    wanted = {*rule.institution_fields, *rule.institution_other_fields, *rule.respondent_fields}
+    paths: KeyPaths | None = {}
+    stack = [form.root]
+    while stack and paths is not None:
+        definition = stack.pop()
+        for child in definition.children:
+            if child.role == GROUP:
+                stack.append(child)
+            elif child.role == FIELD and child.name in wanted:
+                if child.name in paths:
+                    paths = None
+                    break
+                paths[child.name] = child.path[1:]
+    known[rule] = paths
+    return paths
+
+
+def document_key(
+    document: dict[str, Any],
+    rule: BusinessKeyRule | None = None,
+    paths: KeyPaths | None = None,
+) -> tuple[str, str]:
     """(institution, respondent) from a document alone (no assignment), normalised.
 
-    One walk of the data for every field the rule names; for each name the
-    first non-empty value met wins, as in `business_key`.
+    For each field the rule names, the first non-empty value met in one walk of
+    the data wins, as in `business_key`; with `paths` (`key_paths` of the
+    document's form) the fields are looked up where they are instead.
     """
     rule = rule or default_key_rule()
-    wanted = {
-        *rule.institution_fields,
-        *rule.institution_other_fields,
-        *rule.respondent_fields,
-    }
     found: dict[str, str] = {}
-    stack = [document.get("data", {})]
+    if paths is not None:
+        data = document.get("data")
+        for name, path in paths.items():
+            value: Any = data
+            for step in path:
+                value = value.get(step) if isinstance(value, dict) else None
+            text = _normalise(value) if not isinstance(value, dict) else ""
+            if text:
+                found[name] = text
+    else:
+        _walk_for_keys(document.get("data", {}), rule, found)
+
+    def first(names: Sequence[str]) -> str:
+        return next((found[name] for name in names if name in found), "")
+
+    institution = first(rule.institution_fields)
+    if institution == rule.other_choice:
+        institution = first(rule.institution_other_fields) or institution
+    return institution, first(rule.respondent_fields)
+
+
+def _walk_for_keys(data: Any, rule: BusinessKeyRule, found: dict[str, str]) -> None:
+    wanted = {*rule.institution_fields, *rule.institution_other_fields, *rule.respondent_fields}
+    stack = [data]
     while stack:
         node = stack.pop()
         if not isinstance(node, dict):
@@ -255,14 +312,6 @@ def document_key(document: dict[str, Any], rule: BusinessKeyRule | None = None) 
                 text = _normalise(value)
                 if text:
                     found[key] = text
-
-    def first(names: Sequence[str]) -> str:
-        return next((found[name] for name in names if name in found), "")
-
-    institution = first(rule.institution_fields)
-    if institution == rule.other_choice:
-        institution = first(rule.institution_other_fields) or institution
-    return institution, first(rule.respondent_fields)
 
 
 def with_assignment(key: tuple[str, str], assignment: tuple[str, str] | None) -> tuple[str, str]:

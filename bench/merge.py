@@ -12,7 +12,8 @@ hash-checked and validated against its form). Bundles are real: signed by
 
 Figures, all measured in this run:
 
-* first import into a fresh SQLite store, against every row the importer
+* first import into a fresh SQLite store (every file in one `import_many` call,
+  as `samluat bundle import FILE...` does), against every row the importer
   stores (users, form versions, submissions, revisions with their documents,
   paradata, business keys, applied-bundle records) inserted with raw
   `executemany` in one transaction, through the same SQLite library with the

@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -595,8 +595,11 @@ def export_field_bundle(
     folder: Path,
     everything: bool = False,
     only_if_new: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult | None:
     """Write this laptop's bundle for the coordinator into `folder`.
+
+    `progress(done, total)` follows the attachment bytes written.
 
     Carries what the coordinator has not acknowledged (all finalised data
     with `everything=True`). With `only_if_new`, returns None without
@@ -642,6 +645,7 @@ def export_field_bundle(
         parts=_field_parts(target, header, selection, target.device_id),
         keys=keys,
         recipients=recipients,
+        progress=progress,
     )
     _record_written(target, bundle_id, written, selection.items(), None, counts)
     return ExportResult(

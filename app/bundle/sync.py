@@ -185,7 +185,12 @@ def sync_folder(
     progress: Callable[[float, str], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> SyncReport:
-    """One sync pass through `folder` (see the module docstring). Safe to call repeatedly."""
+    """One sync pass through `folder` (see the module docstring). Safe to call repeatedly.
+
+    `progress(fraction, name)`: while importing, the fraction of files done and the
+    name of the one being read; while writing this laptop's bundle, the fraction of
+    its attachment bytes written and an empty name.
+    """
     folder = Path(folder)
     report = SyncReport(folder=folder)
     if not folder.is_dir():
@@ -244,7 +249,14 @@ def sync_folder(
                     if written is not None:
                         report.written.append(written)
             else:
-                written = export_field_bundle(target, folder=folder, only_if_new=True)
+
+                def writing(done: int, total: int) -> None:
+                    if progress is not None:
+                        progress(done / total if total else 1.0, "")
+
+                written = export_field_bundle(
+                    target, folder=folder, only_if_new=True, progress=writing
+                )
                 if written is not None:
                     report.written.append(written)
         except BundleError as error:

@@ -14,7 +14,7 @@ import hashlib
 import io
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,12 @@ class _HashingWriter(io.RawIOBase):
         return len(chunk)
 
 
-def _payload(parts: Iterable[Part], counts: dict[str, int], compress: bool) -> Iterator[bytes]:
+def _payload(
+    parts: Iterable[Part],
+    counts: dict[str, int],
+    compress: bool,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
     yield fmt.PAYLOAD_MAGIC
     manifest: list[list[Any]] = []
     n = 0
@@ -139,6 +144,8 @@ def _payload(parts: Iterable[Part], counts: dict[str, int], compress: bool) -> I
                 digest.update(chunk)
                 written += len(chunk)
                 yield chunk
+                if progress is not None:
+                    progress(len(chunk))
             if written != part.size or digest.hexdigest() != part.sha256:
                 raise BundleWriteError("An attachment changed while it was being written.")
             counts["attachments"] = counts.get("attachments", 0) + 1
@@ -169,12 +176,14 @@ def write_bundle(
     keys: LocalKeys,
     recipients: list[str],
     compress: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> WrittenBundle:
     """Write, rename into place and verify one bundle; returns its path and SHA-256.
 
     `header.counts` must equal what `parts` hold (checked: a mismatch is a bug
     and nothing is left behind). An existing file of the same name is never
-    overwritten.
+    overwritten. `progress(done, total)` follows the attachment bytes written
+    (gigabytes of audio take a while; the records are quick).
     """
     if not file_name.endswith(fmt.BUNDLE_SUFFIX) or "/" in file_name or "\\" in file_name:
         raise BundleWriteError(f"Invalid bundle file name {file_name!r}.")
@@ -193,7 +202,17 @@ def write_bundle(
         with open(tmp, "wb") as handle:
             handle.write(prefix)
             sink = _HashingWriter(handle)
-            source = _Plaintext(_payload(parts, counts, compress))
+            total = header.counts.get("attachment_bytes", 0)
+            done = [0]
+
+            def advanced(size: int) -> None:
+                done[0] += size
+                assert progress is not None
+                progress(done[0], total)
+
+            source = _Plaintext(
+                _payload(parts, counts, compress, advanced if progress is not None else None)
+            )
             try:
                 pyrage.encrypt_io(source, sink, age_recipients)
             except BundleWriteError:

@@ -17,9 +17,12 @@ from app.bundle.keys import init_device_keys
 from app.bundle.sync import SyncReport, sync_folder
 from app.bundle.target import BundleTarget
 from app.core.errors import SamluatError
+from app.core.i18n import N_, _
 from app.store import LocalStore
 
 log = logging.getLogger(__name__)
+
+WRITING = N_("Writing this laptop's bundle…")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ def sync_pass(
 ) -> SyncOutcome:
     """Import what the folder holds for this laptop and write its own new bundle.
 
+    `progress(fraction, message)` gets sentences for people, in the UI language.
+
     Raises `SamluatError` when the folder cannot be used at all (missing,
     not a folder); problems with single files are in the outcome.
     """
@@ -53,7 +58,12 @@ def sync_pass(
         raise SamluatError(f"The sync folder {folder} is not there (is the USB stick plugged in?)")
     target = BundleTarget.from_store(store)
     init_device_keys(target)  # idempotent: a laptop has keys before its first bundle
-    report: SyncReport = sync_folder(target, folder, progress=progress, cancel=cancel)
+
+    def told(fraction: float, name: str) -> None:
+        if progress is not None:
+            progress(fraction, _("Receiving {file}…").format(file=name) if name else _(WRITING))
+
+    report: SyncReport = sync_folder(target, folder, progress=told, cancel=cancel)
     problems = [
         f"{r.path.name}: {r.message}"
         for r in report.imported

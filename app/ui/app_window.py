@@ -78,12 +78,18 @@ class AppWindow(QMainWindow):
         self.sync.sig_sync_finished.connect(self.home.show_sync_status)
         self.busy = BusyIndicator()
         self.statusBar().addPermanentWidget(self.busy, 1)
+        self.sync.sig_sync_started.connect(self._sync_started)
         self._build_menu()
         self.retranslate()
         on_language_changed(self, self.retranslate)
         self.show_start_screen()
         if study_error is not None:
             QTimer.singleShot(0, lambda: show_problem(self, study_error))
+
+    def _sync_started(self) -> None:
+        # The status bar follows the pass: which file is read, how much is written.
+        if self.sync.task is not None:
+            self.busy.track(self.sync.task, _("Syncing…"))
 
     # -- menu and language -----------------------------------------------------------
     def _build_menu(self) -> None:

@@ -23,7 +23,7 @@ INTERVAL_MS = 5 * 60 * 1000
 
 
 class SyncController(QObject):
-    sig_sync_started = Signal()
+    sig_sync_started = Signal()  # `task` is the pass just started
     sig_sync_finished = Signal(str, bool)  # a sentence for people, whether all went well
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
@@ -59,8 +59,8 @@ class SyncController(QObject):
         def work(job: Job) -> SyncOutcome:
             return sync_pass(store, folder, progress=job.progress, cancel=job.cancelled)
 
-        self.sig_sync_started.emit()
         self.task = run_task(work, name="sync", on_success=self._succeeded, on_failure=self._failed)
+        self.sig_sync_started.emit()
         return True
 
     def _succeeded(self, outcome: SyncOutcome) -> None:

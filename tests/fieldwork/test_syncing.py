@@ -43,3 +43,32 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     finally:
         field.close()
         coordinator.close()
+
+
+def test_a_pass_says_what_it_reads_and_how_far_it_has_written(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from app.bundle.export import export_coordinator_bundle
+
+    coordinator = make_coordinator(tmp_path)
+    field = make_field(tmp_path, coordinator, "laptop1")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    audio = bytes(range(256)) * 12_000  # 3 MB: written in several chunks
+    try:
+        field.interview(dict(synthetic_documents(count=1)[0]), attachment=audio)
+        back = export_coordinator_bundle(
+            coordinator.target, device_id=field.device_id, folder=folder
+        )
+        assert back is not None
+        os.utime(back.path, (time.time() - 120, time.time() - 120))  # copied long ago
+        told: list[tuple[float, str]] = []
+        outcome = sync_pass(field.store, folder, progress=lambda f, m: told.append((f, m)))
+        assert outcome.ok and outcome.imported == 1 and outcome.written == 1
+        assert told[0] == (0.0, f"Receiving {back.path.name}…")
+        writing = [f for f, m in told if m == "Writing this laptop's bundle…"]
+        assert len(writing) >= 3 and writing == sorted(writing) and writing[-1] == 1.0
+    finally:
+        field.close()
+        coordinator.close()

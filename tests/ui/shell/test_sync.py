@@ -38,3 +38,15 @@ def test_unplugged_folder_is_reported(qtbot: QtBot, logged_in: AppWindow, tmp_pa
     logged_in.ctx.settings.update(sync_folder=str(tmp_path / "gone"))
     assert logged_in.sync.sync_now()
     qtbot.waitUntil(lambda: "not there" in logged_in.home.sync_status.text(), timeout=15_000)
+
+
+def test_the_status_bar_follows_a_pass(qtbot: QtBot, logged_in: AppWindow, tmp_path: Path) -> None:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    logged_in.ctx.settings.update(sync_folder=str(folder))
+    assert logged_in.sync.sync_now()
+    busy = logged_in.busy
+    assert busy.busy and busy.label.text() == "Syncing…"
+    qtbot.waitUntil(lambda: logged_in.home.sync_status.text() != "", timeout=15_000)
+    qtbot.waitUntil(lambda: not busy.busy, timeout=15_000)
+    assert busy.isHidden()

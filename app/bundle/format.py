@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-import orjson
-
 from app.bundle.canon import b64d, canonical_json, fingerprint
 from app.bundle.errors import BundleRejected
 
@@ -482,28 +480,6 @@ def encode_records(records: list[dict[str, Any]], *, compress: bool = True) -> t
     return raw, raw
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
-_DEEP = 900  # brackets from which the standard parser may give up (recursion limit)
-
-
-def loads_record(line: bytes) -> Any:
-    """`json.loads` of one JSON line, with orjson (several times faster) when it
-    gives exactly the same value.
-
-    orjson refuses what the standard parser accepts beyond JSON (NaN, Infinity,
-    lone surrogates, 1e400): those lines, like every line it refuses, are parsed
-    again by `json`, which decides. It reads integers of 19 digits and more
-    (beyond 64 bits) as floats, and nests deeper than `json` can: lines that
-    might hold either go to `json` directly.
-    """
-    if _LONG_NUMBER.search(line) is None and line.count(b"[") + line.count(b"{") < _DEEP:
-        try:
-            return orjson.loads(line)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(line.decode("utf-8"))
-
-
 def decode_records(header: PartHeader, body: bytes) -> list[dict[str, Any]]:
     """Decode, hash-check and parse a JSON part body; `BundleRejected` naming the part."""
     where = f"part {header.n} ({header.type})"
@@ -531,7 +507,7 @@ def decode_records(header: PartHeader, body: bytes) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
         try:
-            record = loads_record(line)
+            record = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise reject(f"{where}: record {index + 1} is malformed JSON") from None
         if not isinstance(record, dict):

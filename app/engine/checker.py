@@ -94,16 +94,7 @@ class SnapshotChecker:
             name = child.name
             if child.role == REPEAT:
                 assert children is not None
-                items = saved.get(name)
-                instances: list[Node] = []
-                filed = index[id(child)]
-                for item in items if isinstance(items, list) else ():
-                    instance = Node(name, node, "", child, child.data_type)
-                    instances.append(instance)
-                    filed.append(instance)
-                    self._session._restore_children(
-                        instance, child, item if isinstance(item, dict) else {}, index
-                    )
+                instances = self._session._restore_instances(node, child, saved.get(name), index)
                 children.extend(instances)
                 node.by_name[name] = instances
                 continue

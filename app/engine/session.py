@@ -231,25 +231,15 @@ class FormSession:
         for child in definition.children:
             name = child.name
             role = child.role
-            filed = index.get(id(child))
-            if filed is None:
-                filed = index[id(child)] = []
             if role == REPEAT:
-                items = saved.get(name)
-                siblings = by_name.setdefault(name, [])
-                for item in items if isinstance(items, list) else ():
-                    instance = Node(name, node, "", child, child.data_type)
-                    children.append(instance)
-                    siblings.append(instance)
-                    filed.append(instance)
-                    self._restore_children(
-                        instance, child, item if isinstance(item, dict) else {}, index
-                    )
+                instances = self._restore_instances(node, child, saved.get(name), index)
+                children.extend(instances)
+                by_name.setdefault(name, []).extend(instances)
                 continue
             created = Node(name, node, "", child, child.data_type)
             children.append(created)
             by_name.setdefault(name, []).append(created)
-            filed.append(created)
+            index.setdefault(id(child), []).append(created)
             if role == GROUP:
                 group = saved.get(name)
                 self._restore_children(
@@ -259,6 +249,22 @@ class FormSession:
                 value = saved.get(name)
                 if isinstance(value, str):
                     created.value = value
+
+    def _restore_instances(
+        self, container: Node, definition: FieldDef, items: Any, index: dict[int, list[Node]]
+    ) -> list[Node]:
+        """The instances of repeat `definition` in a snapshot's list `items`, built and
+        filed in `index`; the caller links them into `container`'s children."""
+        filed = index.setdefault(id(definition), [])
+        instances: list[Node] = []
+        for item in items if isinstance(items, list) else ():
+            instance = Node(definition.name, container, "", definition, definition.data_type)
+            instances.append(instance)
+            filed.append(instance)
+            self._restore_children(
+                instance, definition, item if isinstance(item, dict) else {}, index
+            )
+        return instances
 
     def _apply_creation_values(self, top: Node) -> None:
         """Preloads (instanceID, start, today, device properties) and dynamic defaults."""

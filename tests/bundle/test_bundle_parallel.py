@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from app.store.check import content_hash
 from app.store.tables import Submission
 from tests.bundle.bundletools import (
     SWOT,
+    Coordinator,
     compiled,
     form_source,
     make_coordinator,
@@ -85,13 +87,22 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bundles]:
     yield Bundles(root, good_bundle.path, bad_bundle.path, cards, coordinator.identity)
 
 
-def _import(root: Path, name: str, bundles: Bundles, path: Path, forms: FormCache) -> Any:
+@contextmanager
+def _coordinator(root: Path, name: str, bundles: Bundles) -> Iterator[Coordinator]:
+    """A fresh coordinator store that knows both laptops."""
     from app.bundle.keys import register_device
 
     coordinator = make_coordinator(root, name=name)
     try:
         for card in bundles.cards:
             register_device(coordinator.target, card)
+        yield coordinator
+    finally:
+        coordinator.close()
+
+
+def _import(root: Path, name: str, bundles: Bundles, path: Path, forms: FormCache) -> Any:
+    with _coordinator(root, name, bundles) as coordinator:
         result = import_bundle(
             coordinator.target,
             path,
@@ -111,8 +122,6 @@ def _import(root: Path, name: str, bundles: Bundles, path: Path, forms: FormCach
                 ),
             )
         return result, state
-    finally:
-        coordinator.close()
 
 
 def test_workers_store_the_same_database(bundles: Bundles) -> None:
@@ -192,12 +201,7 @@ def test_a_dead_worker_share_is_checked_in_process() -> None:
 def _import_all(
     root: Path, name: str, bundles: Bundles, paths: list[Path], forms: FormCache
 ) -> tuple[list[Any], Any]:
-    from app.bundle.keys import register_device
-
-    coordinator = make_coordinator(root, name=name)
-    try:
-        for card in bundles.cards:
-            register_device(coordinator.target, card)
+    with _coordinator(root, name, bundles) as coordinator:
         results = import_many(
             coordinator.target,
             paths,
@@ -206,10 +210,7 @@ def _import_all(
             quarantine_dir=root / "quarantine",
         )
         with coordinator.target.session() as session:
-            state = content_hash(session.connection())
-        return results, state
-    finally:
-        coordinator.close()
+            return results, content_hash(session.connection())
 
 
 def test_prechecked_imports_give_the_same_verdicts_and_database(bundles: Bundles) -> None:
@@ -271,7 +272,6 @@ def test_a_matching_verdict_is_taken_as_it_is() -> None:
 
 
 def test_folder_sync_prechecks_the_files_it_imports(bundles: Bundles) -> None:
-    from app.bundle.keys import register_device
     from app.bundle.sync import sync_folder
 
     folder = bundles.root / "synced-folder"
@@ -279,10 +279,7 @@ def test_folder_sync_prechecks_the_files_it_imports(bundles: Bundles) -> None:
     for path in (bundles.bad, bundles.good):
         (folder / path.name).write_bytes(path.read_bytes())
         os.utime(folder / path.name, (time.time() - 120, time.time() - 120))
-    coordinator = make_coordinator(bundles.root, name="sync-prechecked")
-    try:
-        for card in bundles.cards:
-            register_device(coordinator.target, card)
+    with _coordinator(bundles.root, "sync-prechecked", bundles) as coordinator:
         with FormCache(workers=WORKERS, min_parallel=1) as forms:
             report = sync_folder(
                 coordinator.target,
@@ -306,5 +303,3 @@ def test_folder_sync_prechecks_the_files_it_imports(bundles: Bundles) -> None:
         assert ImportStatus.APPLIED in {r.status for r in report.imported}
         with coordinator.target.session() as session:
             assert content_hash(session.connection()) == expected_state
-    finally:
-        coordinator.close()

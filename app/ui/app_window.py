@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, QWidget
@@ -350,5 +351,9 @@ class AppWindow(QMainWindow):
             saved(True)
 
     def _really_close(self) -> None:
+        # Runs once the store has closed on a worker; the window may be gone by then
+        # (deleted while quitting, or by a test's teardown).
+        if not shiboken6.isValid(self):
+            return
         self._quitting = True
         self.close()

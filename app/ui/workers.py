@@ -79,7 +79,11 @@ class Task(QObject):
             if not self._done.is_set():
                 self.sig_finished.connect(callback)
                 return
-        QTimer.singleShot(0, callback)
+        receiver = getattr(callback, "__self__", None)
+        if isinstance(receiver, QObject):
+            QTimer.singleShot(0, receiver, callback)  # dropped if the receiver is deleted
+        else:
+            QTimer.singleShot(0, callback)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the work has run (tests and shutdown only)."""

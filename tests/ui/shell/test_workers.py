@@ -90,3 +90,26 @@ def test_busy_indicator_shows_only_for_slow_work(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: quick.done)
     qtbot.wait(BusyIndicator.SHOW_AFTER_MS + 50)
     assert not busy.isVisible()
+
+
+def test_a_callback_of_a_deleted_object_is_dropped(qtbot: QtBot) -> None:
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    class Receiver(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls = 0
+
+        def finished(self) -> None:
+            self.calls += 1
+            self.objectName()  # raises if the C++ object is gone
+
+    task = run_task(lambda job: None)
+    task.wait(10)
+    alive, gone = Receiver(), Receiver()
+    task.when_finished(alive.finished)
+    task.when_finished(gone.finished)  # the work has run: both are queued
+    shiboken6.delete(gone)
+    qtbot.waitUntil(lambda: alive.calls == 1)
+    qtbot.wait(20)  # an exception in the event loop would fail this test

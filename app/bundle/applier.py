@@ -388,6 +388,17 @@ class Applier:
                 )
                 self.stats.devices_changed += 1
                 continue
+            if self.coordinator_bundle and row.is_local:
+                if row.revoked_at is None and revoked is not None:
+                    # The coordinator revoked this laptop (see `export_coordinator_bundle`).
+                    log.warning("the coordinator revoked this laptop on %s", revoked)
+                    self.c.execute(
+                        update(T_DEVICE)
+                        .where(T_DEVICE.c.id == device_id)
+                        .values(revoked_at=revoked)
+                    )
+                    self.stats.devices_changed += 1
+                continue
             if not self.coordinator_bundle or row.is_local:
                 continue
             changes: dict[str, Any] = {}

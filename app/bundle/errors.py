@@ -32,3 +32,7 @@ class BundleWaiting(BundleError):
 
 class BundleWriteError(BundleError):
     """A bundle could not be written or did not verify after writing."""
+
+
+class LaptopRevokedError(BundleError):
+    """The coordinator revoked this laptop: it no longer writes bundles."""

@@ -50,7 +50,7 @@ from app.bundle.applier import (
     T_USER,
 )
 from app.bundle.canon import b64e, fingerprint, time_text
-from app.bundle.errors import BundleError, KeysNotSetUpError
+from app.bundle.errors import BundleError, KeysNotSetUpError, LaptopRevokedError
 from app.bundle.keys import LocalKeys, active_recipients, load_local_keys
 from app.bundle.merge import chunks
 from app.bundle.target import BundleTarget
@@ -608,6 +608,15 @@ def export_field_bundle(
     """
     with target.session() as session:
         keys = load_local_keys(session, target.device_id)
+        revoked = session.execute(
+            select(T_DEVICE.c.revoked_at).where(T_DEVICE.c.id == target.device_id)
+        ).scalar()
+        if revoked is not None:
+            raise LaptopRevokedError(
+                f"The coordinator revoked this laptop on {time_text(revoked)}: bundles it "
+                "writes are refused. Ask your coordinator what to do with its data "
+                "(a new laptop registration, or a copy of its database)."
+            )
         recipients = [r for r, _role in active_recipients(session)]
         roles = [role for _r, role in active_recipients(session)]
         if RecipientRole.COORDINATOR.value not in roles:
@@ -660,6 +669,18 @@ def export_field_bundle(
 
 
 # -- coordinator bundles --------------------------------------------------------------------------
+
+# The parts of a coordinator bundle after its `bundle` part, in order.
+COORDINATOR_PARTS = (
+    "devices",
+    "users",
+    "studies",
+    "form_versions",
+    "assignments",
+    "reviews",
+    "acks",
+    "recipients",
+)
 
 
 def _coordinator_records(connection: Connection, device_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -727,11 +748,14 @@ def export_coordinator_bundle(
     device_id: str,
     folder: Path,
     only_if_changed: bool = False,
+    notify_revoked: bool = False,
 ) -> ExportResult | None:
     """Write the coordinator bundle for one registered laptop into `folder`.
 
     With `only_if_changed`, returns None when the laptop's state is the same
-    as in the last bundle written to it.
+    as in the last bundle written to it. A revoked laptop gets nothing, or with
+    `notify_revoked` a notice: a bundle holding only its own registry record,
+    which says it was revoked (no forms, people, assignments or keys).
     """
     with target.session() as session:
         connection = session.connection()
@@ -739,12 +763,16 @@ def export_coordinator_bundle(
         device = connection.execute(select(T_DEVICE).where(T_DEVICE.c.id == device_id)).first()
         if device is None or device.public_key is None or device.age_recipient is None:
             raise BundleError(f"Device {device_id!r} is not registered here.")
-        if device.revoked_at is not None:
+        if device.revoked_at is not None and not notify_revoked:
             raise BundleError(f"Device {device.name!r} is revoked; nothing is sent to it.")
-        records = _coordinator_records(connection, device_id)
-        records["recipients"] = [
-            {"recipient": r, "role": role} for r, role in active_recipients(session)
-        ]
+        if device.revoked_at is not None:
+            records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in COORDINATOR_PARTS}
+            records["devices"] = [_device_record(dict(device._mapping))]
+        else:
+            records = _coordinator_records(connection, device_id)
+            records["recipients"] = [
+                {"recipient": r, "role": role} for r, role in active_recipients(session)
+            ]
         digest = hashlib.sha256(canonical_text(records).encode("utf-8")).hexdigest()
         last = connection.execute(
             select(T_OUT.c.state_digest)
@@ -787,16 +815,7 @@ def export_coordinator_bundle(
                 }
             ],
         )
-        for kind in (
-            "devices",
-            "users",
-            "studies",
-            "form_versions",
-            "assignments",
-            "reviews",
-            "acks",
-            "recipients",
-        ):
+        for kind in COORDINATOR_PARTS:
             yield from _batched(records[kind], kind)
 
     written = write_bundle(
@@ -817,6 +836,24 @@ def export_coordinator_bundle(
         target=device_id,
         counts={k: v for k, v in counts.items() if v},
     )
+
+
+def revoked_field_devices(target: BundleTarget) -> list[str]:
+    """Ids of the laptops registered here and revoked since (they get a notice)."""
+    with target.session() as session:
+        return [
+            str(r)
+            for (r,) in session.execute(
+                select(T_DEVICE.c.id)
+                .where(
+                    T_DEVICE.c.is_local.is_(False),
+                    T_DEVICE.c.public_key.is_not(None),
+                    T_DEVICE.c.age_recipient.is_not(None),
+                    T_DEVICE.c.revoked_at.is_not(None),
+                )
+                .order_by(T_DEVICE.c.id)
+            )
+        ]
 
 
 def registered_field_devices(target: BundleTarget) -> list[str]:

@@ -37,6 +37,7 @@ from app.bundle.export import (
     export_coordinator_bundle,
     export_field_bundle,
     registered_field_devices,
+    revoked_field_devices,
 )
 from app.bundle.importer import ImportResult, ImportStatus, Prechecks, import_bundle
 from app.bundle.keys import AgeIdentity
@@ -245,6 +246,16 @@ def sync_folder(
                 for device_id in registered_field_devices(target):
                     written = export_coordinator_bundle(
                         target, device_id=device_id, folder=folder, only_if_changed=True
+                    )
+                    if written is not None:
+                        report.written.append(written)
+                for device_id in revoked_field_devices(target):  # told once, nothing more
+                    written = export_coordinator_bundle(
+                        target,
+                        device_id=device_id,
+                        folder=folder,
+                        only_if_changed=True,
+                        notify_revoked=True,
                     )
                     if written is not None:
                         report.written.append(written)

@@ -379,3 +379,46 @@ def test_a_restored_laptop_learns_used_numbers_from_the_coordinator(
     assert coordinator.store.list_submissions().total == 4
     assert not [g for g in sequence_gaps(coordinator.target) if g.device_id == field.device_id]
     field.close()
+
+
+def test_a_revoked_laptop_is_told_once_and_stops_writing(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    from app.bundle.errors import LaptopRevokedError
+    from app.bundle.keys import revoke_device
+    from app.bundle.sync import sync_folder
+
+    field = make_field(tmp_path, coordinator, "laptop-x")
+    other = make_field(tmp_path, coordinator, "laptop-y")
+    field.interview(dict(synthetic_documents()[0]))
+    shared = tmp_path / "shared"
+    revoke_device(coordinator.target, field.device_id)
+
+    shared.mkdir()
+    report = sync_folder(
+        coordinator.target, shared, identities=[coordinator.identity], settle_seconds=0
+    )
+    assert report.ok
+    to_revoked = [w for w in report.written if w.target == field.device_id]
+    assert len(to_revoked) == 1 and len(report.written) == 2  # and the usual one to laptop-y
+    header = read_envelope(to_revoked[0].path).header
+    # Only the laptop's own registry record: no forms, people, assignments or keys.
+    assert {k: v for k, v in header.counts.items() if v} == {"devices": 1}
+    again = sync_folder(
+        coordinator.target, shared, identities=[coordinator.identity], settle_seconds=0
+    )
+    assert again.written == []  # told once
+
+    told = sync_folder(field.target, shared, settle_seconds=0)
+    assert [r.status for r in told.imported if r.path == to_revoked[0].path] == [
+        ImportStatus.APPLIED
+    ]
+    assert told.written == []
+    assert any("revoked this laptop" in e for e in told.errors), told.errors
+    with pytest.raises(LaptopRevokedError, match="Ask your coordinator"):
+        export_field_bundle(field.target, folder=tmp_path / "out")
+    # The other laptop goes on as before.
+    other.interview(dict(synthetic_documents()[1]))
+    assert export_field_bundle(other.target, folder=tmp_path / "out") is not None
+    field.close()
+    other.close()

@@ -595,8 +595,47 @@ def _state(world: World) -> tuple[str, dict[str, int]]:
         return content_hash(connection), table_counts(connection)
 
 
-def test_hostile_corpus_is_refused_and_changes_nothing(world: World) -> None:
-    cases = list(corpus(world))
+@pytest.fixture(scope="module")
+def cases(world: World) -> list[tuple[str, Path, tuple[str, ...]]]:
+    """The hostile corpus, generated once (it registers and revokes devices)."""
+    return list(corpus(world))
+
+
+def test_hostile_corpus_gets_the_same_verdicts_when_prechecked(
+    world: World, cases: list[tuple[str, Path, tuple[str, ...]]]
+) -> None:
+    """Imported together (workers decrypt and check the next files ahead), every bad
+    bundle is refused with the message it gets alone, and nothing changes."""
+    from app.bundle.importer import import_many
+    from app.bundle.validate import FormCache
+
+    paths = [path for _case, path, _fragments in cases]
+    before = _state(world)
+    alone = [
+        import_bundle(
+            world.coordinator.target,
+            path,
+            identities=[world.coordinator.identity],
+            quarantine_dir=world.root / "quarantine",
+        )
+        for path in paths
+    ]
+    assert _state(world) == before
+    with FormCache(workers=2, min_parallel=1) as forms:
+        together = import_many(
+            world.coordinator.target,
+            paths,
+            identities=[world.coordinator.identity],
+            quarantine_dir=world.root / "quarantine",
+            forms=forms,
+        )
+    assert [(r.status, r.message) for r in together] == [(r.status, r.message) for r in alone]
+    assert _state(world) == before
+
+
+def test_hostile_corpus_is_refused_and_changes_nothing(
+    world: World, cases: list[tuple[str, Path, tuple[str, ...]]]
+) -> None:
     before = _state(world)
     assert len(cases) >= 30
     seen_messages = set()

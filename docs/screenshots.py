@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -230,6 +231,23 @@ def shoot(lang: str, scale: str) -> int:
     snap("07_settings")
     dialog.reject()
     settle(0.1)
+
+    # A sync pass as the status bar shows it: the words a pass reports, held on screen.
+    from app.core.i18n import _
+    from app.ui.workers import Job, run_task
+
+    release = threading.Event()
+
+    def receiving(job: Job) -> None:
+        name = "samluat-coordinator-3f2a91c0-to-9b1c2d3e-000004.samluat"
+        job.progress(0.4, _("Receiving {file}…").format(file=name))
+        release.wait(20)
+
+    window.busy.track(run_task(receiving, name="sync-shot"), _("Syncing…"))
+    settle(0.6)
+    snap("08_sync_progress")
+    release.set()
+    wait(lambda: not window.busy.busy)
     window.close()
     wait(lambda: not window.isVisible())
     del Qt

@@ -47,6 +47,7 @@ MAX_REPEAT = 10_000
 FormKey = tuple[str, str, str]  # form_id, version, SHA-256 of the source
 # A precheck's verdicts by record label: (form key, content hash, refusal or None).
 Verdicts = dict[str, tuple[FormKey, str, str | None]]
+WORKER_NICENESS = 10
 MIN_PARALLEL = 64  # fewer documents than this in a batch: checked in process
 CHUNK = 16  # documents per task sent to a worker
 
@@ -374,6 +375,11 @@ _WORKER_SOURCES: dict[FormKey, tuple[bytes, str]] = {}
 
 
 def _init_worker(sources: dict[FormKey, tuple[bytes, str]]) -> None:
+    # Below the importer in priority: it is the bottleneck (one transaction at a time)
+    # and, in the app, shares its process with the UI.
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(WORKER_NICENESS)
     # Compile the forms known when the pool started, once per worker, before any task.
     _WORKER_SOURCES.update(sources)
     for key in sources:

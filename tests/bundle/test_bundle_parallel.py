@@ -303,3 +303,12 @@ def test_folder_sync_prechecks_the_files_it_imports(bundles: Bundles) -> None:
         assert ImportStatus.APPLIED in {r.status for r in report.imported}
         with coordinator.target.session() as session:
             assert content_hash(session.connection()) == expected_state
+
+
+def test_workers_run_below_the_importer(bundles: Bundles) -> None:
+    from app.bundle.validate import WORKER_NICENESS
+
+    with FormCache(workers=1, min_parallel=1) as forms:
+        future = forms.submit(os.nice, 0)  # the worker's own niceness
+        assert future is not None
+        assert future.result(timeout=60) == min(os.nice(0) + WORKER_NICENESS, 19)

@@ -539,6 +539,11 @@ def _import_many(
     return [results[i] for i in range(len(files))]
 
 
+# A precheck decrypts the whole file; past this much audio, the documents are checked
+# by the workers as the import reads them instead.
+PRECHECK_MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
+
+
 class Prechecks:
     """Prechecks of the files about to be imported, so that workers check their
     documents while this process applies a bundle (see `app.bundle.precheck`).
@@ -579,8 +584,11 @@ class Prechecks:
         envelope = checked.envelope
         if envelope.header.kind != fmt.KIND_FIELD or checked.file_sha in self.forms.prechecks:
             return
-        if not self.forms.worth_workers(envelope.header.counts.get("revisions", 0)):
+        counts = envelope.header.counts
+        if not self.forms.worth_workers(counts.get("revisions", 0)):
             return
+        if counts.get("attachment_bytes", 0) > PRECHECK_MAX_ATTACHMENT_BYTES:
+            return  # decrypting gigabytes of audio twice to check a few documents: no
         task = PrecheckTask(
             path=str(path),
             payload_offset=envelope.payload_offset,

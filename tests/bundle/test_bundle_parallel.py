@@ -312,3 +312,35 @@ def test_workers_run_below_the_importer(bundles: Bundles) -> None:
         future = forms.submit(os.nice, 0)  # the worker's own niceness
         assert future is not None
         assert future.result(timeout=60) == min(os.nice(0) + WORKER_NICENESS, 19)
+
+
+def test_audio_heavy_bundles_are_not_prechecked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A precheck decrypts the whole file: not worth it for a few documents in gigabytes
+    of audio (here: a lower limit and a 300 kB recording)."""
+    import app.bundle.importer as importer
+    from app.bundle.importer import Prechecks
+
+    coordinator = make_coordinator(tmp_path)
+    field = make_field(tmp_path, coordinator, "laptop-audio")
+    field.interview(dict(synthetic_documents()[0]), attachment=bytes(300_000))
+    bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert bundle is not None
+    try:
+        with FormCache(workers=1, min_parallel=1) as forms:
+            ahead = Prechecks(coordinator.target, [bundle.path], [coordinator.identity], forms)
+            ahead.schedule(0)
+            assert len(forms.prechecks) == 1  # under the limit: prechecked
+            ahead.drop()
+            monkeypatch.setattr(importer, "PRECHECK_MAX_ATTACHMENT_BYTES", 100_000)
+            ahead = Prechecks(coordinator.target, [bundle.path], [coordinator.identity], forms)
+            ahead.schedule(0)
+            assert forms.prechecks == {}
+            result = import_bundle(
+                coordinator.target, bundle.path, identities=[coordinator.identity], forms=forms
+            )
+            assert result.status is ImportStatus.APPLIED, result.message
+    finally:
+        field.close()
+        coordinator.close()

@@ -78,3 +78,39 @@ def test_reused_tree_gives_the_verdicts_of_a_fresh_session(path: Path) -> None:
         refused += bool(fresh)
     # Both kinds of verdict were compared, many times.
     assert 5 <= refused <= len(snapshots) - 12
+
+
+def test_expression_failures_are_reported_and_forgotten_with_the_snapshot(tmp_path: Path) -> None:
+    from tests.engine.formtools import compile_md
+
+    form = compile_md(
+        tmp_path,
+        """
+| survey |
+| | type | name | label | constraint |
+| | text | a | A | regex(., ${p}) |
+| | text | p | P | |
+| | integer | n | N | . > 1 |
+""",
+    )
+    checker = SnapshotChecker(form)
+    snapshots = [
+        {"a": "x", "p": "(", "n": "0"},  # an invalid pattern: an error, then the constraint
+        {"a": "x", "p": "x", "n": "5"},  # fine: the earlier error is not carried over
+        {"a": "x", "p": "[", "n": "0"},
+        {"a": "", "p": "(", "n": "7"},  # no answer: the failing constraint is not evaluated
+    ]
+    seen = []
+    for snapshot in snapshots:
+        fresh = FormSession.check_snapshot(form, snapshot)
+        reused = checker.problems(snapshot)
+        assert [(p.ref, p.kind, p.message) for p in reused] == [
+            (p.ref, p.kind, p.message) for p in fresh
+        ]
+        seen.append([p.kind for p in reused])
+    assert seen == [
+        ["error", "constraint", "constraint"],
+        [],
+        ["error", "constraint", "constraint"],
+        [],
+    ]

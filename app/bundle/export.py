@@ -54,7 +54,14 @@ from app.bundle.errors import BundleError, KeysNotSetUpError, LaptopRevokedError
 from app.bundle.keys import LocalKeys, active_recipients, load_local_keys
 from app.bundle.merge import chunks
 from app.bundle.target import BundleTarget
-from app.bundle.writer import AttachmentPart, JsonPart, Part, WrittenBundle, write_bundle
+from app.bundle.writer import (
+    AttachmentPart,
+    JsonPart,
+    Part,
+    WrittenBundle,
+    verify_written,
+    write_bundle,
+)
 from app.store.attachments import iter_attachment
 from app.store.canonical import canonical_text
 from app.store.tables import ImportedBundle, RevisionStatus
@@ -94,16 +101,20 @@ def _name_prefix(kind: str, source: str, target: str) -> str:
     return f"samluat-{kind}-{source[:8]}-to-{safe}-"
 
 
-def numbers_used_in(folder: Path, kind: str, keys: LocalKeys, target: str) -> int:
-    """The highest bundle number this laptop's key signed among the files in `folder`.
+def numbers_used_in(folder: Path, kind: str, keys: LocalKeys, target: str, above: int) -> int:
+    """The highest bundle number above `above` that this laptop's key signed among
+    the files in `folder` (0 if none).
 
     A laptop restored from a backup does not remember the bundles it wrote
     after the backup; when they are still in the folder it writes to (a USB
     stick, a synced folder), its next bundle takes a number after theirs
-    instead of one the coordinator has already seen.
+    instead of one the coordinator has already seen. Only a file whose
+    signature verifies counts (anyone can drop a file claiming a number), and
+    only numbers above the laptop's own are checked, so a normal export reads
+    nothing but headers.
     """
     prefix = _name_prefix(kind, keys.device_id, target)
-    highest = 0
+    claims: list[tuple[int, Path]] = []
     try:
         names = [p for p in folder.iterdir() if p.name.startswith(prefix)]
     except OSError:
@@ -118,9 +129,16 @@ def numbers_used_in(folder: Path, kind: str, keys: LocalKeys, target: str) -> in
             and header.signing_key == keys.public
             and header.target == target
             and header.kind == kind
+            and header.sequence > above
         ):
-            highest = max(highest, header.sequence)
-    return highest
+            claims.append((header.sequence, path))
+    for sequence, path in sorted(claims, reverse=True):
+        try:
+            verify_written(path)
+        except (BundleError, OSError):
+            continue
+        return sequence
+    return 0
 
 
 def _rows(connection: Connection, statement: Any) -> list[dict[str, Any]]:
@@ -488,6 +506,14 @@ def _attachment_chunks(target: BundleTarget, sha256: str, db: Any) -> Iterator[b
         seq += 1
 
 
+def _last_sequence(target: BundleTarget, bundle_target: str) -> int:
+    with target.session() as session:
+        last = session.execute(
+            select(func.max(T_OUT.c.sequence)).where(T_OUT.c.target == bundle_target)
+        ).scalar()
+    return int(last or 0)
+
+
 def _reserve(
     target: BundleTarget,
     *,
@@ -633,7 +659,13 @@ def export_field_bundle(
         bundle_target=fmt.TARGET_COORDINATOR,
         kind=fmt.KIND_FIELD,
         covers_since=1 if everything else None,
-        used=numbers_used_in(folder, fmt.KIND_FIELD, keys, fmt.TARGET_COORDINATOR),
+        used=numbers_used_in(
+            folder,
+            fmt.KIND_FIELD,
+            keys,
+            fmt.TARGET_COORDINATOR,
+            above=_last_sequence(target, fmt.TARGET_COORDINATOR),
+        ),
     )
     header = _header(
         keys,
@@ -789,7 +821,13 @@ def export_coordinator_bundle(
         bundle_target=device_id,
         kind=fmt.KIND_COORDINATOR,
         covers_since=1,
-        used=numbers_used_in(folder, fmt.KIND_COORDINATOR, keys, device_id),
+        used=numbers_used_in(
+            folder,
+            fmt.KIND_COORDINATOR,
+            keys,
+            device_id,
+            above=_last_sequence(target, device_id),
+        ),
     )
     header = _header(
         keys,

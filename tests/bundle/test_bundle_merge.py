@@ -341,6 +341,13 @@ def test_a_restored_laptop_skips_the_numbers_it_finds_in_its_folder(
     coordinator: Coordinator, tmp_path: Path
 ) -> None:
     field, out = _restored_laptop(coordinator, tmp_path)
+    # A file claiming to be this laptop's bundle 9 whose signature does not verify
+    # (its header was edited) does not count.
+    third = sorted(out.glob("*000003.samluat"))[0]
+    data = third.read_bytes()
+    assert data.count(b'"sequence":3') == 1
+    forged = out / third.name.replace("000003", "000009")
+    forged.write_bytes(data.replace(b'"sequence":3', b'"sequence":9'))
     # Bundles 2 and 3 are still on the stick: the laptop's next bundle is number 4.
     fourth = export_field_bundle(field.target, folder=out)
     assert fourth is not None and fourth.sequence == 4

@@ -3,11 +3,15 @@
 A bundle comes from another machine: its documents are re-checked here as
 if they were typed in again. The document's data is turned back into the
 engine's stored values (every value must be of the field's type, every
-choice one of the list's), a session is restored from them, and the form's
-own rules must hold (required answers present, constraints true). Any
+choice one of the list's), the form is evaluated on them (one reused
+`SnapshotChecker` per form and thread, as a restored session would), and the
+form's own rules must hold (required answers present, constraints true). Any
 failure refuses the whole bundle with a message naming the record and the
 field, e.g. ``revision 5f…: main/admin/interview_date: This answer is not
 allowed.``
+
+Large batches are checked in worker processes (`FormCache`), chunk by chunk
+as the importer reads them, or a whole file ahead (`app.bundle.precheck`).
 """
 
 from __future__ import annotations

@@ -876,26 +876,18 @@ def export_coordinator_bundle(
     )
 
 
-def revoked_field_devices(target: BundleTarget) -> list[str]:
-    """Ids of the laptops registered here and revoked since (they get a notice)."""
-    with target.session() as session:
-        return [
-            str(r)
-            for (r,) in session.execute(
-                select(T_DEVICE.c.id)
-                .where(
-                    T_DEVICE.c.is_local.is_(False),
-                    T_DEVICE.c.public_key.is_not(None),
-                    T_DEVICE.c.age_recipient.is_not(None),
-                    T_DEVICE.c.revoked_at.is_not(None),
-                )
-                .order_by(T_DEVICE.c.id)
-            )
-        ]
-
-
 def registered_field_devices(target: BundleTarget) -> list[str]:
     """Ids of the registered, unrevoked laptops other than this one."""
+    return _field_devices(target, revoked=False)
+
+
+def revoked_field_devices(target: BundleTarget) -> list[str]:
+    """Ids of the laptops registered here and revoked since (they get a notice)."""
+    return _field_devices(target, revoked=True)
+
+
+def _field_devices(target: BundleTarget, *, revoked: bool) -> list[str]:
+    revoked_at = T_DEVICE.c.revoked_at
     with target.session() as session:
         return [
             str(r)
@@ -905,7 +897,7 @@ def registered_field_devices(target: BundleTarget) -> list[str]:
                     T_DEVICE.c.is_local.is_(False),
                     T_DEVICE.c.public_key.is_not(None),
                     T_DEVICE.c.age_recipient.is_not(None),
-                    T_DEVICE.c.revoked_at.is_(None),
+                    revoked_at.is_not(None) if revoked else revoked_at.is_(None),
                 )
                 .order_by(T_DEVICE.c.id)
             )

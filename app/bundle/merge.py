@@ -53,7 +53,6 @@ from app.store.tables import (
     RevisionStatus,
     Submission,
     SubmissionKey,
-    SubmissionState,
 )
 from app.store.tables_bundle import DuplicateVerdict
 from app.store.types import utcnow
@@ -105,14 +104,7 @@ def summary_of(revs: Sequence[RevRow], merged: AbstractSet[str]) -> dict[str, An
     """The summary columns of one submission from all its revisions (and merged-away heads)."""
     heads = _heads(list(revs), merged)
     has_draft = any(r.status == RevisionStatus.DRAFT.value for r in revs)
-    if len(heads) > 1:
-        state = SubmissionState.CONFLICT
-    elif not heads:
-        state = SubmissionState.DRAFT
-    elif has_draft:
-        state = SubmissionState.EDITING
-    else:
-        state = SubmissionState.FINALISED
+    state = repo_submissions.summary_state(len(heads), has_draft)
     return {
         "state": state.value,
         "head_rev_id": heads[0].rev_id if heads else None,

@@ -600,14 +600,7 @@ def refresh_summary(*, session: Session, instance_id: str) -> None:
     count, last = session.exec(
         select(func.count(), func.max(Revision.saved_at)).where(Revision.instance_id == instance_id)
     ).one()
-    if len(heads) > 1:
-        state = SubmissionState.CONFLICT
-    elif not heads:
-        state = SubmissionState.DRAFT
-    elif has_draft:
-        state = SubmissionState.EDITING
-    else:
-        state = SubmissionState.FINALISED
+    state = summary_state(len(heads), bool(has_draft))
     session.execute(
         update(Submission)
         .where(col(Submission.instance_id) == instance_id)
@@ -665,3 +658,12 @@ def list_submissions(
             for r in rows
         ],
     )
+
+
+def summary_state(heads: int, has_draft: bool) -> SubmissionState:
+    """A submission's state from its number of finalised heads and whether a draft is open."""
+    if heads > 1:
+        return SubmissionState.CONFLICT
+    if not heads:
+        return SubmissionState.DRAFT
+    return SubmissionState.EDITING if has_draft else SubmissionState.FINALISED

@@ -575,20 +575,26 @@ class Prechecks:
             self.next += 1
 
     def _submit(self, path: Path) -> None:
+        # The header decides first (cheap); only then is the whole file hashed and
+        # its signature verified, as before any decryption.
         try:
-            checked, early = _check_outside(self.target, path, fmt.DEFAULT_LIMITS)
+            header = fmt.read_envelope(path, fmt.DEFAULT_LIMITS).header
         except (BundleError, OSError):
             return  # its import says what is wrong
-        if checked is None or early is not None:
-            return
-        envelope = checked.envelope
-        if envelope.header.kind != fmt.KIND_FIELD or checked.file_sha in self.forms.prechecks:
-            return
-        counts = envelope.header.counts
-        if not self.forms.worth_workers(counts.get("revisions", 0)):
+        counts = header.counts
+        if header.kind != fmt.KIND_FIELD or not self.forms.worth_workers(
+            counts.get("revisions", 0)
+        ):
             return
         if counts.get("attachment_bytes", 0) > PRECHECK_MAX_ATTACHMENT_BYTES:
             return  # decrypting gigabytes of audio twice to check a few documents: no
+        try:
+            checked, early = _check_outside(self.target, path, fmt.DEFAULT_LIMITS)
+        except (BundleError, OSError):
+            return
+        if checked is None or early is not None or checked.file_sha in self.forms.prechecks:
+            return
+        envelope = checked.envelope
         task = PrecheckTask(
             path=str(path),
             payload_offset=envelope.payload_offset,

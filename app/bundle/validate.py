@@ -388,7 +388,7 @@ def _init_worker(sources: dict[FormKey, tuple[bytes, str]]) -> None:
     _WORKER_SOURCES.update(sources)
     for key in sources:
         with contextlib.suppress(BundleRejected):  # the importer reports it first
-            _worker_form(key)
+            worker_form(key)
 
 
 def remember_sources(sources: dict[FormKey, tuple[bytes, str]]) -> None:
@@ -398,10 +398,6 @@ def remember_sources(sources: dict[FormKey, tuple[bytes, str]]) -> None:
 
 def worker_form(key: FormKey) -> CompiledForm:
     """A form known to this worker, compiled once; `BundleRejected` if it does not load."""
-    return _worker_form(key)
-
-
-def _worker_form(key: FormKey) -> CompiledForm:
     source, name = _WORKER_SOURCES[key]
     return _WORKER_FORMS.get(
         form_id=key[0], version=key[1], source=source, source_name=name, digest=key[2]
@@ -416,7 +412,7 @@ def _check_in_worker(
     _WORKER_SOURCES.update(sources)
     problems: list[tuple[int, str]] = []
     for index, (key, text, record, instance_id) in enumerate(tasks):
-        message = check_text(_worker_form(key), Job(key, text, record, instance_id))
+        message = check_text(worker_form(key), Job(key, text, record, instance_id))
         if message is not None:
             problems.append((index, message))
     return time.perf_counter() - started, time.process_time() - cpu, problems

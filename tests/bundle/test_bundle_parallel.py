@@ -334,9 +334,19 @@ def test_audio_heavy_bundles_are_not_prechecked(
             assert len(forms.prechecks) == 1  # under the limit: prechecked
             ahead.drop()
             monkeypatch.setattr(importer, "PRECHECK_MAX_ATTACHMENT_BYTES", 100_000)
+            hashed: list[Path] = []
+            real = importer._check_outside
+
+            def counted(target: Any, path: Path, limits: Any) -> Any:
+                hashed.append(path)
+                return real(target, path, limits)
+
+            monkeypatch.setattr(importer, "_check_outside", counted)
             ahead = Prechecks(coordinator.target, [bundle.path], [coordinator.identity], forms)
             ahead.schedule(0)
             assert forms.prechecks == {}
+            assert hashed == []  # the header said no: the file was not read through
+            monkeypatch.setattr(importer, "_check_outside", real)
             result = import_bundle(
                 coordinator.target, bundle.path, identities=[coordinator.identity], forms=forms
             )

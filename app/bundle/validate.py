@@ -30,22 +30,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from app.bundle.errors import BundleRejected
-from app.core.errors import AnswerError, SamluatError
-from app.engine.answers import from_json, to_storage
+from app.bundle.snapshot import document_values
+from app.core.errors import SamluatError
 from app.engine.checker import SnapshotChecker
-from app.engine.compiled import FIELD, GROUP, REPEAT, CompiledForm, FieldDef
+from app.engine.compiled import CompiledForm
 from app.engine.loader import load_form_bytes
-from app.engine.model import DataType, Kind, Question
 from app.engine.serialize import DOCUMENT_FORMAT
 
 log = logging.getLogger(__name__)
-
-MAX_DEPTH = 32
-MAX_REPEAT = 10_000
 
 
 FormKey = tuple[str, str, str]  # form_id, version, SHA-256 of the source
@@ -418,140 +413,6 @@ def _check_in_worker(
     return time.perf_counter() - started, time.process_time() - cpu, problems
 
 
-# Per field, computed once per compiled form (fields are owned by their form).
-_CONVERTERS: weakref.WeakKeyDictionary[FieldDef, Converter] = weakref.WeakKeyDictionary()
-_CHILDREN: weakref.WeakKeyDictionary[FieldDef, dict[str, FieldDef]] = weakref.WeakKeyDictionary()
-
-Converter = Callable[[Any], str]  # a document's JSON value → stored text; raises AnswerError
-INT_MAX = 2**31 - 1
-
-
-def _allowed(form: CompiledForm, question: Question) -> set[str] | None:
-    if question.choice_list is None or question.external_choices:
-        return None
-    choice_list = form.formdef.choice_lists.get(question.choice_list)
-    names = {c.name for c in choice_list.choices} if choice_list else set()
-    if question.or_other:
-        names.add("other")
-    return names
-
-
-def _converter(form: CompiledForm, definition: FieldDef) -> Converter:
-    """`to_storage` for one field, with a shortcut for the values documents usually hold.
-
-    A shortcut accepts only values for which `to_storage` returns the same text
-    (a choice name from the list, a str for a text question, an int in range,
-    a canonical ISO date); everything else goes through `to_storage` itself,
-    which also words the refusal.
-    """
-    found = _CONVERTERS.get(definition)
-    if found is not None:
-        return found
-    question = definition.question
-    data_type = definition.data_type
-    if question is None:  # not possible for a loaded form's field; refused all the same
-
-        def refuse(value: Any) -> str:
-            raise AnswerError(definition.name, "not a field")
-
-        return refuse
-    if question.calculate is not None:
-
-        def convert(value: Any) -> str:
-            return from_json(data_type, value)
-
-        _CONVERTERS[definition] = convert
-        return convert
-    allowed = _allowed(form, question)
-
-    def slow(value: Any) -> str:
-        return "" if value is None else to_storage(question, value, allowed)
-
-    fast: Converter = slow
-    # Names `to_storage` accepts as they are: non-empty, no white space.
-    names = frozenset(n for n in allowed or () if n and not any(c.isspace() for c in n))
-    if data_type == DataType.SELECT1.value and allowed is not None:
-
-        def fast(value: Any) -> str:
-            return value if type(value) is str and value in names else slow(value)
-
-    elif data_type == DataType.SELECT.value and allowed is not None:
-
-        def fast(value: Any) -> str:
-            if (
-                type(value) is list
-                and all(type(v) is str and v in names for v in value)
-                and len(set(value)) == len(value)
-            ):
-                return " ".join(value)
-            return slow(value)
-
-    elif data_type == DataType.STRING.value and question.kind is Kind.TEXT:
-
-        def fast(value: Any) -> str:
-            return value if type(value) is str else slow(value)
-
-    elif data_type == DataType.INT.value:
-
-        def fast(value: Any) -> str:
-            if type(value) is int and -INT_MAX <= value <= INT_MAX:
-                return str(value)
-            return slow(value)
-
-    elif data_type == DataType.DATE.value:
-
-        def fast(value: Any) -> str:
-            if type(value) is str and len(value) == 10:
-                try:
-                    if date.fromisoformat(value).isoformat() == value:
-                        return value
-                except ValueError:
-                    pass
-            return slow(value)
-
-    _CONVERTERS[definition] = fast
-    return fast
-
-
-def _snapshot(
-    form: CompiledForm, definition: FieldDef, data: Any, where: str, depth: int
-) -> dict[str, Any]:
-    if depth > MAX_DEPTH:
-        raise ValueError(f"{where or '/'}: nested too deeply")
-    if not isinstance(data, dict):
-        raise ValueError(f"{where or 'data'}: a group must be a JSON object")
-    children = _CHILDREN.get(definition)
-    if children is None:
-        children = _CHILDREN[definition] = {child.name: child for child in definition.children}
-    out: dict[str, Any] = {}
-    for name, value in data.items():
-        child = children.get(name)
-        if child is None:
-            raise ValueError(f"{where}{name}: no such field in this form version")
-        role = child.role
-        if role == FIELD:
-            if isinstance(value, dict) or (
-                type(value) is list and not all(isinstance(v, str | int | float) for v in value)
-            ):
-                raise ValueError(f"{where}{name}: a value of the wrong shape")
-            try:
-                out[name] = _converter(form, child)(value)
-            except AnswerError as error:
-                raise ValueError(f"{where}{name}: {error.message}") from None
-        elif role == GROUP:
-            out[name] = _snapshot(form, child, value, f"{where}{name}/", depth + 1)
-        elif role == REPEAT:
-            if not isinstance(value, list) or len(value) > MAX_REPEAT:
-                raise ValueError(f"{where}{name}: a repeat must be a list of objects")
-            out[name] = [
-                _snapshot(form, child, item, f"{where}{name}[{i + 1}]/", depth + 1)
-                for i, item in enumerate(value)
-            ]
-        else:
-            raise ValueError(f"{where}{name}: not a field")
-    return out
-
-
 _LOCAL = threading.local()  # a checker reuses one tree: one per form and thread
 
 
@@ -591,7 +452,7 @@ def validate_document(
         raise BundleRejected(f"{record}: the document's instance id differs from its submission's")
     data = document.get("data")
     try:
-        snapshot = _snapshot(form, form.root, data, "", 0)
+        snapshot = document_values(form, data)
         problems = _checker(form).problems(snapshot, instance_id=instance_id)
     except ValueError as error:
         raise BundleRejected(f"{record}: {error}") from None

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.bundle.validate import _allowed, _converter
+from app.bundle.snapshot import allowed_names, converter
 from app.core.errors import AnswerError
 from app.engine.answers import from_json, to_storage
 from app.engine.compiled import FIELD, CompiledForm
@@ -74,11 +74,11 @@ def reference(form: CompiledForm, definition: Any, value: Any) -> str:
     question = definition.question
     if question.calculate is not None or value is None:
         return from_json(definition.data_type, value)
-    return to_storage(question, value, _allowed(form, question))
+    return to_storage(question, value, allowed_names(form, question))
 
 
 def fast(form: CompiledForm, definition: Any, value: Any) -> str:
-    return _converter(form, definition)(value)
+    return converter(form, definition)(value)
 
 
 def outcome(call: Any, *args: Any) -> tuple[str, str]:

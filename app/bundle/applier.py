@@ -20,7 +20,7 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,14 +40,13 @@ from app.bundle.errors import BundleRejected, BundleWaiting
 from app.bundle.merge import NewSubmission, RevRow, document_key, key_paths, summary_of
 from app.bundle.validate import CheckBatch, FormCache, Job, Prechecked, revision_label
 from app.engine.compiled import CompiledForm
-from app.store.attachments import CHUNK_SIZE
+from app.store.attachments import AttachmentInfo, publish_blob
 from app.store.canonical import canonical_matching, canonical_text, sha256_hex
+from app.store.errors import StoreError
 from app.store.tables import (
     Assignment,
     AssignmentStatus,
     Attachment,
-    AttachmentBlob,
-    AttachmentChunk,
     BundleRecipient,
     DeliveredItem,
     Device,
@@ -87,8 +86,6 @@ T_SUB = _t(Submission)
 T_REV = _t(Revision)
 T_MERGE = _t(RevisionMerge)
 T_ATT = _t(Attachment)
-T_BLOB = _t(AttachmentBlob)
-T_CHUNK = _t(AttachmentChunk)
 T_LINK = _t(RevisionAttachment)
 T_EVENT = _t(ParadataEvent)
 T_REVIEW = _t(ReviewDecision)
@@ -244,8 +241,10 @@ class Applier:
         validate: bool = True,
         progress: Callable[[int], None] | None = None,
         prechecked: Prechecked | None = None,
+        staged: Mapping[str, int] | None = None,
     ) -> None:
         self.c = connection
+        self.staged = staged or {}  # SHA-256 → blob, of the attachments staged for this bundle
         self.prechecked = prechecked
         self.header = header
         self.local_device_id = local_device_id
@@ -260,9 +259,6 @@ class Applier:
         self._known_revs: set[str] = set()
         self._new_revs: set[str] = set()
         self._known_attachments: set[str] = set()
-        self._blob_id: int | None = None
-        self._blob_seq = 0
-        self._blob_buffer = bytearray()
         self._attachment_exists = False
         self.users: set[str] = set()
         # New submissions wait here until the revisions that decide their summary
@@ -938,49 +934,25 @@ class Applier:
         if not self._bundle_seen:
             raise BundleRejected("the payload does not start with its bundle part")
         self._attachment_exists = bool(existing(self.c, T_ATT.c.sha256, {header.sha256}))
-        self._blob_buffer = bytearray()
-        self._blob_seq = 0
-        self._blob_id = None
-        if not self._attachment_exists:
-            result = self.c.execute(insert(T_BLOB).values(complete=False, created_at=utcnow()))
-            pk = result.inserted_primary_key
-            assert pk is not None
-            self._blob_id = int(pk[0])
+        if not self._attachment_exists and header.sha256 not in self.staged:
+            # Every new attachment was staged by the first pass over this same file.
+            raise BundleRejected("the file changed while it was being imported")
 
     def attachment_chunk(self, data: bytes) -> None:
-        if self._attachment_exists:
-            return
-        self._blob_buffer += data
-        while len(self._blob_buffer) >= CHUNK_SIZE:
-            self._flush_chunk(bytes(self._blob_buffer[:CHUNK_SIZE]))
-            del self._blob_buffer[:CHUNK_SIZE]
-
-    def _flush_chunk(self, data: bytes) -> None:
-        self.c.execute(
-            insert(T_CHUNK), [{"blob_id": self._blob_id, "seq": self._blob_seq, "data": data}]
-        )
-        self._blob_seq += 1
+        return None  # staged already; the parser checks the bytes against the part's hash
 
     def attachment_end(self, header: fmt.PartHeader) -> None:
         self._known_attachments.add(header.sha256)
         if self._attachment_exists:
             return
-        if self._blob_buffer:
-            self._flush_chunk(bytes(self._blob_buffer))
-            self._blob_buffer = bytearray()
-        self.c.execute(update(T_BLOB).where(T_BLOB.c.id == self._blob_id).values(complete=True))
-        self.c.execute(
-            insert(T_ATT),
-            [
-                {
-                    "sha256": header.sha256,
-                    "size": header.size,
-                    "media_type": header.media_type,
-                    "blob_id": self._blob_id,
-                    "created_at": utcnow(),
-                }
-            ],
-        )
+        info = AttachmentInfo(header.sha256, header.size, header.media_type)
+        try:
+            publish_blob(self.c, self.staged[header.sha256], info)
+        except StoreError:
+            raise BundleWaiting(
+                f"attachment {header.sha256[:16]}… was removed while this bundle was being "
+                "imported (another program opened this database); import the bundle again"
+            ) from None
         self.stats.attachments_new += 1
         self.stats.attachment_bytes_new += header.size
 

@@ -488,7 +488,7 @@ def _attachment_chunks(target: BundleTarget, sha256: str, db: Any) -> Iterator[b
     if db is not None:
         yield from iter_attachment(db=db, sha256=sha256)
         return
-    from app.bundle.applier import T_CHUNK
+    from app.bundle.staging import T_CHUNK
 
     with target.session() as session:
         blob_id = session.execute(

@@ -24,17 +24,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import pyrage
 from sqlalchemy import func, insert, select
 
 from app import __version__
 from app.bundle import format as fmt
 from app.bundle.applier import Applier, ApplyStats
 from app.bundle.canon import parse_time, time_text
+from app.bundle.decrypt import decrypt_payload
 from app.bundle.errors import BundleError, BundleRejected, BundleWaiting
 from app.bundle.keys import AgeIdentity, load_local_keys, verify
 from app.bundle.merge import refresh_summaries, update_business_keys
 from app.bundle.precheck import PrecheckTask, precheck
+from app.bundle.staging import StagedAttachments, discard_quietly, stage_attachments
 from app.bundle.target import BundleTarget
 from app.bundle.validate import FormCache, Prechecked, default_workers
 from app.core import paths
@@ -351,6 +352,55 @@ def _decrypt_and_apply(
         if progress is not None:
             progress(min(done[0] / total_records, 1.0), f"{done[0]} of {total_records} records")
 
+    staged = (
+        _stage(target, checked, identities, limits, progress, cancel)
+        if header.counts.get("attachments")
+        else None
+    )
+    try:
+        return _apply_in_one_transaction(
+            target, checked, identities, limits, forms, tick, staged.blobs if staged else {}
+        )
+    finally:
+        if staged is not None:
+            discard_quietly(staged)
+
+
+def _stage(
+    target: BundleTarget,
+    checked: _Checked,
+    identities: list[AgeIdentity],
+    limits: fmt.Limits,
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> StagedAttachments:
+    """The first pass over a payload that carries attachments (`app.bundle.staging`)."""
+    total = max(checked.envelope.header.counts.get("attachment_bytes", 0), 1)
+
+    def on_bytes(done: int) -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelled("The import was cancelled; nothing was changed.")
+        if progress is not None:
+            progress(
+                min(done / total, 1.0), f"{done / 1e6:.0f} of {total / 1e6:.0f} MB of attachments"
+            )
+
+    return stage_attachments(
+        target, checked.envelope, checked.payload_sha, identities, limits, on_bytes
+    )
+
+
+def _apply_in_one_transaction(
+    target: BundleTarget,
+    checked: _Checked,
+    identities: list[AgeIdentity],
+    limits: fmt.Limits,
+    forms: FormCache,
+    tick: Callable[[int], None],
+    staged: dict[str, int],
+) -> ApplyStats:
+    envelope = checked.envelope
+    header = envelope.header
     with target.session(write=True) as session:
         connection = session.connection()
         applier = Applier(
@@ -360,6 +410,7 @@ def _decrypt_and_apply(
             forms=forms,
             progress=tick,
             prechecked=forms.prechecks.pop(checked.file_sha, None),
+            staged=staged,
         )
         if header.kind == fmt.KIND_COORDINATOR:
             newest = connection.execute(
@@ -384,20 +435,6 @@ def _decrypt_and_apply(
         return applier.stats
 
 
-def _decryption_failure(error: Exception) -> BundleRejected:
-    """What a failure inside pyrage (not raised by our parser) says about the bundle."""
-    if isinstance(error, pyrage.DecryptError):
-        return BundleRejected(
-            "the payload cannot be decrypted with this coordinator's key (encrypted to "
-            "another coordinator, or its key header was altered)"
-        )
-    if isinstance(error, OSError):
-        return BundleRejected(
-            "the encrypted payload is damaged (decryption failed its integrity check)"
-        )
-    return BundleRejected(f"the encrypted payload is damaged ({error})")
-
-
 def _apply(
     target: BundleTarget,
     checked: _Checked,
@@ -406,29 +443,9 @@ def _apply(
     parser: fmt.PayloadParser,
     finished: dict[str, Any],
 ) -> None:
-    envelope = checked.envelope
-    header = envelope.header
+    header = checked.envelope.header
     connection = applier.c
-    with open(envelope.path, "rb") as handle:
-        reader = fmt.PayloadReader(handle, envelope.payload_offset, envelope.payload_length)
-        try:
-            pyrage.decrypt_io(reader, parser, [k.pyrage_identity() for k in identities])
-        except BaseException as error:
-            if parser.failure is not None:
-                # Raised by our side of the stream (a refused part, a full disk, a
-                # bug), whether pyrage passes it on or wraps it: that, not "the
-                # payload is damaged", is what happened.
-                if parser.failure is error:
-                    raise
-                raise parser.failure from None
-            if isinstance(error, BundleError | MemoryError) or not isinstance(error, Exception):
-                raise
-            raise _decryption_failure(error) from None
-    if parser.failure is not None:  # pyrage may swallow a failed write and stop early
-        raise parser.failure
-    if reader.sha256.digest() != checked.payload_sha:
-        raise BundleRejected("the file changed while it was being imported")
-    parser.close()
+    decrypt_payload(checked.envelope, identities, parser, checked.payload_sha)
     fmt.check_counts(header, finished["counts"], finished["manifest"])
     head_of = applier.finish()
     head_of.update(refresh_summaries(connection, applier.refresh))

@@ -18,9 +18,9 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Connection, CursorResult, delete, insert, update
 from sqlmodel import Session, col, select
 
 from app.store import errors
@@ -49,60 +49,88 @@ def store_attachment(
     size = 0
     seq = 0
     with db.session(write=True) as session:
-        blob = AttachmentBlob(complete=False, created_at=utcnow())
-        session.add(blob)
-        session.flush()
-        assert blob.id is not None
-        blob_id = blob.id
+        blob_id = new_blob(session)
     try:
         done = False
         while not done:
+            chunks = []
+            for _ in range(CHUNKS_PER_TRANSACTION):
+                chunk = stream.read(CHUNK_SIZE)
+                if not chunk:
+                    done = True
+                    break
+                digest.update(chunk)
+                size += len(chunk)
+                chunks.append(chunk)
             with db.session(write=True) as session:
-                for _ in range(CHUNKS_PER_TRANSACTION):
-                    chunk = stream.read(CHUNK_SIZE)
-                    if not chunk:
-                        done = True
-                        break
-                    digest.update(chunk)
-                    size += len(chunk)
-                    session.execute(
-                        insert(AttachmentChunk), [{"blob_id": blob_id, "seq": seq, "data": chunk}]
-                    )
-                    seq += 1
+                seq = add_chunks(session, blob_id, seq, chunks)
         sha = digest.hexdigest()
         with db.session(write=True) as session:
             existing = session.get(Attachment, sha)
             if existing is not None:
-                _delete_blob(session, blob_id)
+                delete_blob(session, blob_id)
                 return AttachmentInfo(
                     sha256=sha, size=existing.size, media_type=existing.media_type
                 )
-            session.execute(
-                update(AttachmentBlob)
-                .where(col(AttachmentBlob.id) == blob_id)
-                .values(complete=True)
-            )
-            session.add(
-                Attachment(
-                    sha256=sha,
-                    size=size,
-                    media_type=media_type,
-                    blob_id=blob_id,
-                    created_at=utcnow(),
-                )
-            )
+            publish_blob(session, blob_id, AttachmentInfo(sha, size, media_type))
         log.info("attachment stored: %d bytes in %d chunks", size, seq)
         return AttachmentInfo(sha256=sha, size=size, media_type=media_type)
     except BaseException:
         try:
             with db.session(write=True) as session:
-                _delete_blob(session, blob_id)
+                delete_blob(session, blob_id)
         except errors.StoreError:
             log.warning("could not remove a partly written attachment; removed at next start")
         raise
 
 
-def _delete_blob(session: Session, blob_id: int) -> None:
+# The steps of writing a blob, each inside the caller's transaction (a `Session`
+# or a `Connection`): the store's own writes and a bundle import share them.
+
+
+def new_blob(session: Session | Connection) -> int:
+    """A new, incomplete blob; returns its id."""
+    result = session.execute(insert(AttachmentBlob).values(complete=False, created_at=utcnow()))
+    key = cast(CursorResult[Any], result).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def add_chunks(session: Session | Connection, blob_id: int, seq: int, chunks: list[bytes]) -> int:
+    """Append `chunks` to a blob from chunk number `seq`; returns the next number."""
+    if chunks:
+        session.execute(
+            insert(AttachmentChunk),
+            [{"blob_id": blob_id, "seq": seq + n, "data": data} for n, data in enumerate(chunks)],
+        )
+    return seq + len(chunks)
+
+
+def publish_blob(session: Session | Connection, blob_id: int, info: AttachmentInfo) -> None:
+    """Mark a fully written, verified blob complete and name it as attachment `info`.
+
+    `StoreError` if the blob is no longer there as it was left (removed as
+    incomplete by another program starting on the same database).
+    """
+    done = session.execute(
+        update(AttachmentBlob)
+        .where(col(AttachmentBlob.id) == blob_id, col(AttachmentBlob.complete).is_(False))
+        .values(complete=True)
+    )
+    if cast(CursorResult[Any], done).rowcount != 1:
+        raise errors.StoreError("An attachment being written was removed; write it again.")
+    session.execute(
+        insert(Attachment).values(
+            sha256=info.sha256,
+            size=info.size,
+            media_type=info.media_type,
+            blob_id=blob_id,
+            created_at=utcnow(),
+        )
+    )
+
+
+def delete_blob(session: Session | Connection, blob_id: int) -> None:
     session.execute(delete(AttachmentChunk).where(col(AttachmentChunk.blob_id) == blob_id))
     session.execute(delete(AttachmentBlob).where(col(AttachmentBlob.id) == blob_id))
 
@@ -158,7 +186,7 @@ def discard_incomplete_blobs(*, db: Database) -> int:
         )
         for blob_id in ids:
             assert blob_id is not None
-            _delete_blob(session, blob_id)
+            delete_blob(session, blob_id)
     if ids:
         log.info("removed %d incomplete attachment blob(s)", len(ids))
     return len(ids)

@@ -31,21 +31,25 @@ from tests.bundle.bundletools import (
 CHILD = """
 import sys, time
 from pathlib import Path
-from app.bundle import applier
+from app.bundle import applier, staging
 from app.bundle.importer import import_bundle
 from app.bundle.keys import AgeIdentity
 from app.bundle.target import BundleTarget
 from app.store.store import open_store
 
-db, bundle, secret, password = sys.argv[1:5]
-original = applier.Applier._events
+db, bundle, secret, password, where = sys.argv[1:6]
+owner, name = {
+    "staging": (staging.StagedAttachments, "attachment_end"),  # audio written, committed
+    "applying": (applier.Applier, "_events"),  # rows written inside the open transaction
+}[where]
+original = getattr(owner, name)
 
-def slow(self, records, where):
-    original(self, records, where)  # rows written inside the open transaction
+def slow(self, *args):
+    original(self, *args)
     print("MID", flush=True)
     time.sleep(60)
 
-applier.Applier._events = slow
+setattr(owner, name, slow)
 with open_store(username="coord", password=password, path=Path(db)) as store:
     target = BundleTarget.from_store(store)
     print(import_bundle(target, Path(bundle), identities=[AgeIdentity.from_secret(secret)]))
@@ -57,8 +61,9 @@ def _state(coordinator: Coordinator) -> tuple[str, dict[str, int]]:
         return content_hash(session.connection()), table_counts(session.connection())
 
 
+@pytest.mark.parametrize("where", ["staging", "applying"])
 def test_sigkill_mid_import_leaves_database_as_it_was(
-    coordinator: Coordinator, tmp_path: Path
+    coordinator: Coordinator, tmp_path: Path, where: str
 ) -> None:
     field = make_field(tmp_path, coordinator, "laptop-k")
     for document in synthetic_documents()[:5]:
@@ -77,6 +82,7 @@ def test_sigkill_mid_import_leaves_database_as_it_was(
             str(bundle.path),
             coordinator.identity.secret,
             PASSWORD,
+            where,
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -1,0 +1,63 @@
+"""Decrypt a verified bundle's payload into a parser, saying what went wrong if it fails.
+
+Used by every pass over a payload (staging its attachments, applying it), so
+that a damaged bundle gets the same refusal whichever pass meets the damage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyrage
+
+from app.bundle import format as fmt
+from app.bundle.errors import BundleError, BundleRejected
+from app.bundle.keys import AgeIdentity
+
+
+def decrypt_payload(
+    envelope: fmt.Envelope,
+    identities: Sequence[AgeIdentity],
+    parser: fmt.PayloadParser,
+    payload_sha: bytes,
+) -> None:
+    """Stream the payload of `envelope` through `parser`, then close it.
+
+    Raises `BundleRejected` for a payload that does not decrypt, is damaged
+    or changed since its hash `payload_sha` was taken; an error raised by
+    the parser's handler (a refused record, a full disk) as it was raised.
+    """
+    with open(envelope.path, "rb") as handle:
+        reader = fmt.PayloadReader(handle, envelope.payload_offset, envelope.payload_length)
+        try:
+            pyrage.decrypt_io(reader, parser, [k.pyrage_identity() for k in identities])
+        except BaseException as error:
+            if parser.failure is not None:
+                # Raised by our side of the stream (a refused part, a full disk, a
+                # bug), whether pyrage passes it on or wraps it: that, not "the
+                # payload is damaged", is what happened.
+                if parser.failure is error:
+                    raise
+                raise parser.failure from None
+            if isinstance(error, BundleError | MemoryError) or not isinstance(error, Exception):
+                raise
+            raise _decryption_failure(error) from None
+    if parser.failure is not None:  # pyrage may swallow a failed write and stop early
+        raise parser.failure
+    if reader.sha256.digest() != payload_sha:
+        raise BundleRejected("the file changed while it was being imported")
+    parser.close()
+
+
+def _decryption_failure(error: Exception) -> BundleRejected:
+    """What a failure inside pyrage (not raised by our parser) says about the bundle."""
+    if isinstance(error, pyrage.DecryptError):
+        return BundleRejected(
+            "the payload cannot be decrypted with this coordinator's key (encrypted to "
+            "another coordinator, or its key header was altered)"
+        )
+    if isinstance(error, OSError):
+        return BundleRejected(
+            "the encrypted payload is damaged (decryption failed its integrity check)"
+        )
+    return BundleRejected(f"the encrypted payload is damaged ({error})")

@@ -51,6 +51,7 @@ from app.store.tables import (
     Revision,
     RevisionMerge,
     RevisionStatus,
+    Role,
     Submission,
     SubmissionKey,
 )
@@ -499,6 +500,7 @@ def resolve_conflict(
     other heads; its document is the winner's, or `document` (e.g. merged by
     hand). Returns the new revision id.
     """
+    require_coordinator(target, "resolve conflicts")
     reason = (reason or "").strip()
     if not reason:
         raise errors.ReasonRequiredError("Resolving a conflict needs a reason.")
@@ -545,6 +547,12 @@ def resolve_conflict(
         return revision.rev_id
 
 
+def require_coordinator(target: BundleTarget, what: str) -> None:
+    """Refuse a laptop user who is not a coordinator (a central store's access is its server's)."""
+    if target.store is not None and target.store.user.role is not Role.COORDINATOR:
+        raise errors.PermissionDeniedError(f"Only a coordinator can {what}.")
+
+
 # -- duplicates ---------------------------------------------------------------------------------
 
 
@@ -563,12 +571,14 @@ class DuplicateGroup:
     institution: str
     respondent: str
     members: tuple[DuplicateMember, ...]
+    confirmed: bool = False  # a coordinator said: the same interview (both are kept)
 
 
-def _dismissed(session: Session) -> set[tuple[str, str]]:
+def _decided(session: Session, verdict: DuplicateVerdict) -> set[tuple[str, str]]:
+    """(key hash, member ids) of the groups a coordinator gave `verdict`."""
     rows = session.execute(
         select(DuplicateDecision.key_hash, DuplicateDecision.instance_ids).where(  # type: ignore[call-overload]
-            DuplicateDecision.decision == DuplicateVerdict.NOT_DUPLICATE.value
+            DuplicateDecision.decision == verdict.value
         )
     ).all()
     return {(str(k), str(ids)) for k, ids in rows}
@@ -588,7 +598,10 @@ def likely_duplicates(
                 .having(func.count(func.distinct(_KEY.c.device_id)) > 1)
             )
         ]
-        dismissed = set() if include_dismissed else _dismissed(session)
+        dismissed = (
+            set() if include_dismissed else _decided(session, DuplicateVerdict.NOT_DUPLICATE)
+        )
+        confirmed = _decided(session, DuplicateVerdict.DUPLICATE)
         groups = []
         for chunk in chunks(keys):
             members: dict[str, list[Any]] = {}
@@ -606,6 +619,7 @@ def likely_duplicates(
                         institution=rows[0].institution,
                         respondent=rows[0].respondent,
                         members=tuple(DuplicateMember(r.instance_id, r.device_id) for r in rows),
+                        confirmed=(key_hash, ids) in confirmed,
                     )
                 )
         groups.sort(key=lambda g: (g.form_id, g.institution, g.respondent, g.key_hash))
@@ -615,7 +629,12 @@ def likely_duplicates(
 def decide_duplicates(
     target: BundleTarget, *, group: DuplicateGroup, duplicate: bool, comment: str = ""
 ) -> None:
-    """Record a coordinator's verdict on a duplicate group (kept; nothing is merged)."""
+    """Record a coordinator's verdict on a duplicate group (kept; nothing is merged).
+
+    Groups judged different interviews are no longer listed; groups judged the
+    same stay listed, marked `confirmed`, until one of them is dealt with.
+    """
+    require_coordinator(target, "judge likely duplicates")
     with target.session(write=True) as session:
         session.add(
             DuplicateDecision(

@@ -4,6 +4,8 @@ acknowledgements, fast-forward, conflicts, duplicates, gaps, the way back to the
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,14 @@ from app.bundle.merge import (
     review_feedback,
     sequence_gaps,
 )
+from app.bundle.target import BundleTarget
 from app.store.check import content_hash as store_hash
-from app.store.tables import ReviewOutcome, SubmissionState
+from app.store.errors import PermissionDeniedError
+from app.store.store import open_store
+from app.store.tables import ReviewOutcome, Role, SubmissionState
 from tests.bundle.bundletools import (
     DESK,
+    PASSWORD,
     Coordinator,
     add_form,
     make_field,
@@ -43,6 +49,14 @@ def _import(central: Any, path: Path) -> Any:
     return import_bundle(
         central.target, path, identities=[central.identity], quarantine_dir=path.parent / "q"
     )
+
+
+@contextmanager
+def enumerator_on(coordinator: Coordinator) -> Iterator[BundleTarget]:
+    """The coordinator's database, logged in as an enumerator."""
+    coordinator.store.add_user(username="enum1", password=PASSWORD, role=Role.ENUMERATOR)
+    with open_store(username="enum1", password=PASSWORD, path=coordinator.store.path) as store:
+        yield BundleTarget.from_store(store)
 
 
 def clone(document: dict[str, Any], instance_id: str) -> dict[str, Any]:
@@ -162,6 +176,8 @@ def test_conflict_queue_and_resolution(coordinator: Coordinator, tmp_path: Path)
         )
     assert "swot_category" in str(refused.value)
     assert len(conflict_queue(coordinator.target)) == 1  # nothing changed
+    with enumerator_on(coordinator) as enumerator, pytest.raises(PermissionDeniedError):
+        resolve_conflict(enumerator, instance_id=instance, winner_rev_id=field_rev, reason="x")
     resolution = resolve_conflict(
         coordinator.target, instance_id=instance, winner_rev_id=field_rev, reason="field is right"
     )
@@ -191,6 +207,12 @@ def test_duplicates_flagged_not_merged(coordinator: Coordinator, tmp_path: Path)
         "uuid:00000000-0000-4000-8000-00000000dup1",
     }
     assert coordinator.store.list_submissions(form_id="dg_desk_review").total == 3  # both kept
+    assert not groups[0].confirmed
+    with enumerator_on(coordinator) as enumerator, pytest.raises(PermissionDeniedError):
+        decide_duplicates(enumerator, group=groups[0], duplicate=True)
+    decide_duplicates(coordinator.target, group=groups[0], duplicate=True, comment="same visit")
+    # Judged the same interview: still listed (both are kept), marked as confirmed.
+    assert [g.confirmed for g in likely_duplicates(coordinator.target)] == [True]
     decide_duplicates(coordinator.target, group=groups[0], duplicate=False, comment="two copies")
     assert likely_duplicates(coordinator.target) == []
     a.close()

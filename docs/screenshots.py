@@ -232,6 +232,26 @@ def shoot(lang: str, scale: str) -> int:
     dialog.reject()
     settle(0.1)
 
+    # The coordinator's queues after merging laptops' bundles (made by real bundles).
+    from app.ui.merge.dialog import MergeDialog
+    from tests.bundle.bundletools import fill_merge_queues
+
+    current = window.ctx.store
+    assert current is not None
+    queues = fill_merge_queues(current, Path(tempfile.mkdtemp(prefix="samluat-shots-merge-")))
+    window.open_merge()
+    wait(lambda: isinstance(top_dialog(), MergeDialog))
+    merge = top_dialog()
+    assert isinstance(merge, MergeDialog)
+    wait(lambda: not merge.overview.empty)
+    merge.move(120, 40)
+    snap("09_merge_conflicts")
+    merge.tabs.setCurrentWidget(merge.duplicates_page)
+    snap("10_merge_duplicates")
+    merge.reject()
+    queues.close()
+    settle(0.1)
+
     # A sync pass as the status bar shows it: the words a pass reports, held on screen.
     from app.core.i18n import _
     from app.ui.workers import Job, run_task

@@ -29,6 +29,7 @@ from app.ui.home.screen import HomeScreen
 from app.ui.language import apply_ui_language, ask, on_language_changed
 from app.ui.login.first_run import FirstRunScreen
 from app.ui.login.login_screen import LoginScreen
+from app.ui.merge.dialog import MergeDialog, may_merge
 from app.ui.messages import show_problem
 from app.ui.settings.dialog import SettingsDialog
 from app.ui.settings.store import Settings
@@ -101,6 +102,8 @@ class AppWindow(QMainWindow):
         self.settings_action.triggered.connect(self.open_settings)
         self.accounts_action = QAction(self)
         self.accounts_action.triggered.connect(self.open_accounts)
+        self.merge_action = QAction(self)
+        self.merge_action.triggered.connect(self.open_merge)
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.sync_action.triggered.connect(self.sync.sync_now)
@@ -112,6 +115,7 @@ class AppWindow(QMainWindow):
         for action in (
             self.settings_action,
             self.accounts_action,
+            self.merge_action,
             self.sync_action,
             self.logout_action,
         ):
@@ -124,6 +128,7 @@ class AppWindow(QMainWindow):
         self.app_menu.setTitle(_("&Samluat"))
         self.settings_action.setText(_("Settings…"))
         self.accounts_action.setText(_("Accounts…"))
+        self.merge_action.setText(_("Conflicts and duplicates…"))
         self.sync_action.setText(_("Sync now"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
@@ -146,6 +151,7 @@ class AppWindow(QMainWindow):
         self.logout_action.setEnabled(store is not None)
         self.sync_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
+        self.merge_action.setEnabled(store is not None and may_merge(store))
         self.sig_screen_changed.emit(self.screen_name)
 
     def show_start_screen(self) -> None:
@@ -280,6 +286,15 @@ class AppWindow(QMainWindow):
             return
         dialog = AccountsDialog(store, self)
         dialog.sig_account_added.connect(lambda _user: self.home.refresh())
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def open_merge(self) -> None:
+        store = self.ctx.store
+        if store is None or not may_merge(store):
+            return
+        dialog = MergeDialog(store, self)
+        dialog.sig_decided.connect(self.home.refresh)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 

@@ -174,3 +174,67 @@ def with_text(document: dict[str, Any], text: str, key: str = "statement") -> di
             return out
         stack.extend(v for v in node.values() if isinstance(v, dict))
     raise KeyError(key)
+
+
+@dataclass
+class MergeQueues:
+    """What `fill_merge_queues` made: ids to check the coordinator's queues against."""
+
+    conflict_instance: str
+    coordinator_version: str
+    laptop_version: str
+    duplicate_instances: tuple[str, str]
+    laptops: list[Field]
+
+    def close(self) -> None:
+        for laptop in self.laptops:
+            laptop.close()
+
+
+def fill_merge_queues(store: LocalStore, root: Path) -> MergeQueues:
+    """On a coordinator's store, with real laptops' bundles: one conflict (the coordinator
+    and laptop-a both corrected an interview), one group of likely duplicates (laptop-b and
+    laptop-c each recorded the same desk review) and one bundle of laptop-a never received."""
+    import copy
+
+    from app.bundle.export import export_field_bundle
+    from app.bundle.importer import import_bundle
+
+    target = BundleTarget.from_store(store)
+    keys = create_coordinator_keys(target, out_dir=root / "coordinator-keys", passphrase=PASSPHRASE)
+    identity = unlock_identity_file(keys.identity_file, PASSPHRASE)
+    coordinator = Coordinator(store, target, identity, keys.card_file, root / "coordinator-keys")
+
+    def send(laptop: Field, *, deliver: bool = True) -> None:
+        written = export_field_bundle(laptop.target, folder=root / "out")
+        assert written is not None
+        if deliver:
+            result = import_bundle(target, written.path, identities=[identity])
+            assert result.ok, result.message
+
+    a = make_field(root, coordinator, "laptop-a")
+    document = dict(synthetic_documents()[1])
+    instance = a.interview(document)
+    send(a)
+    store.start_edit(instance_id=instance, reason="typo in the statement")
+    store.autosave(instance_id=instance, document=with_text(document, "Data sharing is slow."))
+    mine = store.finalise(instance_id=instance)
+    theirs = a.edit(instance, with_text(document, "Data sharing between ministries is slow."))
+    send(a, deliver=False)  # bundle 2: lost on the way
+    send(a)  # bundle 3 carries it again
+
+    b, c = make_field(root, coordinator, "laptop-b"), make_field(root, coordinator, "laptop-c")
+    for laptop in (b, c):
+        laptop.form = add_form(laptop.store, DESK)
+    original = dict(synthetic_documents(DESK, 4)[0])
+    copied = copy.deepcopy(original)
+    copied["instance_id"] = copied["data"]["meta"]["instanceID"] = (
+        "uuid:00000000-0000-4000-8000-0000000000d2"
+    )
+    b.interview(original)
+    c.interview(copied)
+    send(b)
+    send(c)
+    return MergeQueues(
+        instance, mine.rev_id, theirs, (original["instance_id"], copied["instance_id"]), [a, b, c]
+    )

@@ -1,4 +1,4 @@
-"""`samluat bundle …`: export, inspect and import bundle files; conflicts, duplicates, gaps.
+"""`samluat bundle …`: export/inspect/import; list and resolve conflicts, decide duplicates; gaps.
 
 `--db` is a database file (log in with `--user`, password asked or read
 from standard input with `--password-stdin`) or a central store URL
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from app.bundle import format as fmt
 from app.bundle.errors import BundleRejected
@@ -26,12 +28,22 @@ from app.bundle.keys import (
     unlock_identity_file,
     verify,
 )
-from app.bundle.merge import conflict_queue, likely_duplicates, sequence_gaps
+from app.bundle.merge import (
+    DuplicateGroup,
+    conflict_queue,
+    decide_duplicates,
+    likely_duplicates,
+    resolve_conflict,
+    sequence_gaps,
+)
 from app.bundle.target import BundleTarget
 from app.core import paths
 from app.core.errors import SamluatError
 from app.store.store import open_store
 from app.store.tables import Device
+
+MIN_PREFIX = 8  # shortest revision id or key hash prefix accepted on the command line
+SHOWN_PREFIX = 12  # key hash characters `bundle duplicates` shows
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, *, user_required: bool = False) -> None:
@@ -140,6 +152,58 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         add_target_arguments(sub)
         sub.set_defaults(handler=handler)
 
+    resolve = commands.add_parser(
+        "resolve", help="coordinator: settle a conflict by keeping one of its versions"
+    )
+    resolve.add_argument(
+        "instance_id", metavar="INSTANCE_ID", help="as `bundle conflicts` lists it"
+    )
+    resolve.add_argument(
+        "--keep",
+        required=True,
+        metavar="REV_ID",
+        help="the version to keep: its revision id or a unique prefix "
+        f"(at least {MIN_PREFIX} characters)",
+    )
+    resolve.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why (kept in the history)"
+    )
+    resolve.add_argument(
+        "--document",
+        type=Path,
+        default=None,
+        metavar="FILE.json",
+        help="record this hand-merged document instead of the kept version's",
+    )
+    add_target_arguments(resolve)
+    resolve.set_defaults(handler=run_resolve)
+
+    decide = commands.add_parser("decide", help="coordinator: judge a group of likely duplicates")
+    decide.add_argument(
+        "group",
+        metavar="GROUP",
+        help="the group's key hash as `bundle duplicates` shows it "
+        f"(a unique prefix of at least {MIN_PREFIX} characters)",
+    )
+    verdict = decide.add_mutually_exclusive_group(required=True)
+    verdict.add_argument(
+        "--same",
+        dest="duplicate",
+        action="store_const",
+        const=True,
+        help="the same interview (both are kept; the group stays listed, marked confirmed)",
+    )
+    verdict.add_argument(
+        "--different",
+        dest="duplicate",
+        action="store_const",
+        const=False,
+        help="different interviews (the group is no longer listed)",
+    )
+    decide.add_argument("--comment", default="", metavar="TEXT", help="kept with the verdict")
+    add_target_arguments(decide)
+    decide.set_defaults(handler=run_decide)
+
 
 def run_export(args: argparse.Namespace) -> int:
     with open_target(args) as target:
@@ -230,10 +294,100 @@ def run_duplicates(args: argparse.Namespace) -> int:
     with open_target(args) as target:
         groups = likely_duplicates(target)
     for group in groups:
-        print(f"{group.form_id}: {group.institution} / {group.respondent}")
+        confirmed = " (confirmed: the same interview)" if group.confirmed else ""
+        print(
+            f"{group.key_hash[:SHOWN_PREFIX]}  {group.form_id}: "
+            f"{group.institution} / {group.respondent}{confirmed}"
+        )
         for member in group.members:
             print(f"  {member.instance_id} from device {member.device_id}")
     print(f"{len(groups)} group(s) of likely duplicates")
+    return 0
+
+
+def match_prefix(prefix: str, ids: Sequence[str], *, option: str) -> list[str]:
+    """The ids `prefix` names: one id given in full, or those starting with it, ignoring
+    case (at least `MIN_PREFIX` characters: a short prefix may match later ids too)."""
+    prefix = prefix.strip()
+    if prefix in ids:
+        return [prefix]
+    if len(prefix) < MIN_PREFIX:
+        raise SamluatError(f"{option} needs at least {MIN_PREFIX} characters, got {prefix!r}")
+    return [i for i in ids if i.lower().startswith(prefix.lower())]
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """A hand-merged document: one JSON object."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SamluatError(f"{path}: cannot read the document: {error}") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SamluatError(f"{path}: not valid JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise SamluatError(f"{path}: not a document (expected a JSON object)")
+    return document
+
+
+def run_resolve(args: argparse.Namespace) -> int:
+    document = read_document(args.document) if args.document is not None else None
+    with open_target(args) as target:
+        item = next((i for i in conflict_queue(target) if i.instance_id == args.instance_id), None)
+        if item is None:
+            raise SamluatError(
+                f"{args.instance_id} has no conflict to resolve (see `samluat bundle conflicts`)"
+            )
+        heads = [h.rev_id for h in item.heads]
+        found = match_prefix(args.keep, heads, option="--keep")
+        if len(found) != 1:
+            problem = "matches several" if found else "matches none"
+            raise SamluatError(
+                f"--keep {args.keep} {problem} of the conflicting versions of "
+                f"{item.instance_id}: {', '.join(found or heads)}"
+            )
+        kept = found[0]
+        new = resolve_conflict(
+            target,
+            instance_id=item.instance_id,
+            winner_rev_id=kept,
+            reason=args.reason,
+            document=document,
+        )
+    print(f"resolved {item.instance_id}: kept {kept}, recorded as revision {new}")
+    return 0
+
+
+def describe_group(group: DuplicateGroup) -> str:
+    return (
+        f"{group.key_hash[:SHOWN_PREFIX]} ({group.form_id}: {group.institution} / "
+        f"{group.respondent}, {len(group.members)} interviews)"
+    )
+
+
+def run_decide(args: argparse.Namespace) -> int:
+    with open_target(args) as target:
+        groups = {g.key_hash: g for g in likely_duplicates(target)}
+        found = match_prefix(args.group, list(groups), option="GROUP")
+        if not found:
+            raise SamluatError(
+                f"no listed group of likely duplicates starts with {args.group} "
+                "(see `samluat bundle duplicates`)"
+            )
+        if len(found) > 1:
+            raise SamluatError(
+                f"{args.group} matches several groups of likely duplicates: "
+                + "; ".join(describe_group(groups[k]) for k in found)
+            )
+        group = groups[found[0]]
+        decide_duplicates(target, group=group, duplicate=args.duplicate, comment=args.comment)
+    verdict = (
+        "the same interview (still listed, marked confirmed)"
+        if args.duplicate
+        else "different interviews (no longer listed)"
+    )
+    print(f"group {describe_group(group)}: recorded as {verdict}")
     return 0
 
 

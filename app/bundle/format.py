@@ -232,11 +232,9 @@ def parse_header(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Header:
     counts = _want(obj, "counts", dict, where)
     _exact_keys(counts, set(COUNT_KEYS), f"{where} counts")
     for key, value in counts.items():
-        if (
-            not isinstance(value, int)
-            or isinstance(value, bool)
-            or not 0 <= value <= limits.max_count
-        ):
+        # Attachment bytes are bytes (gigabytes of audio), every other count is records.
+        most = limits.max_file if key == "attachment_bytes" else limits.max_count
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
             raise reject(f"{where}: count '{key}' is absurd ({str(value)[:20]})")
     app_version = _want(obj, "app_version", str, where)
     return Header(

@@ -128,3 +128,24 @@ def test_audio_left_by_a_killed_import_is_removed_a_day_later(
         left_chunks = {row.blob_id for row in session.execute(select(chunks.c.blob_id))}
     assert ids["abandoned"] not in left and ids["abandoned"] not in left_chunks
     assert ids["running"] in left and ids["running"] in left_chunks
+
+
+def test_a_recording_larger_than_a_batch_travels_whole(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """An hour of audio is tens of MB: more than one staging batch (16 MB) and more
+    attachment bytes than any record count may be; it is written, verified and
+    received byte for byte."""
+    hour = os.urandom(60_000_000)
+    field = make_field(tmp_path, coordinator, "laptop-hour")
+    field.interview(dict(synthetic_documents()[0]), attachment=hour)
+    written = export_field_bundle(field.target, folder=tmp_path / "out")
+    field.close()
+    assert written is not None and written.counts["attachment_bytes"] == len(hour)
+    result = import_bundle(coordinator.target, written.path, identities=[coordinator.identity])
+    assert result.status is ImportStatus.APPLIED, result.message
+    digest = hashlib.sha256()
+    for chunk in coordinator.store.read_attachment(sha256=hashlib.sha256(hour).hexdigest()):
+        digest.update(chunk)
+    assert digest.hexdigest() == hashlib.sha256(hour).hexdigest()
+    assert coordinator.store.check().ok

@@ -554,8 +554,15 @@ class PayloadParser:
         payload_length: int,
         limits: Limits = DEFAULT_LIMITS,
         on_end: Callable[[dict[str, Any], dict[str, int]], None] | None = None,
+        transcript_budget: int = 0,
     ) -> None:
         self._handler = handler
+        # With a budget: every part in order, JSON parts with their stored bodies, for
+        # `replay` (None once the bodies pass the budget).
+        self.transcript: list[tuple[PartHeader, bytes | None]] | None = (
+            [] if transcript_budget > 0 else None
+        )
+        self._budget = transcript_budget
         self._limits = limits
         self._left = payload_length  # plaintext is never longer than the ciphertext
         self._on_end = on_end
@@ -642,6 +649,7 @@ class PayloadParser:
             s.rank = rank
             s.part = part
             if part.type == "attachment":
+                self._record(part, None)
                 s.attachment_hash = hashlib.sha256()
                 self._handler.attachment_start(part)
                 if part.size == 0:
@@ -660,8 +668,18 @@ class PayloadParser:
                 self._end(records)
                 return
             s.counts[current.type] = s.counts.get(current.type, 0) + len(records)
+            self._record(current, data)
             self._handler.json_part(current, records)
             self._next_part()
+
+    def _record(self, part: PartHeader, body: bytes | None) -> None:
+        if self.transcript is None:
+            return
+        self._budget -= len(body or b"")
+        if self._budget < 0:
+            self.transcript = None  # too much to keep: the payload is read again instead
+        else:
+            self.transcript.append((part, body))
 
     def _finish_attachment(self) -> None:
         s = self._s
@@ -698,6 +716,21 @@ class PayloadParser:
         """Call after the last byte: the payload must have ended with its manifest."""
         if self._s.phase != "done":
             raise reject("the payload ends before its end part (truncated)")
+
+
+def replay(transcript: list[tuple[PartHeader, bytes | None]], handler: PartHandler) -> None:
+    """Hand a payload's parts to `handler` again, from a `PayloadParser` transcript.
+
+    The payload was decrypted and every check of the parser passed for it;
+    JSON bodies are decoded (and hash-checked) again, attachments are given
+    by their part headers only (their bytes were handled in that first pass).
+    """
+    for part, body in transcript:
+        if body is None:
+            handler.attachment_start(part)
+            handler.attachment_end(part)
+        else:
+            handler.json_part(part, decode_records(part, body))
 
 
 def check_counts(header: Header, counts: dict[str, int], manifest: dict[str, Any]) -> None:

@@ -358,9 +358,7 @@ def _decrypt_and_apply(
         else None
     )
     try:
-        return _apply_in_one_transaction(
-            target, checked, identities, limits, forms, tick, staged.blobs if staged else {}
-        )
+        return _apply_in_one_transaction(target, checked, identities, limits, forms, tick, staged)
     finally:
         if staged is not None:
             discard_quietly(staged)
@@ -397,7 +395,7 @@ def _apply_in_one_transaction(
     limits: fmt.Limits,
     forms: FormCache,
     tick: Callable[[int], None],
-    staged: dict[str, int],
+    staged: StagedAttachments | None,
 ) -> ApplyStats:
     envelope = checked.envelope
     header = envelope.header
@@ -410,7 +408,7 @@ def _apply_in_one_transaction(
             forms=forms,
             progress=tick,
             prechecked=forms.prechecks.pop(checked.file_sha, None),
-            staged=staged,
+            staged=staged.blobs if staged else {},
         )
         if header.kind == fmt.KIND_COORDINATOR:
             newest = connection.execute(
@@ -421,14 +419,23 @@ def _apply_in_one_transaction(
             ).scalar()
             applier.newest = newest is None or header.sequence > int(newest)
         finished: dict[str, Any] = {}
-        parser = fmt.PayloadParser(
-            applier,
-            payload_length=envelope.payload_length,
-            limits=limits,
-            on_end=lambda manifest, counts: finished.update(manifest=manifest, counts=counts),
-        )
+
+        def feed() -> None:
+            """Every part of the payload to the applier, in order."""
+            if staged is not None and staged.transcript is not None:
+                fmt.replay(staged.transcript, applier)  # read once already, while staging
+                finished.update(staged.end)
+                return
+            parser = fmt.PayloadParser(
+                applier,
+                payload_length=envelope.payload_length,
+                limits=limits,
+                on_end=lambda manifest, counts: finished.update(manifest=manifest, counts=counts),
+            )
+            decrypt_payload(envelope, identities, parser, checked.payload_sha)
+
         try:
-            _apply(target, checked, identities, applier, parser, finished)
+            _apply(target, checked, applier, feed, finished)
         except BaseException:
             applier.close()
             raise
@@ -438,14 +445,13 @@ def _apply_in_one_transaction(
 def _apply(
     target: BundleTarget,
     checked: _Checked,
-    identities: list[AgeIdentity],
     applier: Applier,
-    parser: fmt.PayloadParser,
+    feed: Callable[[], None],
     finished: dict[str, Any],
 ) -> None:
     header = checked.envelope.header
     connection = applier.c
-    decrypt_payload(checked.envelope, identities, parser, checked.payload_sha)
+    feed()
     fmt.check_counts(header, finished["counts"], finished["manifest"])
     head_of = applier.finish()
     head_of.update(refresh_summaries(connection, applier.refresh))

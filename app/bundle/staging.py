@@ -5,10 +5,14 @@ gigabytes of audio. Writing them inside that transaction would hold the
 database's only write lock (SQLite has one writer: the app's own saves and
 reviews would wait) for as long as the audio takes to decrypt and write, and
 grow the write-ahead log to the size of the audio. So an import first reads
-the payload once for its attachments only: each new one goes into an
-incomplete blob, committed every `CHUNKS_PER_TRANSACTION` chunks. The import
-proper then reads the payload again, checks every part as always, and within
-its one transaction publishes each staged blob as the attachment it verified.
+the payload once for its attachments: each new one goes into an incomplete
+blob, committed every `CHUNKS_PER_TRANSACTION` chunks, and the (compressed)
+bodies of the record parts are kept in memory. The import proper then applies
+those parts from memory, decoding and hash-checking each again, and within its
+one transaction publishes each staged blob as the attachment it verified. So
+the write lock is held only while records are applied, never while audio is
+decrypted. (Record parts beyond `TRANSCRIPT_BUDGET` are not kept: the import
+proper then decrypts the payload again, skipping the audio's bytes.)
 
 Whatever the outcome, `discard` removes the staged blobs that were not
 published, so a refused bundle leaves nothing behind; an import killed
@@ -42,6 +46,7 @@ T_CHUNK = AttachmentChunk.__table__  # type: ignore[attr-defined]
 BATCH_BYTES = CHUNK_SIZE * CHUNKS_PER_TRANSACTION
 ABANDONED_AFTER = timedelta(days=1)  # no import runs that long
 DISCARD_BATCH = 500  # blob ids per statement (bound parameters are limited)
+TRANSCRIPT_BUDGET = 256 * 1024**2  # stored record bodies kept between the passes, at most
 
 
 class StagedAttachments:
@@ -54,6 +59,10 @@ class StagedAttachments:
     def __init__(self, target: BundleTarget, on_bytes: Callable[[int], None] | None) -> None:
         self.target = target
         self.blobs: dict[str, int] = {}
+        # The payload's parts as read (see `fmt.replay`) and its manifest and counts, so
+        # that applying it needs no second decryption; None if its records were too large.
+        self.transcript: list[tuple[fmt.PartHeader, bytes | None]] | None = None
+        self.end: dict[str, Any] = {}
         self._on_bytes = on_bytes
         self._done_bytes = 0
         self._blob: int | None = None
@@ -137,12 +146,19 @@ def stage_attachments(
     """
     discard_abandoned(target)
     staged = StagedAttachments(target, on_bytes)
-    parser = fmt.PayloadParser(staged, payload_length=envelope.payload_length, limits=limits)
+    parser = fmt.PayloadParser(
+        staged,
+        payload_length=envelope.payload_length,
+        limits=limits,
+        on_end=lambda manifest, counts: staged.end.update(manifest=manifest, counts=counts),
+        transcript_budget=TRANSCRIPT_BUDGET,
+    )
     try:
         decrypt_payload(envelope, identities, parser, payload_sha)
     except BaseException:
         discard_quietly(staged)
         raise
+    staged.transcript = parser.transcript
     return staged
 
 

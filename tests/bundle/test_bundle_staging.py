@@ -149,3 +149,32 @@ def test_a_recording_larger_than_a_batch_travels_whole(
         digest.update(chunk)
     assert digest.hexdigest() == hashlib.sha256(hour).hexdigest()
     assert coordinator.store.check().ok
+
+
+@pytest.mark.parametrize("budget", [1, 256 * 1024**2])
+def test_records_are_applied_from_memory_or_from_a_second_reading(
+    central: Central, tmp_path: Path, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pass keeps the record parts (within a budget) so that applying them
+    needs no second decryption; past the budget the payload is read again. Either way
+    the database ends the same."""
+    from app.bundle import importer, staging
+
+    monkeypatch.setattr(staging, "TRANSCRIPT_BUDGET", budget)
+    decryptions: list[int] = []
+    original = staging.decrypt_payload
+
+    def counted(*args: Any) -> None:
+        decryptions.append(1)
+        original(*args)
+
+    monkeypatch.setattr(staging, "decrypt_payload", counted)
+    monkeypatch.setattr(importer, "decrypt_payload", counted)
+    path = _bundle(tmp_path, central, "laptop-budget")
+    result = import_bundle(central.target, path, identities=[central.identity])
+    assert result.status is ImportStatus.APPLIED, result.message
+    assert result.stats["revisions_new"] == 3
+    assert result.stats["attachment_bytes_new"] == len(AUDIO)
+    assert len(decryptions) == (1 if budget > 1 else 2)  # the audio is decrypted once
+    again = import_bundle(central.target, path, identities=[central.identity])
+    assert again.status is ImportStatus.ALREADY

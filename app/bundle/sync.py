@@ -76,12 +76,17 @@ class SyncReport:
     written: list[ExportResult] = field(default_factory=list)
     skipped_partial: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    key_locked: bool = False  # a coordinator's pass without its key: field bundles left alone
 
     @property
     def ok(self) -> bool:
-        return not self.errors and all(
-            r.status in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
-            for r in self.imported
+        return (
+            not self.errors
+            and not self.key_locked
+            and all(
+                r.status in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
+                for r in self.imported
+            )
         )
 
     def lines(self) -> list[str]:
@@ -90,6 +95,8 @@ class SyncReport:
         out += [f"wrote {w}" for w in self.written]
         out += [f"skipped (still being written): {p.name}" for p in self.skipped_partial]
         out += [f"error: {e}" for e in self.errors]
+        if self.key_locked:
+            out.append("error: unlock the coordinator key to import field bundles")
         return out or ["nothing to do"]
 
 
@@ -158,7 +165,8 @@ def _signature(path: Path) -> str | None:
     return f"{info.st_size}:{info.st_mtime_ns}"
 
 
-def _is_coordinator(target: BundleTarget) -> bool:
+def is_coordinator_database(target: BundleTarget) -> bool:
+    """True for a coordinator's database (it imports field bundles, with its key)."""
     with target.session() as session:
         device = session.get(Device, target.device_id)
         return device is not None and device.role == DeviceRole.COORDINATOR.value
@@ -197,9 +205,8 @@ def sync_folder(
     if not folder.is_dir():
         report.errors.append(f"the folder {folder} is not there (is the USB stick plugged in?)")
         return report
-    coordinator = _is_coordinator(target)
-    if coordinator and not identities:
-        report.errors.append("unlock the coordinator key to import field bundles")
+    coordinator = is_coordinator_database(target)
+    report.key_locked = coordinator and not identities
     state_path = _state_path(folder, target.device_id)
     state = _load_state(state_path)
     seen: dict[str, str] = state.setdefault("seen", {})

@@ -8,14 +8,21 @@ and a short account of what happened that a person can read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.bundle.errors import KeyFileError
 from app.bundle.importer import ImportStatus
-from app.bundle.keys import init_device_keys
-from app.bundle.sync import SyncReport, sync_folder
+from app.bundle.keys import (
+    COORDINATOR_IDENTITY_FILE,
+    AgeIdentity,
+    init_device_keys,
+    unlock_identity_file,
+)
+from app.bundle.sync import SyncReport, is_coordinator_database, sync_folder
 from app.bundle.target import BundleTarget
+from app.core import paths
 from app.core.errors import SamluatError
 from app.core.i18n import N_, _
 from app.store import LocalStore
@@ -40,15 +47,40 @@ class SyncOutcome:
         return not self.problems
 
 
+def coordinator_key_file() -> Path:
+    """Where `samluat keys coordinator-new` keeps the coordinator's key by default."""
+    return paths.data_dir() / "keys" / COORDINATOR_IDENTITY_FILE
+
+
+def needs_coordinator_key(store: LocalStore) -> bool:
+    """True for a coordinator's database whose key is on this computer: importing the
+    laptops' bundles needs that key unlocked (once per session)."""
+    return coordinator_key_file().is_file() and is_coordinator_database(
+        BundleTarget.from_store(store)
+    )
+
+
+def unlock_coordinator_key(passphrase: str) -> AgeIdentity:
+    """The coordinator's key, unlocked; `SamluatError` with a sentence for people if not."""
+    try:
+        return unlock_identity_file(coordinator_key_file(), passphrase)
+    except KeyFileError as error:
+        log.info("coordinator key not unlocked: %s", error)
+        raise SamluatError(_("Wrong passphrase, or the key file is damaged.")) from None
+
+
 def sync_pass(
     store: LocalStore,
     folder: Path,
     *,
+    identities: Sequence[AgeIdentity] = (),
     progress: Callable[[float, str], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> SyncOutcome:
     """Import what the folder holds for this laptop and write its own new bundle.
 
+    On a coordinator's database, `identities` (the unlocked coordinator key)
+    open the laptops' bundles; without them those are left for a later pass.
     `progress(fraction, message)` gets sentences for people, in the UI language.
 
     Raises `SamluatError` when the folder cannot be used at all (missing,
@@ -63,13 +95,19 @@ def sync_pass(
         if progress is not None:
             progress(fraction, _("Receiving {file}…").format(file=name) if name else _(WRITING))
 
-    report: SyncReport = sync_folder(target, folder, progress=told, cancel=cancel)
+    report: SyncReport = sync_folder(
+        target, folder, identities=identities, progress=told, cancel=cancel
+    )
     problems = [
         f"{r.path.name}: {r.message}"
         for r in report.imported
         if r.status not in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
     ]
     problems += report.errors
+    if report.key_locked:
+        problems.append(
+            _("The laptops' bundles were not imported: unlock the coordinator key with Sync now.")
+        )
     outcome = SyncOutcome(
         folder=folder,
         imported=sum(1 for r in report.imported if r.status is ImportStatus.APPLIED),

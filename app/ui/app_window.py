@@ -14,7 +14,14 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QWidget,
+)
 
 from app.core.errors import SamluatError
 from app.core.i18n import _
@@ -26,6 +33,7 @@ from app.ui.filling.opening import OpenedFilling, edit_filling, resume_filling, 
 from app.ui.filling.screen import FillingScreen, ViewFactory
 from app.ui.fonts import ui_font
 from app.ui.home.screen import HomeScreen
+from app.ui.key_dialog import CoordinatorKeyDialog
 from app.ui.language import apply_ui_language, ask, on_language_changed
 from app.ui.login.first_run import FirstRunScreen
 from app.ui.login.login_screen import LoginScreen
@@ -77,6 +85,7 @@ class AppWindow(QMainWindow):
         self.home.sig_history_requested.connect(self.show_history)
         self.sync = SyncController(ctx, self)
         self.home.sig_sync_requested.connect(self.sync.sync_now)
+        self.sync.sig_key_needed.connect(self.unlock_coordinator_key)
         self.sync.sig_sync_finished.connect(self.home.show_sync_status)
         self.busy = BusyIndicator()
         self.statusBar().addPermanentWidget(self.busy, 1)
@@ -106,7 +115,7 @@ class AppWindow(QMainWindow):
         self.merge_action.triggered.connect(self.open_merge)
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        self.sync_action.triggered.connect(self.sync.sync_now)
+        self.sync_action.triggered.connect(lambda: self.sync.sync_now())
         self.logout_action = QAction(self)
         self.logout_action.triggered.connect(self.log_out)
         self.quit_action = QAction(self)
@@ -287,6 +296,19 @@ class AppWindow(QMainWindow):
         dialog = AccountsDialog(store, self)
         dialog.sig_account_added.connect(lambda _user: self.home.refresh())
         dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def unlock_coordinator_key(self) -> None:
+        """Ask for the coordinator key's passphrase, then run the pass that needed it."""
+        dialog = CoordinatorKeyDialog(self)
+
+        def done(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted and dialog.identity is not None:
+                self.ctx.coordinator_keys = [dialog.identity]
+                self.sync.sync_now()
+            dialog.deleteLater()
+
+        dialog.finished.connect(done)
         dialog.open()
 
     def open_merge(self) -> None:

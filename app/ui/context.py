@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.bundle.keys import AgeIdentity
 from app.fieldwork.library import FormLibrary
 from app.store import LocalStore
 from app.store.crypto import DEFAULT_KDF, KdfParams
@@ -23,6 +24,9 @@ class AppContext:
     study: StudyConfig | None = None
     store: LocalStore | None = None
     library: FormLibrary | None = None
+    # The coordinator's key once unlocked (Sync now imports the laptops' bundles with it);
+    # in memory only, forgotten at log-out.
+    coordinator_keys: list[AgeIdentity] = field(default_factory=list)
     _study_loaded: bool = field(default=False, repr=False)
 
     @property
@@ -44,4 +48,5 @@ class AppContext:
     def log_out(self) -> LocalStore | None:
         """Forget the store (the caller closes it, off the UI thread)."""
         store, self.store, self.library = self.store, None, None
+        self.coordinator_keys = []
         return store

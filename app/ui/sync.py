@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.i18n import _
-from app.fieldwork.syncing import SyncOutcome, sync_pass
+from app.fieldwork.syncing import SyncOutcome, needs_coordinator_key, sync_pass
 from app.ui.context import AppContext
 from app.ui.workers import Job, Task, run_task
 
@@ -24,6 +24,7 @@ INTERVAL_MS = 5 * 60 * 1000
 
 class SyncController(QObject):
     sig_sync_started = Signal()  # `task` is the pass just started
+    sig_key_needed = Signal()  # Sync now on a coordinator's database, its key still locked
     sig_sync_finished = Signal(str, bool)  # a sentence for people, whether all went well
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
@@ -32,7 +33,7 @@ class SyncController(QObject):
         self.task: Task | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(INTERVAL_MS)
-        self.timer.timeout.connect(self.sync_now)
+        self.timer.timeout.connect(lambda: self.sync_now(ask_for_key=False))
         self.last_status = ""
 
     def folder(self) -> Path | None:
@@ -46,8 +47,9 @@ class SyncController(QObject):
         else:
             self.timer.stop()
 
-    def sync_now(self) -> bool:
-        """Start a pass; False when none can start (no folder, not logged in, one running)."""
+    def sync_now(self, *, ask_for_key: bool = True) -> bool:
+        """Start a pass; False when none can start (no folder, not logged in, one running,
+        or the coordinator's key must be unlocked first: `sig_key_needed` asks for it)."""
         store, folder = self.ctx.store, self.folder()
         if store is None or folder is None:
             if folder is None:
@@ -55,9 +57,19 @@ class SyncController(QObject):
             return False
         if self.task is not None and not self.task.done:
             return False
+        identities = list(self.ctx.coordinator_keys)
+        if ask_for_key and not identities and needs_coordinator_key(store):
+            self.sig_key_needed.emit()  # asked on Sync now only, never by the timer
+            return False
 
         def work(job: Job) -> SyncOutcome:
-            return sync_pass(store, folder, progress=job.progress, cancel=job.cancelled)
+            return sync_pass(
+                store,
+                folder,
+                identities=identities,
+                progress=job.progress,
+                cancel=job.cancelled,
+            )
 
         self.task = run_task(work, name="sync", on_success=self._succeeded, on_failure=self._failed)
         self.sig_sync_started.emit()

@@ -176,6 +176,14 @@ def with_text(document: dict[str, Any], text: str, key: str = "statement") -> di
     raise KeyError(key)
 
 
+def coordinator_for(store: LocalStore, keys_dir: Path) -> Coordinator:
+    """An open store made a coordinator's: its key pair written into `keys_dir`."""
+    target = BundleTarget.from_store(store)
+    keys = create_coordinator_keys(target, out_dir=keys_dir, passphrase=PASSPHRASE)
+    identity = unlock_identity_file(keys.identity_file, PASSPHRASE)
+    return Coordinator(store, target, identity, keys.card_file, keys_dir)
+
+
 @dataclass
 class MergeQueues:
     """What `fill_merge_queues` made: ids to check the coordinator's queues against."""
@@ -200,10 +208,8 @@ def fill_merge_queues(store: LocalStore, root: Path) -> MergeQueues:
     from app.bundle.export import export_field_bundle
     from app.bundle.importer import import_bundle
 
-    target = BundleTarget.from_store(store)
-    keys = create_coordinator_keys(target, out_dir=root / "coordinator-keys", passphrase=PASSPHRASE)
-    identity = unlock_identity_file(keys.identity_file, PASSPHRASE)
-    coordinator = Coordinator(store, target, identity, keys.card_file, root / "coordinator-keys")
+    coordinator = coordinator_for(store, root / "coordinator-keys")
+    target, identity = coordinator.target, coordinator.identity
 
     def send(laptop: Field, *, deliver: bool = True) -> None:
         written = export_field_bundle(laptop.target, folder=root / "out")

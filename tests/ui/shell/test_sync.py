@@ -5,9 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.bundle.export import export_field_bundle
+from app.fieldwork.syncing import coordinator_key_file
+from app.store import LocalStore
 from app.ui.app_window import AppWindow
+from app.ui.context import AppContext
+from app.ui.key_dialog import CoordinatorKeyDialog
+from tests.bundle.bundletools import PASSPHRASE, coordinator_for, make_field, synthetic_documents
+from tests.ui.shell.helpers import close_window, log_in, make_window
 
 
 def test_sync_without_a_folder_says_where_to_set_one(qtbot: QtBot, logged_in: AppWindow) -> None:
@@ -50,3 +58,57 @@ def test_the_status_bar_follows_a_pass(qtbot: QtBot, logged_in: AppWindow, tmp_p
     qtbot.waitUntil(lambda: logged_in.home.sync_status.text() != "", timeout=15_000)
     qtbot.waitUntil(lambda: not busy.busy, timeout=15_000)
     assert busy.isHidden()
+
+
+def test_a_coordinator_unlocks_its_key_once_and_imports_the_laptops_bundles(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
+) -> None:
+    coordinator = coordinator_for(study_db, coordinator_key_file().parent)
+    folder = tmp_path / "usb"
+    field = make_field(tmp_path, coordinator, "laptop-a")
+    instance = field.interview(dict(synthetic_documents()[0]))
+    assert export_field_bundle(field.target, folder=folder) is not None
+    field.close()
+    study_db.close()
+    ctx.settings.update(sync_folder=str(folder))
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+
+    # A pass of the timer does not ask; it says what is left to do.
+    assert window.sync.sync_now(ask_for_key=False)
+    qtbot.waitUntil(
+        lambda: "unlock the coordinator key" in window.home.sync_status.text(), timeout=15_000
+    )
+    assert "0 received" in window.home.sync_status.text()
+
+    # Sync now asks for the passphrase: a wrong one is refused, the right one imports.
+    window.sync_action.trigger()
+    qtbot.waitUntil(lambda: key_dialog() is not None)
+    dialog = key_dialog()
+    assert dialog is not None
+    qtbot.keyClicks(dialog.passphrase, "not the passphrase")
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=15_000)
+    assert dialog.error.text() == "Wrong passphrase, or the key file is damaged."
+    dialog.passphrase.clear()
+    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "1 received" in window.home.sync_status.text(), timeout=20_000)
+    assert window.ctx.store is not None
+    assert [r.rev_id for r in window.ctx.store.heads(instance_id=instance)]
+
+    # Unlocked for the session: the next Sync now runs at once; logging out forgets it.
+    window.sync_action.trigger()
+    assert key_dialog() is None and window.sync.task is not None
+    qtbot.waitUntil(lambda: window.sync.task is not None and window.sync.task.done, timeout=15_000)
+    window.log_out()
+    qtbot.waitUntil(lambda: window.screen_name == "login")
+    assert window.ctx.coordinator_keys == []
+    close_window(qtbot, window)
+
+
+def key_dialog() -> CoordinatorKeyDialog | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, CoordinatorKeyDialog) and widget.isVisible():
+            return widget
+    return None

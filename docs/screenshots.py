@@ -244,12 +244,28 @@ def shoot(lang: str, scale: str) -> int:
     merge = top_dialog()
     assert isinstance(merge, MergeDialog)
     wait(lambda: not merge.overview.empty)
-    merge.move(120, 40)
+    room = merge.screen().availableGeometry()
+    merge.move((room.width() - merge.width()) // 2, (room.height() - merge.height()) // 2)
     snap("09_merge_conflicts")
     merge.tabs.setCurrentWidget(merge.duplicates_page)
     snap("10_merge_duplicates")
     merge.reject()
     queues.close()
+    settle(0.1)
+
+    # Sync now on a coordinator's laptop: the key's passphrase, asked once per session.
+    from app.ui.key_dialog import CoordinatorKeyDialog
+
+    key = CoordinatorKeyDialog(window)
+    key.open()
+    settle(0.2)
+    room = key.screen().availableGeometry()
+    key.move((room.width() - key.width()) // 2, (room.height() - key.height()) // 3)
+    key.passphrase.setText("not the passphrase")
+    key.unlock()
+    wait(lambda: key.error.isVisible())
+    snap("11_unlock_coordinator_key")
+    key.reject()
     settle(0.1)
 
     # A sync pass as the status bar shows it: the words a pass reports, held on screen.

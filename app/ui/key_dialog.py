@@ -32,7 +32,7 @@ class CoordinatorKeyDialog(QDialog):
         super().__init__(parent)
         self.identity: AgeIdentity | None = None
         self.task: Task | None = None
-        self.resize(520, 0)
+        self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         self.explanation = wrapping_label()
         layout.addWidget(self.explanation)
@@ -65,6 +65,13 @@ class CoordinatorKeyDialog(QDialog):
             )
         )
         self.label.setText(_("Passphrase of the coordinator key"))
+        # A dialog sizes itself before a wrapped label knows its width: reserve the
+        # lines the explanation needs at the dialog's narrowest (Lao wraps to more).
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        width = self.minimumWidth() - margins.left() - margins.right()
+        self.explanation.setMinimumHeight(self.explanation.heightForWidth(width))
         translate_buttons(self.buttons)
 
     def unlock(self) -> None:

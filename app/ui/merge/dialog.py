@@ -102,7 +102,9 @@ class MergeDialog(QDialog):
         self.store = store
         self.overview = MergeOverview((), (), ())
         self.task: Task | None = None
-        self.resize(900, 620)
+        # 900 × 620, within the screen (a 1366 × 768 laptop at 150 % has 910 × 512).
+        screen = self.screen().availableGeometry()
+        self.resize(min(900, screen.width() - 40), min(620, screen.height() - 40))
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)

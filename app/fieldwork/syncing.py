@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.bundle.errors import KeyFileError
-from app.bundle.importer import ImportStatus
+from app.bundle.importer import ImportStatus, import_many
 from app.bundle.keys import (
     COORDINATOR_IDENTITY_FILE,
     AgeIdentity,
@@ -36,7 +36,7 @@ WRITING = N_("Writing this laptop's bundle…")
 class SyncOutcome:
     """What one pass did, in counts, plus the lines worth showing."""
 
-    folder: Path
+    folder: Path | None  # None for files imported by hand
     imported: int
     written: int
     waiting: int
@@ -117,3 +117,37 @@ def sync_pass(
     )
     log.info("sync %s: %s", folder, "; ".join(report.lines()))
     return outcome
+
+
+def import_files(
+    store: LocalStore,
+    files: Sequence[Path],
+    *,
+    identities: Sequence[AgeIdentity] = (),
+    progress: Callable[[float, str], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> SyncOutcome:
+    """Import bundle files chosen by hand (received by a messaging app, copied from a stick).
+
+    The same import as a sync pass: every check, refused files quarantined with
+    their reason, files needing an earlier one retried after it. Nothing is written.
+    """
+    target = BundleTarget.from_store(store)
+    init_device_keys(target)
+
+    def told(fraction: float, name: str) -> None:
+        if progress is not None:
+            progress(fraction, _("Receiving {file}…").format(file=name))
+
+    results = import_many(target, files, identities=identities, progress=told, cancel=cancel)
+    return SyncOutcome(
+        folder=None,
+        imported=sum(1 for r in results if r.status is ImportStatus.APPLIED),
+        written=0,
+        waiting=sum(1 for r in results if r.status is ImportStatus.WAITING),
+        problems=[
+            f"{r.path.name}: {r.message}"
+            for r in results
+            if r.status not in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
+        ],
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -17,6 +18,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QFileDialog,
     QMainWindow,
     QMenu,
     QStackedWidget,
@@ -111,6 +113,8 @@ class AppWindow(QMainWindow):
         self.settings_action.triggered.connect(self.open_settings)
         self.accounts_action = QAction(self)
         self.accounts_action.triggered.connect(self.open_accounts)
+        self.import_action = QAction(self)
+        self.import_action.triggered.connect(self.choose_bundle_files)
         self.merge_action = QAction(self)
         self.merge_action.triggered.connect(self.open_merge)
         self.sync_action = QAction(self)
@@ -126,6 +130,7 @@ class AppWindow(QMainWindow):
             self.accounts_action,
             self.merge_action,
             self.sync_action,
+            self.import_action,
             self.logout_action,
         ):
             self.app_menu.addAction(action)
@@ -139,6 +144,7 @@ class AppWindow(QMainWindow):
         self.accounts_action.setText(_("Accounts…"))
         self.merge_action.setText(_("Conflicts and duplicates…"))
         self.sync_action.setText(_("Sync now"))
+        self.import_action.setText(_("Import bundle files…"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
 
@@ -159,6 +165,7 @@ class AppWindow(QMainWindow):
         store = self.ctx.store
         self.logout_action.setEnabled(store is not None)
         self.sync_action.setEnabled(store is not None)
+        self.import_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.merge_action.setEnabled(store is not None and may_merge(store))
         self.sig_screen_changed.emit(self.screen_name)
@@ -298,6 +305,17 @@ class AppWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
+    def choose_bundle_files(self) -> None:
+        """Bundles received another way than the sync folder (a messaging app, a stick)."""
+        names, _filter = QFileDialog.getOpenFileNames(
+            self,
+            _("Import bundle files"),
+            str(Path.home()),
+            _("Samluat bundles (*.samluat);;All files (*)"),
+        )
+        if names:
+            self.sync.import_files([Path(name) for name in names])
+
     def unlock_coordinator_key(self) -> None:
         """Ask for the coordinator key's passphrase, then run the pass that needed it."""
         dialog = CoordinatorKeyDialog(self)
@@ -305,7 +323,7 @@ class AppWindow(QMainWindow):
         def done(result: int) -> None:
             if result == QDialog.DialogCode.Accepted and dialog.identity is not None:
                 self.ctx.coordinator_keys = [dialog.identity]
-                self.sync.sync_now()
+                self.sync.key_unlocked()
             dialog.deleteLater()
 
         dialog.finished.connect(done)

@@ -13,7 +13,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.i18n import _
-from app.fieldwork.syncing import SyncOutcome, needs_coordinator_key, sync_pass
+from app.fieldwork.syncing import (
+    SyncOutcome,
+    import_files,
+    needs_coordinator_key,
+    sync_pass,
+)
 from app.ui.context import AppContext
 from app.ui.workers import Job, Task, run_task
 
@@ -35,6 +40,7 @@ class SyncController(QObject):
         self.timer.setInterval(INTERVAL_MS)
         self.timer.timeout.connect(lambda: self.sync_now(ask_for_key=False))
         self.last_status = ""
+        self._waiting_files: list[Path] = []
 
     def folder(self) -> Path | None:
         value = self.ctx.settings.settings.sync_folder
@@ -75,11 +81,47 @@ class SyncController(QObject):
         self.sig_sync_started.emit()
         return True
 
+    def import_files(self, files: list[Path]) -> bool:
+        """Import bundle files chosen by hand; False when that cannot start now (not
+        logged in, a pass running, or the coordinator's key to unlock first)."""
+        store = self.ctx.store
+        if store is None or not files or (self.task is not None and not self.task.done):
+            return False
+        identities = list(self.ctx.coordinator_keys)
+        if not identities and needs_coordinator_key(store):
+            self._waiting_files = files  # imported once the key is unlocked
+            self.sig_key_needed.emit()
+            return False
+
+        def work(job: Job) -> SyncOutcome:
+            return import_files(
+                store, files, identities=identities, progress=job.progress, cancel=job.cancelled
+            )
+
+        self.task = run_task(
+            work, name="import-files", on_success=self._succeeded, on_failure=self._failed
+        )
+        self.sig_sync_started.emit()
+        return True
+
+    def key_unlocked(self) -> None:
+        """Go on with what needed the key: the files chosen, or a pass."""
+        files, self._waiting_files = self._waiting_files, []
+        if files:
+            self.import_files(files)
+        else:
+            self.sync_now()
+
     def _succeeded(self, outcome: SyncOutcome) -> None:
         time = datetime.now().strftime("%H:%M")
-        text = _("Synced at {time}: {received} received, {sent} written.").format(
-            time=time, received=outcome.imported, sent=outcome.written
-        )
+        if outcome.folder is None:
+            text = _("Imported at {time}: {received} received.").format(
+                time=time, received=outcome.imported
+            )
+        else:
+            text = _("Synced at {time}: {received} received, {sent} written.").format(
+                time=time, received=outcome.imported, sent=outcome.written
+            )
         if outcome.waiting:
             text += " " + _("{count} waiting for an earlier bundle.").format(count=outcome.waiting)
         if outcome.problems:

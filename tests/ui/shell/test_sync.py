@@ -112,3 +112,35 @@ def key_dialog() -> CoordinatorKeyDialog | None:
         if isinstance(widget, CoordinatorKeyDialog) and widget.isVisible():
             return widget
     return None
+
+
+def test_a_coordinator_imports_bundle_files_received_by_hand(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
+) -> None:
+    """Bundles sent through a messaging app: picked as files; the key is asked for first;
+    a damaged file is refused with its reason and the good one is imported."""
+    coordinator = coordinator_for(study_db, coordinator_key_file().parent)
+    field = make_field(tmp_path, coordinator, "laptop-m")
+    instance = field.interview(dict(synthetic_documents()[2]))
+    written = export_field_bundle(field.target, folder=tmp_path / "downloads")
+    assert written is not None
+    field.close()
+    damaged = tmp_path / "downloads" / "damaged.samluat"
+    damaged.write_bytes(written.path.read_bytes()[:-100])
+    study_db.close()
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+    assert window.import_action.isEnabled()
+
+    assert not window.sync.import_files([written.path, damaged])  # the key first
+    qtbot.waitUntil(lambda: key_dialog() is not None)
+    dialog = key_dialog()
+    assert dialog is not None
+    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Imported at" in window.home.sync_status.text(), timeout=20_000)
+    status = window.home.sync_status.text()
+    assert "1 received" in status and "Refused: damaged.samluat" in status
+    assert window.ctx.store is not None
+    assert window.ctx.store.heads(instance_id=instance)
+    assert written.path.is_file() and damaged.is_file()  # nothing the user chose is moved

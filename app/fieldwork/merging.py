@@ -10,6 +10,7 @@ Decisions go back through the same service, which records them as revisions
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,10 @@ from app.engine.compiled import FieldDef
 from app.engine.model import Text
 from app.fieldwork.library import FormLibrary
 from app.store import LocalStore
+from app.study.config import StudyConfig
+from app.study.registry import load_registry
+
+log = logging.getLogger(__name__)
 
 MAX_DIFFERENCES = 12  # listed per conflict; the rest are counted
 
@@ -77,6 +82,10 @@ class DuplicateView:
     group: DuplicateGroup
     form: str
     members: tuple[tuple[str, str], ...]  # (instance id, laptop name)
+    institution: Text  # the institution's name from the study's registry (empty if not there)
+
+    def institution_text(self, lang: str | None) -> str:
+        return self.institution.get_text(lang) or self.group.institution
 
 
 @dataclass(frozen=True)
@@ -90,9 +99,11 @@ class MergeOverview:
         return not (self.conflicts or self.duplicates or self.gaps)
 
 
-def merge_overview(store: LocalStore) -> MergeOverview:
-    """The three queues of this coordinator's database, with names (off the UI thread)."""
+def merge_overview(store: LocalStore, study: StudyConfig | None = None) -> MergeOverview:
+    """The three queues of this coordinator's database, with names (off the UI thread);
+    institutions are named from `study`'s registry."""
     target = BundleTarget.from_store(store)
+    institutions = _institution_names(study)
     devices = {d.device_id: d.name for d in list_devices(target)}
     users = {u.id: u.display_name or u.username for u in store.list_users()}
     titles = {f.form_id: f.title or f.form_id for f in store.list_form_versions()}
@@ -132,10 +143,23 @@ def merge_overview(store: LocalStore) -> MergeOverview:
             members=tuple(
                 (m.instance_id, devices.get(m.device_id, m.device_id)) for m in group.members
             ),
+            institution=institutions.get(group.institution, Text()),
         )
         for group in likely_duplicates(target)
     )
     return MergeOverview(tuple(conflicts), duplicates, tuple(sequence_gaps(target)))
+
+
+def _institution_names(study: StudyConfig | None) -> dict[str, Text]:
+    """Institution names by code, as business keys hold them (case-folded)."""
+    if study is None:
+        return {}
+    try:
+        registry = load_registry(study)
+    except SamluatError as error:  # a study without a usable registry: codes are shown
+        log.info("no institution names for the duplicates list: %s", error)
+        return {}
+    return {i.code.casefold(): Text(i.name.as_dict()) for i in registry.institutions}
 
 
 def keep_version(store: LocalStore, *, instance_id: str, rev_id: str, reason: str) -> str:

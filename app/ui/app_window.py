@@ -333,7 +333,7 @@ class AppWindow(QMainWindow):
         store = self.ctx.store
         if store is None or not may_merge(store):
             return
-        dialog = MergeDialog(store, self)
+        dialog = MergeDialog(store, self.ctx.load_study(), self)
         dialog.sig_decided.connect(self.home.refresh)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()

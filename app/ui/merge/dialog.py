@@ -43,6 +43,7 @@ from app.fieldwork.merging import (
     merge_overview,
 )
 from app.store import LocalStore, Role
+from app.study.config import StudyConfig
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import user_message
 from app.ui.widgets import ErrorLabel, wrapping_label
@@ -97,9 +98,12 @@ def _short(instance_id: str) -> str:
 class MergeDialog(QDialog):
     sig_decided = Signal()  # a conflict resolved or a duplicate group judged
 
-    def __init__(self, store: LocalStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: LocalStore, study: StudyConfig | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
+        self.study = study
         self.overview = MergeOverview((), (), ())
         self.task: Task | None = None
         # 900 × 620, within the screen (a 1366 × 768 laptop at 150 % has 910 × 512).
@@ -236,7 +240,7 @@ class MergeDialog(QDialog):
         self._fill_list(
             self.duplicate_list,
             [
-                f"{d.form}: {d.group.institution} / {d.group.respondent}"
+                f"{d.form}: {d.institution_text(translator.language)} / {d.group.respondent}"
                 for d in overview.duplicates
             ],
             _("No likely duplicates."),
@@ -309,9 +313,9 @@ class MergeDialog(QDialog):
     # -- work -------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        store = self.store
+        store, study = self.store, self.study
         task = run_task(
-            lambda _job: merge_overview(store),
+            lambda _job: merge_overview(store, study),
             name="merge-overview",
             on_success=self._loaded,
             on_failure=self._failed,

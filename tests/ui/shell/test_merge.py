@@ -78,6 +78,10 @@ def test_coordinator_resolves_a_conflict_and_judges_duplicates(
     # Duplicates: "the same interview" keeps the group listed, marked; "different" clears it.
     dialog.tabs.setCurrentWidget(dialog.duplicates_page)
     assert {dialog.members.item(r, 1).text() for r in range(2)} == {"laptop-b", "laptop-c"}
+    group = dialog.overview.duplicates[0]
+    named = group.institution.get_text("en")
+    assert named and named != group.group.institution  # the registry's name, not the code
+    assert dialog.duplicate_list.item(0).text().startswith(f"{group.form}: {named} / ")
     qtbot.mouseClick(dialog.same_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.duplicate_state.text() != "", timeout=10_000)
     assert dialog.duplicate_state.text() == "Confirmed: the same interview."

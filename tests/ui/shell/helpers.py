@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core import paths
@@ -192,3 +192,22 @@ def find(data: dict[str, Any], name: str) -> Any:
             if found is not None:
                 return found
     return None
+
+
+DialogT = TypeVar("DialogT", bound=QWidget)
+
+
+def visible(kind: type[DialogT]) -> DialogT | None:
+    """The top-level window of `kind` on screen, if any."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, kind) and widget.isVisible():
+            return widget
+    return None
+
+
+def wait_for_dialog(qtbot: QtBot, kind: type[DialogT]) -> DialogT:
+    """Wait until a window of `kind` is on screen; return it."""
+    qtbot.waitUntil(lambda: visible(kind) is not None)
+    found = visible(kind)
+    assert found is not None
+    return found

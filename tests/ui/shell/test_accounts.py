@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.ui.accounts.dialog import AccountsDialog
 from app.ui.app_window import AppWindow
-from tests.ui.shell.helpers import PASSWORD, log_in, type_text
+from tests.ui.shell.helpers import PASSWORD, log_in, type_text, wait_for_dialog
 
 
 def accounts_dialog(qtbot: QtBot, window: AppWindow) -> AccountsDialog:
     window.accounts_action.trigger()
-    found: list[AccountsDialog] = []
-
-    def shown() -> bool:
-        found[:] = [
-            w
-            for w in QApplication.topLevelWidgets()
-            if isinstance(w, AccountsDialog) and w.isVisible()
-        ]
-        return bool(found)
-
-    qtbot.waitUntil(shown)
-    return found[0]
+    return wait_for_dialog(qtbot, AccountsDialog)
 
 
 def test_coordinator_adds_an_enumerator_who_then_logs_in(

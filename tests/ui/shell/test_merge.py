@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.i18n import translator
@@ -15,23 +14,12 @@ from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
 from app.ui.merge.dialog import MergeDialog
 from tests.bundle.bundletools import fill_merge_queues
-from tests.ui.shell.helpers import fresh_store, log_in, make_window
+from tests.ui.shell.helpers import fresh_store, log_in, make_window, wait_for_dialog
 
 
 def merge_dialog(qtbot: QtBot, window: AppWindow) -> MergeDialog:
     window.merge_action.trigger()
-    found: list[MergeDialog] = []
-
-    def shown() -> bool:
-        found[:] = [
-            w
-            for w in QApplication.topLevelWidgets()
-            if isinstance(w, MergeDialog) and w.isVisible()
-        ]
-        return bool(found)
-
-    qtbot.waitUntil(shown)
-    dialog = found[0]
+    dialog = wait_for_dialog(qtbot, MergeDialog)
     qtbot.waitUntil(lambda: not dialog.overview.empty, timeout=10_000)
     return dialog
 

@@ -15,7 +15,7 @@ from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
 from app.ui.settings.dialog import SettingsDialog
 from app.ui.settings.store import Settings, SettingsStore
-from tests.ui.shell.helpers import log_in, make_window, start_new_form
+from tests.ui.shell.helpers import log_in, make_window, start_new_form, wait_for_dialog
 
 
 def test_settings_persist_and_survive_a_damaged_file(tmp_path: Path) -> None:
@@ -42,18 +42,7 @@ def test_settings_persist_and_survive_a_damaged_file(tmp_path: Path) -> None:
 
 def open_settings(qtbot: QtBot, window: AppWindow) -> SettingsDialog:
     window.open_settings()
-    found: list[SettingsDialog] = []
-
-    def shown() -> bool:
-        found[:] = [
-            w
-            for w in QApplication.topLevelWidgets()
-            if isinstance(w, SettingsDialog) and w.isVisible()
-        ]
-        return bool(found)
-
-    qtbot.waitUntil(shown)
-    return found[0]
+    return wait_for_dialog(qtbot, SettingsDialog)
 
 
 def choose(box, value) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.bundle.export import export_field_bundle
@@ -15,7 +14,7 @@ from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
 from app.ui.key_dialog import CoordinatorKeyDialog
 from tests.bundle.bundletools import PASSPHRASE, coordinator_for, make_field, synthetic_documents
-from tests.ui.shell.helpers import close_window, log_in, make_window
+from tests.ui.shell.helpers import close_window, log_in, make_window, visible, wait_for_dialog
 
 
 def test_sync_without_a_folder_says_where_to_set_one(qtbot: QtBot, logged_in: AppWindow) -> None:
@@ -83,9 +82,7 @@ def test_a_coordinator_unlocks_its_key_once_and_imports_the_laptops_bundles(
 
     # Sync now asks for the passphrase: a wrong one is refused, the right one imports.
     window.sync_action.trigger()
-    qtbot.waitUntil(lambda: key_dialog() is not None)
-    dialog = key_dialog()
-    assert dialog is not None
+    dialog = wait_for_dialog(qtbot, CoordinatorKeyDialog)
     qtbot.keyClicks(dialog.passphrase, "not the passphrase")
     qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=15_000)
@@ -99,48 +96,9 @@ def test_a_coordinator_unlocks_its_key_once_and_imports_the_laptops_bundles(
 
     # Unlocked for the session: the next Sync now runs at once; logging out forgets it.
     window.sync_action.trigger()
-    assert key_dialog() is None and window.sync.task is not None
+    assert visible(CoordinatorKeyDialog) is None and window.sync.task is not None
     qtbot.waitUntil(lambda: window.sync.task is not None and window.sync.task.done, timeout=15_000)
     window.log_out()
     qtbot.waitUntil(lambda: window.screen_name == "login")
     assert window.ctx.coordinator_keys == []
     close_window(qtbot, window)
-
-
-def key_dialog() -> CoordinatorKeyDialog | None:
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, CoordinatorKeyDialog) and widget.isVisible():
-            return widget
-    return None
-
-
-def test_a_coordinator_imports_bundle_files_received_by_hand(
-    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
-) -> None:
-    """Bundles sent through a messaging app: picked as files; the key is asked for first;
-    a damaged file is refused with its reason and the good one is imported."""
-    coordinator = coordinator_for(study_db, coordinator_key_file().parent)
-    field = make_field(tmp_path, coordinator, "laptop-m")
-    instance = field.interview(dict(synthetic_documents()[2]))
-    written = export_field_bundle(field.target, folder=tmp_path / "downloads")
-    assert written is not None
-    field.close()
-    damaged = tmp_path / "downloads" / "damaged.samluat"
-    damaged.write_bytes(written.path.read_bytes()[:-100])
-    study_db.close()
-    window = make_window(qtbot, ctx)
-    log_in(qtbot, window)
-    assert window.import_action.isEnabled()
-
-    assert not window.sync.import_files([written.path, damaged])  # the key first
-    qtbot.waitUntil(lambda: key_dialog() is not None)
-    dialog = key_dialog()
-    assert dialog is not None
-    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
-    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "Imported at" in window.home.sync_status.text(), timeout=20_000)
-    status = window.home.sync_status.text()
-    assert "1 received" in status and "Refused: damaged.samluat" in status
-    assert window.ctx.store is not None
-    assert window.ctx.store.heads(instance_id=instance)
-    assert written.path.is_file() and damaged.is_file()  # nothing the user chose is moved

@@ -268,6 +268,20 @@ def shoot(lang: str, scale: str) -> int:
     key.reject()
     settle(0.1)
 
+    # Keys and laptops: this laptop's fingerprint, the laptops registered here.
+    from app.ui.keys.dialog import KeysDialog
+
+    window.open_keys()
+    wait(lambda: isinstance(top_dialog(), KeysDialog))
+    keys = top_dialog()
+    assert isinstance(keys, KeysDialog)
+    wait(lambda: keys.overview is not None)
+    room = keys.screen().availableGeometry()
+    keys.move((room.width() - keys.width()) // 2, (room.height() - keys.height()) // 2)
+    snap("12_keys_and_laptops")
+    keys.reject()
+    settle(0.1)
+
     # A sync pass as the status bar shows it: the words a pass reports, held on screen.
     from app.core.i18n import _
     from app.ui.workers import Job, run_task

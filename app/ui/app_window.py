@@ -36,6 +36,7 @@ from app.ui.filling.screen import FillingScreen, ViewFactory
 from app.ui.fonts import ui_font
 from app.ui.home.screen import HomeScreen
 from app.ui.key_dialog import CoordinatorKeyDialog
+from app.ui.keys.dialog import KeysDialog
 from app.ui.language import apply_ui_language, ask, on_language_changed
 from app.ui.login.first_run import FirstRunScreen
 from app.ui.login.login_screen import LoginScreen
@@ -113,6 +114,8 @@ class AppWindow(QMainWindow):
         self.settings_action.triggered.connect(self.open_settings)
         self.accounts_action = QAction(self)
         self.accounts_action.triggered.connect(self.open_accounts)
+        self.keys_action = QAction(self)
+        self.keys_action.triggered.connect(self.open_keys)
         self.import_action = QAction(self)
         self.import_action.triggered.connect(self.choose_bundle_files)
         self.merge_action = QAction(self)
@@ -131,6 +134,7 @@ class AppWindow(QMainWindow):
             self.merge_action,
             self.sync_action,
             self.import_action,
+            self.keys_action,
             self.logout_action,
         ):
             self.app_menu.addAction(action)
@@ -145,6 +149,7 @@ class AppWindow(QMainWindow):
         self.merge_action.setText(_("Conflicts and duplicates…"))
         self.sync_action.setText(_("Sync now"))
         self.import_action.setText(_("Import bundle files…"))
+        self.keys_action.setText(_("Keys and laptops…"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
 
@@ -166,6 +171,7 @@ class AppWindow(QMainWindow):
         self.logout_action.setEnabled(store is not None)
         self.sync_action.setEnabled(store is not None)
         self.import_action.setEnabled(store is not None)
+        self.keys_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.merge_action.setEnabled(store is not None and may_merge(store))
         self.sig_screen_changed.emit(self.screen_name)
@@ -327,6 +333,14 @@ class AppWindow(QMainWindow):
             dialog.deleteLater()
 
         dialog.finished.connect(done)
+        dialog.open()
+
+    def open_keys(self) -> None:
+        store = self.ctx.store
+        if store is None:
+            return
+        dialog = KeysDialog(store, self)
+        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
     def open_merge(self) -> None:

@@ -197,8 +197,8 @@ class KeysDialog(QDialog):
             values = (
                 laptop.name,
                 laptop.fingerprint or "",
-                (laptop.registered_at or "")[:16],
-                (laptop.revoked_at or "")[:16],
+                (laptop.registered_at or "")[:16].replace("T", " "),
+                (laptop.revoked_at or "")[:16].replace("T", " "),
             )
             for column, value in enumerate(values):
                 self.laptops.setItem(row, column, QTableWidgetItem(value))

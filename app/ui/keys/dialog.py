@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bundle.keys import COORDINATOR_CARD_FILE
 from app.core.i18n import N_, _
 from app.fieldwork.keyring import (
     Card,
@@ -44,6 +45,7 @@ from app.fieldwork.keyring import (
     read_laptop_card,
     register_laptop,
     revoke_laptop,
+    save_coordinator_card,
     save_laptop_card,
     trust_coordinator_card,
 )
@@ -113,6 +115,8 @@ class KeysDialog(QDialog):
             QHeaderView.ResizeMode.ResizeToContents
         )
         self.laptops.horizontalHeader().setStretchLastSection(True)
+        self.save_coordinator_button = QPushButton()
+        self.save_coordinator_button.clicked.connect(self.save_coordinator)
         laptop_row = QHBoxLayout()
         self.register_button = QPushButton()
         self.register_button.clicked.connect(self.register_card)
@@ -122,6 +126,7 @@ class KeysDialog(QDialog):
         laptop_row.addWidget(self.revoke_button)
         coordination.addWidget(self.key_text)
         coordination.addLayout(key_row)
+        coordination.addWidget(self.save_coordinator_button)
         coordination.addWidget(self.laptops, 1)
         coordination.addLayout(laptop_row)
         layout.addWidget(self.coordination, 1)
@@ -153,6 +158,7 @@ class KeysDialog(QDialog):
         self.repeat.setPlaceholderText(_("Repeat the passphrase"))
         self.create_button.setText(_("Create the coordinator key"))
         self.laptops.setHorizontalHeaderLabels([_(c) for c in LAPTOP_COLUMNS])
+        self.save_coordinator_button.setText(_("Save the coordinator card…"))
         self.register_button.setText(_("Register a laptop card…"))
         self.revoke_button.setText(_("Revoke the selected laptop…"))
         translate_buttons(self.buttons)
@@ -202,6 +208,7 @@ class KeysDialog(QDialog):
             )
             for column, value in enumerate(values):
                 self.laptops.setItem(row, column, QTableWidgetItem(value))
+        self.save_coordinator_button.setVisible(view.coordinator_database)
         for widget in (self.laptops, self.register_button, self.revoke_button):
             widget.setEnabled(view.coordinator_database)
 
@@ -233,6 +240,18 @@ class KeysDialog(QDialog):
     def _card_saved(self, path: Path) -> None:
         self.error.show_message("")
         self.key_text.setText(_("Card saved: {path}").format(path=path))
+
+    def save_coordinator(self) -> None:
+        suggested = Path.home() / COORDINATOR_CARD_FILE
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the coordinator card"), str(suggested), _(CARD_FILTER)
+        )
+        if name:
+            self.save_coordinator_to(Path(name))
+
+    def save_coordinator_to(self, path: Path) -> None:
+        store = self.store
+        self._run(lambda _job: save_coordinator_card(store, path), self._card_saved, _("Saving…"))
 
     def trust_card(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(

@@ -11,7 +11,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.bundle.keys import DEVICE_CARD_FORMAT, init_device_keys, read_card, write_card
+from app.bundle.keys import (
+    COORDINATOR_CARD_FORMAT,
+    DEVICE_CARD_FORMAT,
+    init_device_keys,
+    read_card,
+    write_card,
+)
 from app.bundle.target import BundleTarget
 from app.fieldwork.syncing import coordinator_key_file
 from app.store import LocalStore, create_store
@@ -79,6 +85,12 @@ def test_a_coordinator_sets_up_keys_and_registers_then_revokes_a_laptop(
     assert not dialog.create_button.isVisibleTo(dialog)
     assert not dialog.trusted.isVisibleTo(dialog)  # a coordinator trusts no other coordinator
     assert dialog.register_button.isEnabled()
+    handed_out = tmp_path / "stick" / "coordinator.card.json"
+    dialog.save_coordinator_to(handed_out)
+    qtbot.waitUntil(handed_out.is_file, timeout=10_000)
+    assert read_card(handed_out, COORDINATOR_CARD_FORMAT)["fingerprint"] == (
+        dialog.fingerprint.text()
+    )
 
     # A file that is not a card is refused, saying why; nothing is registered.
     junk = tmp_path / "photo.json"

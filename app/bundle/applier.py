@@ -5,7 +5,9 @@ turns them into rows: new rows are inserted, existing ones compared (a
 different stored version of the same identity refuses the bundle), and
 every revision document is validated against its form version before it is
 written. Nothing here commits: the importer commits after the whole payload
-has been read and checked, or rolls everything back.
+has been read and checked, or rolls everything back. Attachment bytes are
+not written here: the importer staged them before (`app.bundle.staging`);
+each attachment part publishes its staged blob.
 
 Inserting is a set union keyed by immutable identities (rev_id, instance_id,
 event uid, attachment SHA-256), so applying bundles in any order, or twice,

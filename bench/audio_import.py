@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/audio_import.py              # 4 recordings of 50 MB
     .venv/bin/python bench/audio_import.py --mb 20      # smaller
+    .venv/bin/python bench/audio_import.py --files 300 --mb 0.2   # photos
 
 A field laptop records one interview with `--files` recordings of `--mb` MB
 each (random bytes: audio does not compress), writes its bundle, and a
@@ -94,9 +95,9 @@ class Saver(threading.Thread):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=4)
-    parser.add_argument("--mb", type=int, default=50, help="size of each recording")
+    parser.add_argument("--mb", type=float, default=50, help="size of each recording")
     args = parser.parse_args()
-    recordings = _recordings(args.files, args.mb * 1_000_000)
+    recordings = _recordings(args.files, int(args.mb * 1_000_000))
     audio = sum(len(r) for r in recordings)
     with tempfile.TemporaryDirectory(prefix="samluat-bench-audio-") as tmp:
         root = Path(tmp)
@@ -104,8 +105,9 @@ def main() -> int:
         baseline = _baseline(root, recordings)
         coordinator = make_coordinator(root, encrypted=True)
         field = make_field(root, coordinator, "laptop-audio")
-        for index, data in enumerate(recordings):
-            field.interview(dict(synthetic_documents()[index]), attachment=data)
+        documents = synthetic_documents(count=max(40, len(recordings)))
+        for document, data in zip(documents, recordings, strict=False):
+            field.interview(dict(document), attachment=data)
         written = export_field_bundle(field.target, folder=root / "out")
         assert written is not None
         field.close()

@@ -52,8 +52,11 @@ TRANSCRIPT_BUDGET = 256 * 1024**2  # stored record bodies kept between the passe
 class StagedAttachments:
     """Payload handler of the first pass: new attachments into incomplete blobs.
 
-    `blobs` maps each staged attachment's SHA-256 to its blob. `on_bytes`
-    is called with the attachment bytes handled so far (and may raise to stop).
+    Chunks wait in memory until `BATCH_BYTES` of them (from one recording or
+    from many photos) are written in one transaction, so that neither a long
+    recording nor a thousand small files costs a commit each. `blobs` maps each
+    staged attachment's SHA-256 to its blob. `on_bytes` is called with the
+    attachment bytes handled so far (and may raise to stop).
     """
 
     def __init__(self, target: BundleTarget, on_bytes: Callable[[int], None] | None) -> None:
@@ -65,47 +68,61 @@ class StagedAttachments:
         self.end: dict[str, Any] = {}
         self._on_bytes = on_bytes
         self._done_bytes = 0
-        self._blob: int | None = None
+        self._seen: set[str] = set()
+        self._current: str | None = None  # SHA-256 of the attachment being staged
         self._seq = 0
         self._buffer = bytearray()
+        self._pending: list[tuple[str, int, bytes]] = []  # (SHA-256, chunk number, bytes)
+        self._pending_bytes = 0
 
     def json_part(self, header: fmt.PartHeader, records: list[dict[str, Any]]) -> None:
         return None  # read by the second pass
 
     def attachment_start(self, header: fmt.PartHeader) -> None:
-        self._blob, self._seq, self._buffer = None, 0, bytearray()
-        if header.sha256 in self.blobs:
+        self._current, self._seq, self._buffer = None, 0, bytearray()
+        if header.sha256 in self._seen:
             return  # the same file twice in one bundle
+        self._seen.add(header.sha256)
         with self.target.session() as session:
             stored = session.execute(
                 select(T_ATT.c.sha256).where(T_ATT.c.sha256 == header.sha256)
             ).first()
-        if stored is not None:
-            return
-        with self.target.session(write=True) as session:
-            self._blob = new_blob(session)
-        self.blobs[header.sha256] = self._blob
+        if stored is None:
+            self._current = header.sha256
 
     def attachment_chunk(self, data: bytes) -> None:
         self._tick(len(data))
-        if self._blob is None:
+        if self._current is None:
             return
         self._buffer += data
-        if len(self._buffer) >= BATCH_BYTES:
-            self._write(final=False)
+        while len(self._buffer) >= CHUNK_SIZE:
+            self._queue(bytes(self._buffer[:CHUNK_SIZE]))
+            del self._buffer[:CHUNK_SIZE]
 
     def attachment_end(self, header: fmt.PartHeader) -> None:
-        if self._blob is not None:
-            self._write(final=True)
-        self._blob = None
+        if self._current is not None and (self._buffer or self._seq == 0):
+            self._queue(bytes(self._buffer))  # the last chunk (an empty file has one)
+        self._current, self._buffer = None, bytearray()
 
-    def _write(self, *, final: bool) -> None:
-        cut = len(self._buffer) if final else len(self._buffer) // CHUNK_SIZE * CHUNK_SIZE
-        chunks = [bytes(self._buffer[i : i + CHUNK_SIZE]) for i in range(0, cut, CHUNK_SIZE)]
-        del self._buffer[:cut]
-        assert self._blob is not None
+    def _queue(self, chunk: bytes) -> None:
+        assert self._current is not None
+        self._pending.append((self._current, self._seq, chunk))
+        self._seq += 1
+        self._pending_bytes += len(chunk)
+        if self._pending_bytes >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the chunks waiting in memory, and their new blobs, in one transaction."""
+        if not self._pending:
+            return
         with self.target.session(write=True) as session:
-            self._seq = add_chunks(session, self._blob, self._seq, chunks)
+            for sha256, seq, chunk in self._pending:
+                blob = self.blobs.get(sha256)
+                if blob is None:
+                    blob = self.blobs[sha256] = new_blob(session)
+                add_chunks(session, blob, seq, [chunk])
+        self._pending, self._pending_bytes = [], 0
 
     def _tick(self, size: int) -> None:
         self._done_bytes += size
@@ -155,6 +172,7 @@ def stage_attachments(
     )
     try:
         decrypt_payload(envelope, identities, parser, payload_sha)
+        staged.flush()
     except BaseException:
         discard_quietly(staged)
         raise

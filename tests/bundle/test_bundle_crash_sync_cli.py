@@ -39,7 +39,7 @@ from app.store.store import open_store
 
 db, bundle, secret, password, where = sys.argv[1:6]
 owner, name = {
-    "staging": (staging.StagedAttachments, "attachment_end"),  # audio written, committed
+    "staging": (staging.StagedAttachments, "flush"),  # audio written and committed
     "applying": (applier.Applier, "_events"),  # rows written inside the open transaction
 }[where]
 original = getattr(owner, name)

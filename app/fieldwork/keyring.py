@@ -37,7 +37,9 @@ from app.bundle.sync import is_coordinator_database
 from app.bundle.target import BundleTarget
 from app.fieldwork.syncing import coordinator_key_file
 from app.store import LocalStore
+from app.store.errors import PermissionDeniedError
 from app.store.tables import DeviceRole
+from app.store.users import REVIEWER_ROLES
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,16 @@ def revoke_laptop(store: LocalStore, device_id: str) -> None:
     revoke_device(target, device_id)
 
 
+def may_trust_coordinators(store: LocalStore) -> bool:
+    """Who may choose the coordinator a laptop encrypts to: not an enumerator or
+    interviewer, who could otherwise send the study's data to someone else."""
+    return store.user.role in REVIEWER_ROLES
+
+
 def trust_coordinator_card(store: LocalStore, card: Card) -> DeviceKeys:
     """Field laptop: encrypt everything to this coordinator from now on."""
+    if not may_trust_coordinators(store):
+        raise PermissionDeniedError("Only a supervisor or a coordinator can trust a coordinator.")
     return trust_coordinator(BundleTarget.from_store(store), card.content)
 
 

@@ -41,6 +41,7 @@ from app.fieldwork.keyring import (
     KeysOverview,
     create_coordinator_key,
     keys_overview,
+    may_trust_coordinators,
     read_coordinator_card,
     read_laptop_card,
     register_laptop,
@@ -172,6 +173,7 @@ class KeysDialog(QDialog):
         self.fingerprint.setText(view.this_laptop.fingerprint)
         coordinator = view.coordinator
         self.trusted.setVisible(not view.coordinator_database)
+        self.trust_button.setEnabled(may_trust_coordinators(self.store))
         if coordinator is None:
             self.coordinator_text.setText(_("No coordinator trusted yet."))
         else:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.workers import BusyIndicator
 
 
 class Heading(QLabel):
@@ -84,3 +94,17 @@ class ElidedHeading(Heading):
         super()._restyle()
         if hasattr(self, "_full"):
             self._elide()
+
+
+def add_dialog_footer(
+    dialog: QDialog, layout: QVBoxLayout
+) -> tuple[ErrorLabel, BusyIndicator, QDialogButtonBox]:
+    """The foot of a dialog that works on a worker: its error line, its busy
+    indicator and a Close button (translate it with `translate_buttons`)."""
+    error = ErrorLabel()
+    busy = BusyIndicator()
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    for widget in (error, busy, buttons):
+        layout.addWidget(widget)
+    return error, busy, buttons

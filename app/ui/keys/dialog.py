@@ -19,7 +19,6 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -53,8 +52,8 @@ from app.fieldwork.keyring import (
 from app.store import LocalStore, Role
 from app.ui.language import ask, on_language_changed, translate_buttons
 from app.ui.messages import user_message
-from app.ui.widgets import ErrorLabel, wrapping_label
-from app.ui.workers import BusyIndicator, Job, Task, run_task
+from app.ui.widgets import add_dialog_footer, wrapping_label
+from app.ui.workers import Job, Task, run_task
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +131,7 @@ class KeysDialog(QDialog):
         coordination.addLayout(laptop_row)
         layout.addWidget(self.coordination, 1)
 
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
-        self.busy = BusyIndicator()
-        layout.addWidget(self.busy)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        self.error, self.busy, self.buttons = add_dialog_footer(self, layout)
         self.coordination.setVisible(store.user.role is Role.COORDINATOR)
         self.retranslate()
         on_language_changed(self, self.retranslate)

@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -46,8 +45,8 @@ from app.store import LocalStore, Role
 from app.study.config import StudyConfig
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import user_message
-from app.ui.widgets import ErrorLabel, wrapping_label
-from app.ui.workers import BusyIndicator, Job, Task, run_task
+from app.ui.widgets import add_dialog_footer, wrapping_label
+from app.ui.workers import Job, Task, run_task
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +114,7 @@ class MergeDialog(QDialog):
         self._build_conflicts()
         self._build_duplicates()
         self._build_gaps()
-        self.error = ErrorLabel()
-        layout.addWidget(self.error)
-        self.busy = BusyIndicator()
-        layout.addWidget(self.busy)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        self.error, self.busy, self.buttons = add_dialog_footer(self, layout)
         self.retranslate()
         on_language_changed(self, self.retranslate)
         self.reload()

@@ -1,7 +1,10 @@
-"""Folder sync in the app: a "Sync now" action and a pass every few minutes.
+"""Bundles in the app: a "Sync now" action, a pass every few minutes, files imported by hand.
 
-The pass runs on a worker (`app.fieldwork.syncing.sync_pass`); one at a time.
-Nothing happens until a sync folder is set in Settings.
+A pass runs on a worker (`app.fieldwork.syncing.sync_pass`); one at a time.
+Nothing is synced until a sync folder is set in Settings. On a coordinator's
+database the laptops' bundles need the coordinator key: Sync now and
+Import bundle files… ask for it once per session (`sig_key_needed`); the
+timer's passes never ask.
 """
 
 from __future__ import annotations

@@ -254,7 +254,7 @@ def shoot(lang: str, scale: str) -> int:
     settle(0.1)
 
     # Sync now on a coordinator's laptop: the key's passphrase, asked once per session.
-    from app.ui.key_dialog import CoordinatorKeyDialog
+    from app.ui.keys.unlock import CoordinatorKeyDialog
 
     key = CoordinatorKeyDialog(window)
     key.open()

@@ -55,7 +55,6 @@ class Card:
 class KeysOverview:
     this_laptop: DeviceKeys
     coordinator_database: bool  # this database is the coordinator's
-    coordinator_key_here: bool  # the coordinator's private key file is on this computer
     others: tuple[DeviceRow, ...]  # laptops registered here, or the coordinator trusted here
 
     @property
@@ -75,7 +74,6 @@ def keys_overview(store: LocalStore) -> KeysOverview:
     return KeysOverview(
         this_laptop=keys,
         coordinator_database=is_coordinator_database(target),
-        coordinator_key_here=coordinator_key_file().is_file(),
         others=tuple(d for d in list_devices(target) if not d.is_local),
     )
 

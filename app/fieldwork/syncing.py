@@ -119,7 +119,7 @@ def sync_pass(
     return outcome
 
 
-def import_files(
+def import_bundle_files(
     store: LocalStore,
     files: Sequence[Path],
     *,

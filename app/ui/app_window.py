@@ -35,8 +35,8 @@ from app.ui.filling.opening import OpenedFilling, edit_filling, resume_filling, 
 from app.ui.filling.screen import FillingScreen, ViewFactory
 from app.ui.fonts import ui_font
 from app.ui.home.screen import HomeScreen
-from app.ui.key_dialog import CoordinatorKeyDialog
 from app.ui.keys.dialog import KeysDialog
+from app.ui.keys.unlock import CoordinatorKeyDialog
 from app.ui.language import apply_ui_language, ask, on_language_changed
 from app.ui.login.first_run import FirstRunScreen
 from app.ui.login.login_screen import LoginScreen

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.core.i18n import _
 from app.fieldwork.syncing import (
     SyncOutcome,
-    import_files,
+    import_bundle_files,
     needs_coordinator_key,
     sync_pass,
 )
@@ -97,7 +97,7 @@ class SyncController(QObject):
             return False
 
         def work(job: Job) -> SyncOutcome:
-            return import_files(
+            return import_bundle_files(
                 store, files, identities=identities, progress=job.progress, cancel=job.cancelled
             )
 

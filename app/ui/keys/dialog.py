@@ -222,11 +222,9 @@ class KeysDialog(QDialog):
         if view is None:
             return
         suggested = Path.home() / f"{view.this_laptop.name}.card.json"
-        name, _filter = QFileDialog.getSaveFileName(
-            self, _("Save this laptop's card"), str(suggested), _(CARD_FILTER)
-        )
-        if name:
-            self.save_card_to(Path(name))
+        path = self._card_file(_("Save this laptop's card"), save_as=suggested)
+        if path is not None:
+            self.save_card_to(path)
 
     def save_card_to(self, path: Path) -> None:
         store = self.store
@@ -238,22 +236,18 @@ class KeysDialog(QDialog):
 
     def save_coordinator(self) -> None:
         suggested = Path.home() / COORDINATOR_CARD_FILE
-        name, _filter = QFileDialog.getSaveFileName(
-            self, _("Save the coordinator card"), str(suggested), _(CARD_FILTER)
-        )
-        if name:
-            self.save_coordinator_to(Path(name))
+        path = self._card_file(_("Save the coordinator card"), save_as=suggested)
+        if path is not None:
+            self.save_coordinator_to(path)
 
     def save_coordinator_to(self, path: Path) -> None:
         store = self.store
         self._run(lambda _job: save_coordinator_card(store, path), self._card_saved, _("Saving…"))
 
     def trust_card(self) -> None:
-        name, _filter = QFileDialog.getOpenFileName(
-            self, _("Trust a coordinator card"), str(Path.home()), _(CARD_FILTER)
-        )
-        if name:
-            self.trust_card_from(Path(name))
+        path = self._card_file(_("Trust a coordinator card"))
+        if path is not None:
+            self.trust_card_from(path)
 
     def trust_card_from(self, path: Path) -> None:
         store = self.store
@@ -265,11 +259,9 @@ class KeysDialog(QDialog):
         )
 
     def register_card(self) -> None:
-        name, _filter = QFileDialog.getOpenFileName(
-            self, _("Register a laptop card"), str(Path.home()), _(CARD_FILTER)
-        )
-        if name:
-            self.register_card_from(Path(name))
+        path = self._card_file(_("Register a laptop card"))
+        if path is not None:
+            self.register_card_from(path)
 
     def register_card_from(self, path: Path) -> None:
         store = self.store
@@ -279,6 +271,16 @@ class KeysDialog(QDialog):
             _("Register the laptop {name}?"),
             lambda card: register_laptop(store, card),
         )
+
+    def _card_file(self, title: str, *, save_as: Path | None = None) -> Path | None:
+        """A card file chosen by the person: one to read, or where to write (`save_as`)."""
+        if save_as is None:
+            name, _filter = QFileDialog.getOpenFileName(
+                self, title, str(Path.home()), _(CARD_FILTER)
+            )
+        else:
+            name, _filter = QFileDialog.getSaveFileName(self, title, str(save_as), _(CARD_FILTER))
+        return Path(name) if name else None
 
     def _after_confirming(
         self,

@@ -12,7 +12,7 @@ from app.fieldwork.syncing import coordinator_key_file
 from app.store import LocalStore
 from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
-from app.ui.key_dialog import CoordinatorKeyDialog
+from app.ui.keys.unlock import CoordinatorKeyDialog
 from tests.bundle.bundletools import PASSPHRASE, coordinator_for, make_field, synthetic_documents
 from tests.ui.shell.helpers import close_window, log_in, make_window, visible, wait_for_dialog
 

@@ -9,7 +9,8 @@ central PostgreSQL store, see `app.bundle.target`):
 * export: `export_field_bundle`, `export_coordinator_bundle`;
 * import: `import_bundle`, `import_many` (results, never exceptions, for bad files);
 * after merging: `conflict_queue`, `resolve_conflict`, `likely_duplicates`,
-  `decide_duplicates`, `sequence_gaps`, `review_feedback`;
+  `decide_duplicates`, `sequence_gaps`;
+* review: `review_submission` (coordinator), `review_feedback` (field laptop);
 * folder sync: `sync_folder` (`app.bundle.sync`).
 """
 
@@ -22,9 +23,9 @@ from app.bundle.merge import (
     decide_duplicates,
     likely_duplicates,
     resolve_conflict,
-    review_feedback,
     sequence_gaps,
 )
+from app.bundle.reviews import review_feedback, review_submission
 from app.bundle.target import BundleTarget
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "likely_duplicates",
     "resolve_conflict",
     "review_feedback",
+    "review_submission",
     "sequence_gaps",
 ]

@@ -741,59 +741,8 @@ __all__ = [
     "likely_duplicates",
     "refresh_summaries",
     "resolve_conflict",
-    "review_feedback",
     "sequence_gaps",
     "summary_of",
     "update_business_keys",
     "with_assignment",
 ]
-
-
-# -- review feedback (field laptops) -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """The latest review decision on a submission's current version."""
-
-    instance_id: str
-    rev_id: str
-    decision: str
-    comment: str
-    reviewer_id: str
-    decided_at: datetime
-
-
-def review_feedback(target: BundleTarget, *, rejected_only: bool = True) -> list[Feedback]:
-    """Decisions on the current head of each submission (rejections come with a comment).
-
-    A field laptop shows these to the interviewer: a rejected submission is
-    to be edited (which makes a new revision that goes back to the coordinator).
-    """
-    from app.store.tables import ReviewDecision
-
-    t = ReviewDecision.__table__  # type: ignore[attr-defined]
-    with target.session() as session:
-        rows = session.execute(
-            select(
-                _SUB.c.instance_id,
-                t.c.rev_id,
-                t.c.decision,
-                t.c.comment,
-                t.c.reviewer_id,
-                t.c.decided_at,
-                t.c.id,
-            )
-            .select_from(t.join(_SUB, _SUB.c.head_rev_id == t.c.rev_id))
-            .order_by(t.c.decided_at, t.c.id)
-        ).all()
-    latest: dict[str, Feedback] = {}
-    for row in rows:
-        latest[row.instance_id] = Feedback(
-            row.instance_id, row.rev_id, row.decision, row.comment, row.reviewer_id, row.decided_at
-        )
-    return [
-        f
-        for f in sorted(latest.values(), key=lambda f: f.instance_id)
-        if not rejected_only or f.decision == "rejected"
-    ]

@@ -41,11 +41,10 @@ from app.bundle.export import (
 )
 from app.bundle.importer import ImportResult, ImportStatus, Prechecks, import_bundle
 from app.bundle.keys import AgeIdentity
-from app.bundle.target import BundleTarget
+from app.bundle.target import BundleTarget, is_coordinator_database
 from app.bundle.validate import FormCache, default_workers
 from app.core import paths
 from app.store.fileio import write_json
-from app.store.tables import Device, DeviceRole
 
 log = logging.getLogger(__name__)
 
@@ -163,13 +162,6 @@ def _signature(path: Path) -> str | None:
     except OSError:
         return None
     return f"{info.st_size}:{info.st_mtime_ns}"
-
-
-def is_coordinator_database(target: BundleTarget) -> bool:
-    """True for a coordinator's database (it imports field bundles, with its key)."""
-    with target.session() as session:
-        device = session.get(Device, target.device_id)
-        return device is not None and device.role == DeviceRole.COORDINATOR.value
 
 
 def _wanted(target: BundleTarget, path: Path, coordinator: bool) -> bool:

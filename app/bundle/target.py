@@ -136,3 +136,10 @@ def local_device(session: Session, target: BundleTarget) -> Device:
     device = session.get(Device, target.device_id)
     assert device is not None
     return device
+
+
+def is_coordinator_database(target: BundleTarget) -> bool:
+    """True for a coordinator's database (it imports field bundles, with its key)."""
+    with target.session() as session:
+        device = session.get(Device, target.device_id)
+        return device is not None and device.role == DeviceRole.COORDINATOR.value

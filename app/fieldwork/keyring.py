@@ -33,8 +33,7 @@ from app.bundle.keys import (
     write_card,
 )
 from app.bundle.merge import require_coordinator
-from app.bundle.sync import is_coordinator_database
-from app.bundle.target import BundleTarget
+from app.bundle.target import BundleTarget, is_coordinator_database
 from app.fieldwork.syncing import coordinator_key_file
 from app.store import LocalStore
 from app.store.errors import PermissionDeniedError

@@ -20,8 +20,8 @@ from app.bundle.keys import (
     init_device_keys,
     unlock_identity_file,
 )
-from app.bundle.sync import SyncReport, is_coordinator_database, sync_folder
-from app.bundle.target import BundleTarget
+from app.bundle.sync import SyncReport, sync_folder
+from app.bundle.target import BundleTarget, is_coordinator_database
 from app.core import paths
 from app.core.errors import SamluatError
 from app.core.i18n import N_, _

@@ -1,13 +1,16 @@
-"""Review decisions and imported bundles (tables used by later features)."""
+"""Review decisions (approve, or return to the interviewer with a comment) and imported bundles."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from app.store import errors
 from app.store.canonical import canonical_text
+from app.store.repo_paradata import EventIn, EventKind, record_events
 from app.store.tables import (
     BundleStatus,
     ImportedBundle,
@@ -15,6 +18,7 @@ from app.store.tables import (
     ReviewOutcome,
     Revision,
     RevisionStatus,
+    Submission,
 )
 from app.store.types import utcnow
 
@@ -47,6 +51,95 @@ def add_review_decision(
     session.add(row)
     session.flush()
     return row
+
+
+def record_review(
+    *,
+    session: Session,
+    rev_id: str,
+    reviewer_id: str,
+    decision: ReviewOutcome,
+    comment: str = "",
+    device_id: str | None = None,
+) -> ReviewDecision:
+    """A decision with its paradata event (who decided what, on which revision)."""
+    row = add_review_decision(
+        session=session,
+        rev_id=rev_id,
+        reviewer_id=reviewer_id,
+        decision=decision,
+        comment=comment.strip(),
+        device_id=device_id,
+    )
+    revision = session.get(Revision, rev_id)
+    record_events(
+        session=session,
+        user_id=reviewer_id,
+        device_id=device_id,
+        instance_id=revision.instance_id if revision else None,
+        rev_id=rev_id,
+        events=[
+            EventIn(
+                EventKind.REVIEW_DECIDED,
+                reason=row.comment or None,
+                detail={"rev_id": rev_id, "decision": row.decision},
+            )
+        ],
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class ReviewInfo:
+    """A review decision, with the submission of the revision it is about."""
+
+    id: str
+    instance_id: str
+    rev_id: str
+    decision: ReviewOutcome
+    comment: str
+    reviewer_id: str
+    decided_at: datetime
+
+
+def _infos(session: Session, query: object) -> list[ReviewInfo]:
+    return [
+        ReviewInfo(
+            id=row.id,
+            instance_id=instance_id,
+            rev_id=row.rev_id,
+            decision=ReviewOutcome(row.decision),
+            comment=row.comment,
+            reviewer_id=row.reviewer_id,
+            decided_at=row.decided_at,
+        )
+        for row, instance_id in session.exec(query)  # type: ignore[call-overload]
+    ]
+
+
+def decisions_on_heads(*, session: Session) -> dict[str, ReviewInfo]:
+    """The latest decision on each submission's current head, by instance id.
+
+    A decision on an older revision no longer counts: the interviewer has
+    made a new version since (after a return, the correction).
+    """
+    query = (
+        select(ReviewDecision, Submission.instance_id)
+        .join(Submission, col(Submission.head_rev_id) == col(ReviewDecision.rev_id))
+        .order_by(col(ReviewDecision.decided_at), col(ReviewDecision.id))
+    )
+    return {info.instance_id: info for info in _infos(session, query)}
+
+
+def decisions_on_instance(*, session: Session, instance_id: str) -> list[ReviewInfo]:
+    """Every decision on any revision of one submission, oldest first."""
+    query = (
+        select(ReviewDecision, Revision.instance_id)
+        .join(Revision, col(Revision.rev_id) == col(ReviewDecision.rev_id))
+        .where(Revision.instance_id == instance_id)
+        .order_by(col(ReviewDecision.decided_at), col(ReviewDecision.id))
+    )
+    return _infos(session, query)
 
 
 def list_review_decisions(*, session: Session, rev_id: str) -> list[ReviewDecision]:

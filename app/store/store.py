@@ -448,7 +448,7 @@ class LocalStore:
         """Approve or reject a finalised revision (supervisor, coordinator)."""
         self._require(Role.SUPERVISOR, Role.COORDINATOR)
         with self.db.session(write=True) as session:
-            repo_reviews.add_review_decision(
+            repo_reviews.record_review(
                 session=session,
                 rev_id=rev_id,
                 reviewer_id=self.user.id,
@@ -456,18 +456,16 @@ class LocalStore:
                 comment=comment,
                 device_id=self.device_id,
             )
-            repo_paradata.record_events(
-                session=session,
-                user_id=self.user.id,
-                device_id=self.device_id,
-                events=[
-                    EventIn(
-                        EventKind.REVIEW_DECIDED,
-                        reason=comment or None,
-                        detail={"rev_id": rev_id, "decision": str(decision)},
-                    )
-                ],
-            )
+
+    def head_reviews(self) -> dict[str, repo_reviews.ReviewInfo]:
+        """The latest decision on each submission's current version, by instance id."""
+        with self.db.session() as session:
+            return repo_reviews.decisions_on_heads(session=session)
+
+    def reviews(self, *, instance_id: str) -> list[repo_reviews.ReviewInfo]:
+        """Every decision on the versions of one submission, oldest first."""
+        with self.db.session() as session:
+            return repo_reviews.decisions_on_instance(session=session, instance_id=instance_id)
 
     # -- attachments ---------------------------------------------------------
 

@@ -20,9 +20,9 @@ from app.bundle.merge import (
     decide_duplicates,
     likely_duplicates,
     resolve_conflict,
-    review_feedback,
     sequence_gaps,
 )
+from app.bundle.reviews import review_feedback, review_submission
 from app.bundle.target import BundleTarget
 from app.store.check import content_hash as store_hash
 from app.store.errors import PermissionDeniedError
@@ -126,8 +126,11 @@ def test_edit_fast_forwards_and_review_goes_back(central: Central, tmp_path: Pat
         row = get_submission(session=session, instance_id=instance)
         assert row.head_rev_id == child and row.state == SubmissionState.FINALISED.value
     if central.coordinator is not None:  # review needs a logged-in coordinator
-        central.coordinator.store.review(
-            rev_id=child, decision=ReviewOutcome.REJECTED, comment="respondent name missing"
+        review_submission(
+            central.target,
+            instance_id=instance,
+            decision=ReviewOutcome.REJECTED,
+            comment="respondent name missing",
         )
         back = export_coordinator_bundle(
             central.target, device_id=field.device_id, folder=tmp_path / "b"

@@ -1,0 +1,91 @@
+"""Review: a coordinator approves an interview, or returns it to its interviewer with a comment.
+
+Decisions are made on the coordinator's database, on the submission's
+current version, and travel back to the interviewer's laptop in the next
+coordinator bundle (`app.bundle.export`). There the returned interviews are
+listed with the comment (`review_feedback`); the interviewer's correction is
+a new version, which the decision no longer covers, so the interview leaves
+the list by itself and goes back to the coordinator for another look.
+
+Field bundles do not carry decisions: a decision made on a field laptop
+would never reach anyone, so reviewing is refused there.
+"""
+
+from __future__ import annotations
+
+from app.bundle.errors import BundleError
+from app.bundle.target import BundleTarget, is_coordinator_database
+from app.store import errors, repo_reviews, repo_submissions
+from app.store.repo_reviews import ReviewInfo
+from app.store.tables import ReviewOutcome, Role, SubmissionState
+
+REVIEWER_ROLES = (Role.SUPERVISOR, Role.COORDINATOR)
+
+
+def may_review(target: BundleTarget) -> bool:
+    """True for a supervisor or coordinator on a coordinator's database (decisions reach people)."""
+    if target.store is not None and target.store.user.role not in REVIEWER_ROLES:
+        return False
+    return is_coordinator_database(target)
+
+
+def review_submission(
+    target: BundleTarget, *, instance_id: str, decision: ReviewOutcome, comment: str = ""
+) -> ReviewInfo:
+    """Approve or return the current version of a finalised interview (a return needs a comment)."""
+    if target.store is not None and target.store.user.role not in REVIEWER_ROLES:
+        raise errors.PermissionDeniedError(
+            "Only a supervisor or coordinator can review interviews."
+        )
+    if target.user_id is None:
+        raise BundleError("Reviewing needs a logged-in user.")
+    if not is_coordinator_database(target):
+        raise BundleError(
+            "Interviews are reviewed on the coordinator's database: "
+            "decisions made on a field laptop would reach nobody."
+        )
+    with target.session(write=True) as session:
+        submission = repo_submissions.get_submission(session=session, instance_id=instance_id)
+        state = SubmissionState(submission.state)
+        if state is SubmissionState.CONFLICT:
+            raise errors.ConflictError(
+                f"{instance_id} has conflicting versions: resolve the conflict first."
+            )
+        if state is SubmissionState.EDITING:
+            raise errors.DraftStateError(
+                f"{instance_id} is being edited: finalise or discard the edit first."
+            )
+        if state is not SubmissionState.FINALISED or submission.head_rev_id is None:
+            raise errors.DraftStateError(f"{instance_id} has not been finalised yet.")
+        row = repo_reviews.record_review(
+            session=session,
+            rev_id=submission.head_rev_id,
+            reviewer_id=target.user_id,
+            decision=decision,
+            comment=comment,
+            device_id=target.device_id,
+        )
+        return ReviewInfo(
+            id=row.id,
+            instance_id=instance_id,
+            rev_id=row.rev_id,
+            decision=ReviewOutcome(row.decision),
+            comment=row.comment,
+            reviewer_id=row.reviewer_id,
+            decided_at=row.decided_at,
+        )
+
+
+def review_feedback(target: BundleTarget, *, rejected_only: bool = True) -> list[ReviewInfo]:
+    """The latest decision on each submission's current version, by instance id.
+
+    A field laptop shows the returned ones to the interviewer: editing one
+    makes a new version, which goes back to the coordinator.
+    """
+    with target.session() as session:
+        latest = repo_reviews.decisions_on_heads(session=session)
+    return [
+        info
+        for _instance, info in sorted(latest.items())
+        if not rejected_only or info.decision is ReviewOutcome.REJECTED
+    ]

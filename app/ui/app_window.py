@@ -256,7 +256,8 @@ class AppWindow(QMainWindow):
         )
 
     def ask_edit(self, instance_id: str) -> None:
-        dialog = EditReasonDialog(self)
+        # A form returned for correction shows the reviewer's comment while asking why.
+        dialog = EditReasonDialog(self, note=self.home.returned_note(instance_id))
         dialog.sig_reason_given.connect(lambda reason: self.edit_form(instance_id, reason))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -272,6 +273,7 @@ class AppWindow(QMainWindow):
         if self.ctx.store is None:
             return
         dialog = HistoryDialog(self.ctx.store, instance_id, self)
+        dialog.sig_reviewed.connect(self.home.refresh)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 

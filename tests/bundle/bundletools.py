@@ -135,8 +135,6 @@ class Field:
 
 
 def make_field(root: Path, coordinator: Coordinator, name: str, *, register: bool = True) -> Field:
-    from app.bundle.keys import COORDINATOR_CARD_FORMAT, read_card
-
     store = create_store(
         username=f"enum-{name}",
         password=PASSWORD,
@@ -145,6 +143,13 @@ def make_field(root: Path, coordinator: Coordinator, name: str, *, register: boo
         kdf=FAST_KDF,
         device_name=name,
     )
+    return laptop_for(store, coordinator, register=register)
+
+
+def laptop_for(store: LocalStore, coordinator: Coordinator, *, register: bool = True) -> Field:
+    """An open store made a field laptop of `coordinator`'s study (with the SWOT form)."""
+    from app.bundle.keys import COORDINATOR_CARD_FORMAT, read_card
+
     target = BundleTarget.from_store(store)
     keys = init_device_keys(target)
     trust_coordinator(target, read_card(coordinator.card, COORDINATOR_CARD_FORMAT))

@@ -25,8 +25,9 @@ from app.engine.model import Group, Question, Repeat
 from app.fieldwork.library import FormLibrary
 from app.store import LocalStore, RevisionStatus, SubmissionState
 from app.store.repo_cases import AssignmentInfo
+from app.store.repo_reviews import ReviewInfo
 from app.store.repo_submissions import SubmissionRow
-from app.store.tables import Revision
+from app.store.tables import ReviewOutcome, Revision
 from app.store.tables_bundle import ItemKind, OutgoingItem
 from app.study.config import InstrumentRole, StudyConfig
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 Names = Mapping[str, str]  # language code → text
 
 CASE_ATTRIBUTES = ("institution", "cluster", "province")
+RETURNED, APPROVED = "returned", "approved"  # review decisions, as shown statuses
 PROVINCE_LIST = "province"
 RECENT_LIMIT = 10
 PAGE_SIZE = 500
@@ -87,6 +89,16 @@ class CaseRow:
     interviewer_id: str | None = None
     updated_at: datetime | None = None
     search_text: str = ""  # every language, case-folded
+    review: str = ""  # the latest decision on the current version: "approved" or "rejected"
+    review_comment: str = ""
+    reviewer: str = ""
+
+    @property
+    def shown_status(self) -> str:
+        """The status people see: a reviewed finalised form shows the decision."""
+        if self.status == SubmissionState.FINALISED.value and self.review:
+            return RETURNED if self.review == ReviewOutcome.REJECTED.value else APPROVED
+        return self.status
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ class HomeData:
     cases: list[CaseRow]
     drafts: list[CaseRow]  # the user's open drafts and edits, newest first
     recent: list[CaseRow]  # recently finalised, newest first
+    returned: list[CaseRow]  # the user's forms returned for correction, newest first
     unexported: int  # finalised revisions not yet in an exported bundle
 
 
@@ -163,7 +176,7 @@ class _FormCaseFields:
 
 
 def _search_text(row: CaseRow) -> str:
-    parts = [row.respondent, row.interviewer, row.status, row.instance_id or ""]
+    parts = [row.respondent, row.interviewer, row.status, row.instance_id or "", row.review_comment]
     parts += list(row.form_names.values())
     for coded in (row.institution, row.cluster, row.province):
         parts.append(coded.code)
@@ -240,6 +253,7 @@ def load_home(*, store: LocalStore, library: FormLibrary, study: StudyConfig | N
         return fields_by_form[(form_id, version)]
 
     users = {u.id: (u.display_name or u.username) for u in store.list_users()}
+    reviews = store.head_reviews()
     submissions = all_submissions(store)
     assignments = {a.id: a for a in store.list_assignments(limit=100_000)}
     cases: list[CaseRow] = []
@@ -270,6 +284,7 @@ def load_home(*, store: LocalStore, library: FormLibrary, study: StudyConfig | N
                     interviewer=users.get(row.created_by, ""),
                     interviewer_id=row.created_by,
                     updated_at=row.last_saved_at,
+                    **_review_fields(reviews.get(row.instance_id), users),
                 )
             )
         )
@@ -286,14 +301,26 @@ def load_home(*, store: LocalStore, library: FormLibrary, study: StudyConfig | N
         and c.interviewer_id == mine
     ]
     recent = [c for c in cases if c.status == SubmissionState.FINALISED.value][:RECENT_LIMIT]
+    returned = [c for c in cases if c.shown_status == RETURNED and c.interviewer_id == mine]
     return HomeData(
         study_names=study.name.as_dict() if study else {},
         forms=forms,
         cases=cases,
         drafts=drafts,
         recent=recent,
+        returned=returned,
         unexported=unexported_count(store),
     )
+
+
+def _review_fields(review: ReviewInfo | None, users: Mapping[str, str]) -> dict[str, str]:
+    if review is None:
+        return {}
+    return {
+        "review": review.decision.value,
+        "review_comment": review.comment,
+        "reviewer": users.get(review.reviewer_id, review.reviewer_id),
+    }
 
 
 def _with_search(row: CaseRow) -> CaseRow:

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 
 from app.core.i18n import N_, _, translator
-from app.ui.home.cases import CaseRow, pick
+from app.ui.home.cases import RETURNED, CaseRow, pick
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -24,6 +24,8 @@ STATUS_NAMES: dict[str, str] = {
     "draft": N_("Draft"),
     "editing": N_("Being edited"),
     "finalised": N_("Finalised"),
+    "returned": N_("Returned for correction"),
+    "approved": N_("Approved"),
     "conflict": N_("Conflict"),
     "pending": N_("Not started"),
     "in_progress": N_("In progress"),
@@ -38,6 +40,11 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 def status_text(status: str) -> str:
     return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+def returned_note(comment: str, reviewer: str) -> str:
+    """The line an interviewer sees on a form returned to them."""
+    return _("Returned by {name}: {comment}").format(name=reviewer, comment=comment)
 
 
 def when_text(moment: datetime | None) -> str:
@@ -102,6 +109,8 @@ class CaseTableModel(QAbstractTableModel):
         key = self.COLUMNS[index.column()][0]
         if role == SORT_ROLE and key == "updated":
             return row.updated_at.isoformat() if row.updated_at else ""
+        if role == Qt.ItemDataRole.ToolTipRole and key == "status" and row.review_comment:
+            return f"{status_text(row.shown_status)}: {row.review_comment}"
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE):
             return self._text(row, key)
         return None
@@ -111,7 +120,7 @@ class CaseTableModel(QAbstractTableModel):
         if key == "form":
             return pick(row.form_names, language, row.form_id)
         if key == "status":
-            return status_text(row.status)
+            return status_text(row.shown_status)
         if key in ("institution", "cluster", "province"):
             coded = getattr(row, key)
             text: str = coded.text(language)
@@ -167,7 +176,7 @@ class CaseFilter(QSortFilterProxyModel):
             return True
         row = model.rows[source_row]
         wanted = self.criteria
-        if wanted["status"] and row.status != wanted["status"]:
+        if wanted["status"] and row.shown_status != wanted["status"]:
             return False
         for key in ("institution", "cluster", "province"):
             if wanted[key] and getattr(row, key).code != wanted[key]:
@@ -210,6 +219,8 @@ class CaseListModel(QAbstractListModel):
                 parts.append(where)
             if row.status == "editing":
                 parts.append(status_text(row.status))
+            if row.shown_status == RETURNED:  # what to correct, in the reviewer's words
+                parts.append(row.review_comment)
             parts.append(when_text(row.updated_at))
             return " · ".join(p for p in parts if p)
         return None

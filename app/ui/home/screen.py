@@ -34,6 +34,7 @@ from app.ui.home.models import (
     CaseFilter,
     CaseListModel,
     CaseTableModel,
+    returned_note,
     status_text,
 )
 from app.ui.language import on_language_changed
@@ -165,6 +166,12 @@ class HomeScreen(QWidget):
         self.forms_list.itemActivated.connect(self._form_activated)
         self.new_button = QPushButton()
         self.new_button.clicked.connect(self._new_clicked)
+        self.returned_heading = Heading(scale=1.1)
+        self.returned_model = CaseListModel()
+        self.returned_view = _ActivatingList()
+        self.returned_view.setModel(self.returned_model)
+        self.returned_view.sig_row_activated.connect(self._correct_row)
+        self._show_returned(False)  # shown when the coordinator has sent something back
         self.drafts_heading = Heading(scale=1.1)
         self.drafts_model = CaseListModel()
         self.drafts_view = _ActivatingList()
@@ -179,6 +186,8 @@ class HomeScreen(QWidget):
             (self.forms_heading, 0),
             (self.forms_list, 2),
             (self.new_button, 0),
+            (self.returned_heading, 0),
+            (self.returned_view, 1),
             (self.drafts_heading, 0),
             (self.drafts_view, 2),
             (self.recent_heading, 0),
@@ -186,6 +195,10 @@ class HomeScreen(QWidget):
         ):
             layout.addWidget(widget, stretch)
         return column
+
+    def _show_returned(self, shown: bool) -> None:
+        self.returned_heading.setVisible(shown)
+        self.returned_view.setVisible(shown)
 
     def _case_column(self) -> QWidget:
         column = QWidget()
@@ -278,6 +291,10 @@ class HomeScreen(QWidget):
         )
         self.forms_heading.setText(_("Start a new form"))
         self.new_button.setText(_("Start"))
+        self.returned_heading.setText(_("Returned for correction"))
+        self.returned_view.setToolTip(
+            _("Forms the coordinator sent back, with what to correct: Enter edits the chosen one")
+        )
         self.drafts_heading.setText(_("Drafts to resume"))
         self.recent_heading.setText(_("Recently finalised"))
         self.cases_heading.setText(_("Cases"))
@@ -297,6 +314,7 @@ class HomeScreen(QWidget):
         self._fill_filters()
         self.case_model.retranslate()
         self.drafts_model.retranslate()
+        self.returned_model.retranslate()
         self.recent_model.retranslate()
         self._size_columns()
         self._show_count()
@@ -364,7 +382,7 @@ class HomeScreen(QWidget):
         language = translator.language
         options: dict[str, dict[str, str]] = {key: {} for key, _name in FILTERS}
         for row in rows:
-            options["status"][row.status] = status_text(row.status)
+            options["status"][row.shown_status] = status_text(row.shown_status)
             for key in ("institution", "cluster", "province"):
                 coded = getattr(row, key)
                 if coded.code:
@@ -429,6 +447,8 @@ class HomeScreen(QWidget):
         self.data = data
         self.case_model.set_rows(data.cases)
         self.drafts_model.set_rows(data.drafts)
+        self.returned_model.set_rows(data.returned)
+        self._show_returned(bool(data.returned))
         self.recent_model.set_rows(data.recent)
         self.retranslate()
         if self._reload_wanted:
@@ -451,6 +471,8 @@ class HomeScreen(QWidget):
         self.case_model.set_rows([])
         self.drafts_model.set_rows([])
         self.recent_model.set_rows([])
+        self.returned_model.set_rows([])
+        self._show_returned(False)
         self.retranslate()
 
     # -- actions -----------------------------------------------------------------
@@ -497,6 +519,16 @@ class HomeScreen(QWidget):
     def _open_row(self, row: CaseRow) -> None:
         if row.instance_id:
             self.sig_open_requested.emit(row.instance_id)
+
+    def _correct_row(self, row: CaseRow) -> None:
+        if row.instance_id:
+            self.sig_edit_requested.emit(row.instance_id)
+
+    def returned_note(self, instance_id: str) -> str:
+        """The reviewer's comment on a form returned for correction ("" if it is not)."""
+        rows = self.data.returned if self.data else []
+        row = next((r for r in rows if r.instance_id == instance_id), None)
+        return returned_note(row.review_comment, row.reviewer) if row else ""
 
     def _history_row(self, row: CaseRow) -> None:
         if row.instance_id:

@@ -3,9 +3,10 @@
 Runs the real app under Xvfb (`xvfb-run -a -s "-screen 0 1366x768x24"`) in a
 throw-away SAMLUAT_HOME, drives it like a user (first run, login, home,
 a questionnaire page with the perception grid, the interview workspace,
-settings, the finalise check) and saves PNGs of the whole screen into
-docs/screenshots/. It runs once per language at 100 % and once more in Lao
-at 150 % zoom (QT_SCALE_FACTOR=1.5). Look at every picture after a change.
+settings, the finalise check, the coordinator's queues and keys, a review)
+and saves PNGs of the whole screen into docs/screenshots/. It runs once per
+language at 100 % and once more in Lao at 150 % zoom (QT_SCALE_FACTOR=1.5).
+Look at every picture after a change.
 """
 
 from __future__ import annotations
@@ -281,6 +282,41 @@ def shoot(lang: str, scale: str) -> int:
     snap("12_keys_and_laptops")
     keys.reject()
     settle(0.1)
+
+    # Review: a finalised questionnaire returned with a comment, from its history; then
+    # home lists it under "Returned for correction", as the interviewer's laptop does.
+    from app.store import SubmissionState
+    from app.ui.filling.dialogs import HistoryDialog, ReturnDialog
+
+    current = window.ctx.store
+    assert current is not None
+    mine = current.list_submissions(
+        state=SubmissionState.FINALISED, form_id="dg_survey", created_by=current.user.id
+    ).rows[0]
+    window.show_history(mine.instance_id)
+    wait(lambda: isinstance(top_dialog(), HistoryDialog))
+    history = top_dialog()
+    assert isinstance(history, HistoryDialog)
+    wait(lambda: history.story is not None)
+    history.return_button.click()
+    wait(lambda: isinstance(top_dialog(), ReturnDialog) or len(app.topLevelWidgets()) > 0)
+    returning = next(
+        w for w in app.topLevelWidgets() if isinstance(w, ReturnDialog) and w.isVisible()
+    )
+    returning.reason.setText(
+        "ກະລຸນາກວດຄືນຈຳນວນພະນັກງານໄອທີ (ພາກ ຂ)"
+        if lang == "lo"
+        else "Please check the number of IT staff again (section B)"
+    )
+    returning.reason.returnPressed.emit()
+    wait(lambda: len(history.rows()) >= 2)
+    room = history.screen().availableGeometry()
+    history.move((room.width() - history.width()) // 2, (room.height() - history.height()) // 3)
+    snap("13_review_history")
+    history.reject()
+    wait(lambda: window.home.task is None and window.home.returned_view.isVisible())
+    window.home.table.selectRow(0)
+    snap("14_returned_for_correction")
 
     # A sync pass as the status bar shows it: the words a pass reports, held on screen.
     from app.core.i18n import _

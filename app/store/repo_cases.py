@@ -148,10 +148,10 @@ def list_assignments(
     session: Session,
     assigned_to: str | None = None,
     status: AssignmentStatus | None = None,
-    limit: int = 100,
+    limit: int | None = 100,
     offset: int = 0,
 ) -> list[AssignmentInfo]:
-    """Cases, most recently updated first."""
+    """Cases, most recently updated first (`limit=None`: all of them)."""
     query = select(Assignment).order_by(col(Assignment.updated_at).desc(), col(Assignment.id))
     if assigned_to is not None:
         query = query.where(Assignment.assigned_to == assigned_to)

@@ -285,6 +285,16 @@ class LocalStore:
         with self.db.session(write=True) as session:
             return repo_cases.create_assignment(session=session, created_by=self.user.id, **fields)
 
+    def create_assignments(self, cases: Iterable[Mapping[str, Any]]) -> int:
+        """Add many cases in one transaction (all or none); returns how many."""
+        self._require(Role.SUPERVISOR, Role.COORDINATOR)
+        count = 0
+        with self.db.session(write=True) as session:
+            for fields in cases:
+                repo_cases.create_assignment(session=session, created_by=self.user.id, **fields)
+                count += 1
+        return count
+
     def list_assignments(self, **filters: Any) -> list[repo_cases.AssignmentInfo]:
         with self.db.session() as session:
             return repo_cases.list_assignments(session=session, **filters)

@@ -1,0 +1,327 @@
+"""Cases for interviewers from the coordinator's spreadsheet (CSV or Excel).
+
+Coordinators plan fieldwork in a spreadsheet: one row per case, who is to
+be interviewed, with which form, by whom. The columns (header row first,
+names in any case and order):
+
+* ``form`` (required): a form id of this database (``dg_survey``…);
+* ``institution`` (required when the form asks for one): a code of the form's
+  institution list, or the institution's name in English or Lao as the list
+  writes it;
+* ``interviewer`` (required): a username of this database (a laptop's users
+  arrive with its first bundle);
+* ``respondent``, ``notes``: free text;
+* ``cluster``, ``province``: codes or names of the form's lists; the cluster
+  defaults to the institution's own, and must agree with it when given.
+
+Every row is checked before anything is stored: one bad row stores nothing,
+and each problem is reported as ``file:row: column: what is wrong`` (rows
+numbered as the spreadsheet numbers them, the header being row 1). A case
+already assigned (same form, institution, respondent and interviewer) is
+skipped, so importing the same file again adds nothing. The cases reach each
+interviewer's laptop in the next coordinator bundle.
+
+Reading uses the standard `csv` module and openpyxl (read-only) for .xlsx;
+the checks are ours because they are the study's: its forms, lists and users.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import SamluatError
+from app.engine.compiled import CompiledForm
+from app.engine.model import ChoiceList
+from app.fieldwork.library import FormLibrary
+from app.store import LocalStore, Role
+from app.study.config import StudyConfig
+
+REQUIRED = ("form", "institution", "interviewer")
+OPTIONAL = ("respondent", "cluster", "province", "notes")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_TEXT = {"respondent": 200, "notes": 2000}
+MAX_PROBLEMS_SHOWN = 20
+INTERVIEWING_ROLES = (Role.ENUMERATOR, Role.INTERVIEWER, Role.SUPERVISOR, Role.COORDINATOR)
+
+
+class AssignmentFileError(SamluatError):
+    """The file cannot be used; `problems` lists every one found (file:row: column: what)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        shown = self.problems[:MAX_PROBLEMS_SHOWN]
+        more = len(self.problems) - len(shown)
+        text = "\n".join(shown) + (f"\n… and {more} more" if more else "")
+        super().__init__(f"No case was assigned:\n{text}")
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    row: int
+    form_id: str
+    form_version: str
+    institution: str
+    cluster: str
+    province: str
+    respondent: str
+    interviewer_id: str
+    notes: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.form_id, self.institution, self.respondent.casefold(), self.interviewer_id)
+
+
+@dataclass
+class AssignmentImport:
+    """What an import did."""
+
+    added: int = 0
+    already: int = 0  # rows for cases assigned before (skipped)
+    by_interviewer: dict[str, int] = field(default_factory=dict)  # username → cases added
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {column: text}) for each non-empty row after the header."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise AssignmentFileError([f"{path}: cannot be read ({error.strerror})"]) from None
+    if size > MAX_FILE_BYTES:
+        raise AssignmentFileError(
+            [f"{path}: {size / 1e6:.0f} MB is too large for a list of cases (at most 20 MB)"]
+        )
+    table = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+    header: list[str] | None = None
+    for number, cells in enumerate(table, start=1):
+        if header is None:
+            header = [_clean(c).casefold() for c in cells]
+            _check_header(path, header)
+            continue
+        if number > MAX_ROWS + 1:
+            raise AssignmentFileError([f"{path}: more than {MAX_ROWS:,} rows"])
+        values = {name: _clean(cells[i]) if i < len(cells) else "" for i, name in enumerate(header)}
+        if any(values.values()):
+            yield number, values
+    if header is None:
+        raise AssignmentFileError([f"{path}: empty (expected a header row: {', '.join(REQUIRED)})"])
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise AssignmentFileError(
+            [f"{path}: byte {error.start} is not UTF-8 text (save the sheet as 'CSV UTF-8')"]
+        ) from None
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""))
+    except csv.Error as error:
+        raise AssignmentFileError([f"{path}: not a readable CSV file ({error})"]) from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on damaged files
+        raise AssignmentFileError([f"{path}: not a readable Excel workbook ({error})"]) from None
+    try:
+        sheet = book.worksheets[0]
+        for cells in sheet.iter_rows(values_only=True):
+            yield ["" if c is None else str(c) for c in cells]
+    finally:
+        book.close()
+
+
+def _clean(value: Any) -> str:
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return text
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    known = set(REQUIRED) | set(OPTIONAL)
+    problems = [
+        f"{path}:1: column '{name}' is not known (expected {', '.join(REQUIRED + OPTIONAL)})"
+        for name in header
+        if name and name not in known
+    ]
+    problems += [f"{path}:1: column '{name}' is missing" for name in REQUIRED if name not in header]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    problems += [f"{path}:1: column '{name}' appears twice" for name in repeated]
+    if problems:
+        raise AssignmentFileError(problems)
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+class _Lists:
+    """A form's institution, cluster and province lists: codes by code or by name."""
+
+    def __init__(self, form: CompiledForm, study: StudyConfig | None) -> None:
+        lists = form.formdef.choice_lists
+        self.institution = lists.get(study.choices.institution_list if study else "institution")
+        self.cluster = lists.get(study.choices.cluster_list if study else "cluster")
+        self.province = lists.get("province")
+
+    @staticmethod
+    def find(choices: ChoiceList | None, text: str) -> str | None:
+        if choices is None:
+            return None
+        if choices.by_name(text) is not None:
+            return text
+        folded = text.casefold()
+        for choice in choices.choices:
+            if any(label.casefold() == folded for label in dict(choice.label).values()):
+                return choice.name
+        return None
+
+
+def plan_cases(
+    store: LocalStore, library: FormLibrary, study: StudyConfig | None, path: Path
+) -> list[PlannedCase]:
+    """Every row checked against this database's forms, lists and users."""
+    forms = {f.formdef.form_id: f for f in library.latest()}
+    lists: dict[str, _Lists] = {}
+    users = {u.username.casefold(): u for u in store.list_users()}
+    problems: list[str] = []
+    planned: list[PlannedCase] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for number, values in read_rows(path):
+        where = f"{path.name}:{number}"
+        before = len(problems)
+
+        def problem(column: str, text: str, where: str = where) -> None:
+            problems.append(f"{where}: {column}: {text}")
+
+        for column in ("form", "interviewer"):
+            if not values.get(column):
+                problem(column, "is empty")
+        for column, limit in MAX_TEXT.items():
+            if len(values.get(column, "")) > limit:
+                problem(column, f"longer than {limit} characters")
+        for column, text in values.items():
+            if any(unicodedata.category(c) == "Cc" for c in text):
+                problem(column, "contains control characters")
+        form = forms.get(values.get("form", ""))
+        if values.get("form") and form is None:
+            problem("form", f"'{values['form']}' is not a form of this database")
+        user = users.get(values.get("interviewer", "").casefold())
+        if values.get("interviewer") and user is None:
+            problem("interviewer", f"'{values['interviewer']}' is not a user of this database")
+        elif user is not None and (not user.active or user.role not in INTERVIEWING_ROLES):
+            problem("interviewer", f"'{user.username}' cannot be given cases (account disabled)")
+        if form is None or user is None or len(problems) > before:
+            continue
+        found = lists.setdefault(form.formdef.form_id, _Lists(form, study))
+        codes = _codes(found, values, problem)
+        if codes is None:
+            continue
+        case = PlannedCase(
+            row=number,
+            form_id=form.formdef.form_id,
+            form_version=form.formdef.version,
+            institution=codes["institution"],
+            cluster=codes["cluster"],
+            province=codes["province"],
+            respondent=values.get("respondent", ""),
+            interviewer_id=user.id,
+            notes=values.get("notes", ""),
+        )
+        if case.key in seen:
+            problems.append(
+                f"{where}: repeats row {seen[case.key]} (same form, institution,"
+                " respondent and interviewer)"
+            )
+            continue
+        seen[case.key] = number
+        planned.append(case)
+    if problems:
+        raise AssignmentFileError(problems)
+    return planned
+
+
+def _codes(found: _Lists, values: Mapping[str, str], problem: Any) -> dict[str, str] | None:
+    """The institution, cluster and province codes of a row (None after reporting a problem)."""
+    given_institution = values.get("institution", "")
+    if found.institution is None:  # e.g. a SWOT statement: not about one institution
+        if given_institution:
+            problem("institution", "this form does not ask for an institution: leave it empty")
+            return None
+        institution: str | None = ""
+    elif not given_institution:
+        problem("institution", "is empty")
+        return None
+    else:
+        institution = found.find(found.institution, given_institution)
+    if institution is None:
+        problem("institution", f"'{given_institution}' is not in the form's institution list")
+        return None
+    choice = found.institution.by_name(institution) if found.institution else None
+    own_cluster = (choice.extra.get("cluster", "") if choice else "") or ""
+    cluster = own_cluster
+    if values.get("cluster"):
+        given = found.find(found.cluster, values["cluster"])
+        if given is None:
+            problem("cluster", f"'{values['cluster']}' is not in the form's cluster list")
+            return None
+        if own_cluster and given != own_cluster:
+            problem("cluster", f"'{values['cluster']}' is not the cluster of {institution}")
+            return None
+        cluster = given
+    province = ""
+    if values.get("province"):
+        found_province = found.find(found.province, values["province"])
+        if found_province is None:
+            problem("province", f"'{values['province']}' is not in the form's province list")
+            return None
+        province = found_province
+    return {"institution": institution, "cluster": cluster, "province": province}
+
+
+# -- storing ---------------------------------------------------------------------------------
+
+
+def import_assignments(
+    store: LocalStore, library: FormLibrary, study: StudyConfig | None, path: Path
+) -> AssignmentImport:
+    """Check the whole file, then store its new cases in one transaction."""
+    planned = plan_cases(store, library, study, path)
+    existing = {
+        (a.form_id, a.institution, a.respondent.casefold(), a.assigned_to or "")
+        for a in store.list_assignments(limit=None)
+    }
+    new = [case for case in planned if case.key not in existing]
+    names = {u.id: u.username for u in store.list_users()}
+    result = AssignmentImport(added=len(new), already=len(planned) - len(new))
+    for case in new:
+        name = names.get(case.interviewer_id, case.interviewer_id)
+        result.by_interviewer[name] = result.by_interviewer.get(name, 0) + 1
+    store.create_assignments(
+        [
+            {
+                "form_id": case.form_id,
+                "form_version": case.form_version,
+                "institution": case.institution,
+                "cluster": case.cluster,
+                "province": case.province,
+                "respondent": case.respondent,
+                "assigned_to": case.interviewer_id,
+                "notes": case.notes,
+            }
+            for case in new
+        ]
+    )
+    return result

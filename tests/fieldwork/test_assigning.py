@@ -1,0 +1,189 @@
+"""The coordinator's spreadsheet of cases: checked whole, stored whole, re-imported harmlessly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from app.core import paths
+from app.fieldwork.assigning import AssignmentFileError, import_assignments
+from app.fieldwork.library import FormLibrary, register_study_forms
+from app.store import LocalStore, Role
+from app.store.store import create_store
+from app.study.config import StudyConfig, load_study
+from tests.bundle.bundletools import FAST_KDF
+
+PASSWORD = "correct horse battery"
+HEADER = "form,institution,respondent,interviewer,province,cluster,notes\n"
+
+
+@pytest.fixture
+def coordinator_db(tmp_path: Path) -> Iterator[LocalStore]:
+    store = create_store(
+        username="keo", password=PASSWORD, kdf=FAST_KDF, path=tmp_path / "coordinator.db"
+    )
+    register_study_forms(store, paths.default_forms_dir())
+    store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
+    store.add_user(username="bounmy", password=PASSWORD, role=Role.INTERVIEWER)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def study() -> StudyConfig:
+    return load_study(paths.default_forms_dir() / "study.toml")
+
+
+def _write(tmp_path: Path, text: str, name: str = "cases.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _import(store: LocalStore, study: StudyConfig, path: Path) -> object:
+    return import_assignments(store, FormLibrary(store), study, path)
+
+
+def test_cases_by_code_or_name_reach_the_database_once(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path,
+        HEADER
+        + "dg_survey,mtc,Director of IT,noy,vt,,first visit\n"
+        + "dg_interview,ທະນາຄານການຄ້າຕ່າງປະເທດລາວ ມະຫາຊົນ (BCEL),ທ່ານ ບຸນມີ,Bounmy,Vientiane Capital,,\n"
+        + ",,,,,,\n",  # a blank line of a spreadsheet: ignored
+    )
+    result = _import(coordinator_db, study, path)
+    assert (result.added, result.already) == (2, 0)  # type: ignore[attr-defined]
+    assert result.by_interviewer == {"noy": 1, "bounmy": 1}  # type: ignore[attr-defined]
+    cases = {a.form_id: a for a in coordinator_db.list_assignments()}
+    survey, interview = cases["dg_survey"], cases["dg_interview"]
+    assert (survey.institution, survey.cluster, survey.province) == ("mtc", "core_regulatory", "vt")
+    assert survey.notes == "first visit" and survey.respondent == "Director of IT"
+    # Names in Lao or English become the list's codes; the cluster is the institution's own.
+    assert (interview.institution, interview.cluster, interview.province) == (
+        "bcel",
+        "private_sector",
+        "vt",
+    )
+    assert interview.respondent == "ທ່ານ ບຸນມີ"
+
+    again = _import(coordinator_db, study, path)
+    assert (again.added, again.already) == (0, 2)  # type: ignore[attr-defined]
+    assert len(coordinator_db.list_assignments()) == 2
+
+
+def test_an_excel_workbook_is_read_like_a_csv(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Form", "Institution", "Interviewer", "Respondent"])
+    sheet.append(["dg_swot", None, "noy", None])  # a SWOT statement: no institution
+    sheet.append([None, None, None, None])
+    sheet.append(["dg_survey", "Ministry of Health", "noy", 42])  # a number typed in a cell
+    path = tmp_path / "cases.xlsx"
+    book.save(path)
+    result = _import(coordinator_db, study, path)
+    assert result.added == 2  # type: ignore[attr-defined]
+    assert {a.respondent for a in coordinator_db.list_assignments()} == {"", "42"}
+
+
+HOSTILE = [
+    ("", "cases.csv: empty"),
+    ("form,institution\ndg_survey,mtc\n", "cases.csv:1: column 'interviewer' is missing"),
+    (
+        "form,institution,interviewer,instituton\ndg_survey,mtc,noy,x\n",
+        "cases.csv:1: column 'instituton' is not known",
+    ),
+    (
+        "form,institution,interviewer,form\ndg_survey,mtc,noy,dg_survey\n",
+        "column 'form' appears twice",
+    ),
+    (HEADER + "dg_nothing,mtc,,noy,,,\n", "cases.csv:3: form: 'dg_nothing' is not a form"),
+    (HEADER + "dg_survey,mtc,,nobody,,,\n", "cases.csv:3: interviewer: 'nobody' is not a user"),
+    (HEADER + "dg_survey,xyz,,noy,,,\n", "cases.csv:3: institution: 'xyz' is not in"),
+    (HEADER + "dg_survey,,,noy,,,\n", "cases.csv:3: institution: is empty"),
+    (
+        HEADER + "dg_swot,mtc,,noy,,,\n",
+        "institution: this form does not ask for an institution",
+    ),
+    (HEADER + "dg_survey,mtc,,noy,Paris,,\n", "province: 'Paris' is not in"),
+    (
+        HEADER + "dg_survey,mtc,,noy,vt,sectoral,\n",
+        "cluster: 'sectoral' is not the cluster of mtc",
+    ),
+    (HEADER + "dg_survey,mtc,,noy,vt,galaxy,\n", "cluster: 'galaxy' is not in"),
+    (HEADER + "dg_survey,mtc,a\x07b,noy,,,\n", "respondent: contains control characters"),
+    (HEADER + "dg_survey,mtc," + "x" * 201 + ",noy,,,\n", "respondent: longer than 200"),
+    (
+        HEADER + "dg_survey,mtc,Ms A,noy,,,\ndg_survey,mtc,ms a,noy,,,\n",
+        "cases.csv:4: repeats row 3",
+    ),
+    (HEADER + 'dg_survey,"mtc,noy\n', "cases.csv:"),  # an unclosed quote eats the rest
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HOSTILE)
+def test_a_bad_file_is_refused_whole_with_the_row_and_column(
+    coordinator_db: LocalStore,
+    study: StudyConfig,
+    tmp_path: Path,
+    text: str,
+    expected: str,
+) -> None:
+    # A good row first: it must not be stored when a later row is bad.
+    good = "dg_survey,moh,Someone,noy,,,\n"
+    body = text.replace(HEADER, HEADER + good, 1) if text.startswith(HEADER) else text
+    path = _write(tmp_path, body)
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(coordinator_db, study, path)
+    assert expected in str(refused.value)
+    assert coordinator_db.list_assignments() == []
+
+
+def test_every_problem_is_listed_and_nothing_is_stored(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    rows = "".join(f"dg_survey,nowhere{n},,noy,,,\n" for n in range(30))
+    path = _write(tmp_path, HEADER + rows)
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(coordinator_db, study, path)
+    assert len(refused.value.problems) == 30
+    assert refused.value.problems[29].startswith("cases.csv:31: institution:")
+    assert str(refused.value).endswith("… and 10 more")
+
+
+def test_files_that_are_not_lists_of_cases(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(HEADER.encode() + "dg_survey,mtc,Mme Noël,noy,,,\n".encode("latin-1"))
+    with pytest.raises(AssignmentFileError, match="not UTF-8 text"):
+        _import(coordinator_db, study, latin)
+    fake = tmp_path / "cases.xlsx"
+    fake.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(AssignmentFileError, match="not a readable Excel workbook"):
+        _import(coordinator_db, study, fake)
+    with pytest.raises(AssignmentFileError, match="cannot be read"):
+        _import(coordinator_db, study, tmp_path / "missing.csv")
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as out:
+        out.truncate(21 * 1024 * 1024)
+    with pytest.raises(AssignmentFileError, match="too large"):
+        _import(coordinator_db, study, huge)
+    assert coordinator_db.list_assignments() == []
+
+
+def test_a_disabled_account_gets_no_cases(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    coordinator_db.set_user_active(username="noy", active=False)
+    path = _write(tmp_path, HEADER + "dg_survey,mtc,,noy,,,\n")
+    with pytest.raises(AssignmentFileError, match="'noy' cannot be given cases"):
+        _import(coordinator_db, study, path)

@@ -1,4 +1,4 @@
-"""`samluat bundle …`: export/inspect/import; list and resolve conflicts, decide duplicates; gaps.
+"""`samluat bundle …`: export/inspect/import; resolve conflicts, decide duplicates; review; gaps.
 
 `--db` is a database file (log in with `--user`, password asked or read
 from standard input with `--password-stdin`) or a central store URL
@@ -14,8 +14,11 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import col, select
 
 from app.bundle import format as fmt
 from app.bundle.errors import BundleRejected
@@ -36,14 +39,20 @@ from app.bundle.merge import (
     resolve_conflict,
     sequence_gaps,
 )
+from app.bundle.reviews import review_feedback, review_submission
 from app.bundle.target import BundleTarget
 from app.core import paths
 from app.core.errors import SamluatError
+from app.store.errors import NotFoundError
+from app.store.repo_reviews import ReviewInfo
 from app.store.store import open_store
-from app.store.tables import Device
+from app.store.tables import Device, ReviewOutcome, Submission, User
 
-MIN_PREFIX = 8  # shortest revision id or key hash prefix accepted on the command line
+MIN_PREFIX = 8  # shortest revision id, key hash or instance id prefix the commands accept
 SHOWN_PREFIX = 12  # key hash characters `bundle duplicates` shows
+SHOWN_MATCHES = 5  # instance ids named when a prefix matches several
+UUID_SCHEME = "uuid:"  # instance ids are "uuid:<uuid>"; the scheme may be left out
+DECISION_WORDS = {ReviewOutcome.APPROVED: "approved", ReviewOutcome.REJECTED: "returned"}
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, *, user_required: bool = False) -> None:
@@ -203,6 +212,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     decide.add_argument("--comment", default="", metavar="TEXT", help="kept with the verdict")
     add_target_arguments(decide)
     decide.set_defaults(handler=run_decide)
+
+    review = commands.add_parser(
+        "review", help="coordinator: approve an interview, or return it to its interviewer"
+    )
+    review.add_argument(
+        "instance_id",
+        metavar="INSTANCE_ID",
+        help=f"the interview's instance id or a unique prefix (at least {MIN_PREFIX} characters)",
+    )
+    outcome = review.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--approve", action="store_true", help="approve its current version")
+    outcome.add_argument(
+        "--return",
+        dest="comment",
+        default=None,
+        metavar="COMMENT",
+        help="return it to its interviewer, saying what to correct (travels with the next "
+        "coordinator bundle)",
+    )
+    add_target_arguments(review)
+    review.set_defaults(handler=run_review)
+
+    reviews = commands.add_parser(
+        "reviews", help="list the interviews returned to their interviewers (--all: approved too)"
+    )
+    reviews.add_argument("--all", action="store_true", help="also list the approved interviews")
+    add_target_arguments(reviews)
+    reviews.set_defaults(handler=run_reviews)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -398,4 +435,82 @@ def run_gaps(args: argparse.Namespace) -> int:
         print(gap)
     if not gaps:
         print("no gaps")
+    return 0
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, without control characters (comments are free text)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def find_instance(target: BundleTarget, given: str) -> str:
+    """The one submission `given` names: its instance id, or a unique prefix of it (the
+    ``uuid:`` scheme may be left out)."""
+    with target.session() as session:
+        ids = sorted(session.exec(select(Submission.instance_id)))
+    found = match_prefix(given, ids, option="INSTANCE_ID")
+    if not found and not given.strip().lower().startswith(UUID_SCHEME):
+        found = match_prefix(UUID_SCHEME + given.strip(), ids, option="INSTANCE_ID")
+    if not found:
+        raise SamluatError(f"no interview in {target.label} has the instance id {given}")
+    if len(found) > 1:
+        shown = ", ".join(found[:SHOWN_MATCHES]) + (" …" if len(found) > SHOWN_MATCHES else "")
+        raise SamluatError(f"{given} matches {len(found)} interviews: {shown}")
+    return found[0]
+
+
+def run_review(args: argparse.Namespace) -> int:
+    decision = ReviewOutcome.APPROVED if args.approve else ReviewOutcome.REJECTED
+    comment = "" if args.approve else str(args.comment)
+    if decision is ReviewOutcome.REJECTED and not comment.strip():
+        raise SamluatError(
+            "a return needs a comment: tell the interviewer what to correct (--return TEXT)"
+        )
+    with open_target(args) as target:
+        try:
+            info = review_submission(
+                target, instance_id=args.instance_id, decision=decision, comment=comment
+            )
+        except NotFoundError:
+            instance = find_instance(target, args.instance_id)
+            if instance == args.instance_id:
+                raise
+            info = review_submission(
+                target, instance_id=instance, decision=decision, comment=comment
+            )
+    if info.decision is ReviewOutcome.APPROVED:
+        print(f"approved {info.instance_id} (revision {info.rev_id})")
+    else:
+        print(
+            f"returned {info.instance_id} (revision {info.rev_id}) to its interviewer: "
+            f"{one_line(info.comment)}"
+        )
+    return 0
+
+
+def reviewer_names(target: BundleTarget, infos: Sequence[ReviewInfo]) -> dict[str, str]:
+    """Reviewers' display names (else user names) by user id, for those this database knows."""
+    ids = {info.reviewer_id for info in infos}
+    if not ids:
+        return {}
+    with target.session() as session:
+        rows = session.exec(
+            select(User.id, User.display_name, User.username).where(col(User.id).in_(ids))
+        )
+        return {user_id: one_line(shown or name) for user_id, shown, name in rows}
+
+
+def run_reviews(args: argparse.Namespace) -> int:
+    with open_target(args) as target:
+        infos = review_feedback(target, rejected_only=not args.all)
+        names = reviewer_names(target, infos)
+    for info in infos:
+        when = info.decided_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        said = f": {one_line(info.comment)}" if info.comment.strip() else ""
+        print(
+            f"{info.instance_id}  {DECISION_WORDS[info.decision]}  {when}  "
+            f"by {names.get(info.reviewer_id, info.reviewer_id)}{said}"
+        )
+    if not infos:
+        print("no review decisions" if args.all else "no interview is returned")
     return 0

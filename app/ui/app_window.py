@@ -29,6 +29,7 @@ from app.core.errors import SamluatError
 from app.core.i18n import _
 from app.store import LocalStore
 from app.ui.accounts.dialog import AccountsDialog, may_manage_accounts
+from app.ui.assign.dialog import AssignDialog, may_assign
 from app.ui.context import AppContext
 from app.ui.filling.dialogs import EditReasonDialog, HistoryDialog
 from app.ui.filling.opening import OpenedFilling, edit_filling, resume_filling, start_filling
@@ -120,6 +121,8 @@ class AppWindow(QMainWindow):
         self.import_action.triggered.connect(self.choose_bundle_files)
         self.merge_action = QAction(self)
         self.merge_action.triggered.connect(self.open_merge)
+        self.assign_action = QAction(self)
+        self.assign_action.triggered.connect(self.open_assign)
         self.sync_action = QAction(self)
         self.sync_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.sync_action.triggered.connect(lambda: self.sync.sync_now())
@@ -132,6 +135,7 @@ class AppWindow(QMainWindow):
             self.settings_action,
             self.accounts_action,
             self.merge_action,
+            self.assign_action,
             self.sync_action,
             self.import_action,
             self.keys_action,
@@ -147,6 +151,7 @@ class AppWindow(QMainWindow):
         self.settings_action.setText(_("Settings…"))
         self.accounts_action.setText(_("Accounts…"))
         self.merge_action.setText(_("Conflicts and duplicates…"))
+        self.assign_action.setText(_("Assign cases from a spreadsheet…"))
         self.sync_action.setText(_("Sync now"))
         self.import_action.setText(_("Import bundle files…"))
         self.keys_action.setText(_("Keys and laptops…"))
@@ -174,6 +179,7 @@ class AppWindow(QMainWindow):
         self.keys_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.merge_action.setEnabled(store is not None and may_merge(store))
+        self.assign_action.setEnabled(store is not None and may_assign(store))
         self.sig_screen_changed.emit(self.screen_name)
 
     def show_start_screen(self) -> None:
@@ -310,6 +316,15 @@ class AppWindow(QMainWindow):
             return
         dialog = AccountsDialog(store, self)
         dialog.sig_account_added.connect(lambda _user: self.home.refresh())
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def open_assign(self) -> None:
+        store = self.ctx.store
+        if store is None or not may_assign(store):
+            return
+        dialog = AssignDialog(self.ctx, self)
+        dialog.sig_assigned.connect(lambda _result: self.home.refresh())
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 

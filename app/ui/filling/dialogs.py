@@ -27,7 +27,7 @@ from app.store.repo_submissions import RevisionInfo
 from app.store.tables import ReviewOutcome
 from app.ui.home.models import returned_note, status_text, when_text
 from app.ui.language import on_language_changed, translate_buttons
-from app.ui.messages import show_problem
+from app.ui.messages import show_problem, user_message
 from app.ui.widgets import ErrorLabel, Heading, add_dialog_footer, wrapping_label
 from app.ui.workers import run_task
 
@@ -290,4 +290,4 @@ class HistoryDialog(QDialog):
     def _decision_failed(self, error: BaseException) -> None:
         self.approve_button.setEnabled(True)
         self.return_button.setEnabled(True)
-        self.error.show_message(str(error))
+        self.error.show_message(user_message(error))

@@ -1,0 +1,1 @@
+"""Assigning cases to interviewers from the coordinator's spreadsheet."""

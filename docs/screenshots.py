@@ -318,6 +318,30 @@ def shoot(lang: str, scale: str) -> int:
     window.home.table.selectRow(0)
     snap("14_returned_for_correction")
 
+    # Assigning cases from a spreadsheet: a sheet with rows to correct.
+    from app.ui.assign.dialog import AssignDialog
+
+    sheet = Path(tempfile.mkdtemp(prefix="samluat-shots-assign-")) / "cases.csv"
+    sheet.write_text(
+        "form,institution,respondent,interviewer,province\n"
+        "dg_survey,mtc,Director of IT,noy,vt\n"
+        "dg_interview,Bank of the Lao PDR,ທ່ານ ບຸນມີ,noy,Vientiane Capital\n"
+        "dg_survey,MTCC,,noy,vt\n"
+        "dg_survey,moh,,bounmy,Luang Prabang\n",
+        encoding="utf-8",
+    )
+    window.open_assign()
+    wait(lambda: isinstance(top_dialog(), AssignDialog))
+    assign = top_dialog()
+    assert isinstance(assign, AssignDialog)
+    assign.import_file(sheet)
+    wait(lambda: assign.problems.isVisible())
+    room = assign.screen().availableGeometry()
+    assign.move((room.width() - assign.width()) // 2, (room.height() - assign.height()) // 3)
+    snap("15_assign_cases")
+    assign.reject()
+    settle(0.1)
+
     # A sync pass as the status bar shows it: the words a pass reports, held on screen.
     from app.core.i18n import _
     from app.ui.workers import Job, run_task

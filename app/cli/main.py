@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "app.cli.bundle",
     "app.cli.keys",
     "app.cli.sync",
+    "app.cli.assign",
 ]
 
 log = logging.getLogger(__name__)

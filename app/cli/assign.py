@@ -1,0 +1,145 @@
+"""`samluat assign …`: cases for interviewers from the coordinator's spreadsheet.
+
+``assign import FILE`` checks every row of a CSV (UTF-8) or .xlsx file against
+the database's forms, choice lists and users (see `app.fieldwork.assigning`)
+and stores all its cases or none; when it refuses the file it prints every
+problem, one per line, as ``file:row: column: what``. ``assign list`` shows
+the cases. Log in as with `samluat user …` (``--user``, password asked or read
+from standard input with ``--password-stdin``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cli.db import add_login_arguments, login
+from app.core import paths
+from app.core.errors import SamluatError
+from app.fieldwork.assigning import AssignmentFileError, AssignmentImport, import_assignments
+from app.fieldwork.library import FormLibrary
+from app.store.errors import PermissionDeniedError
+from app.store.repo_cases import AssignmentInfo
+from app.store.store import LocalStore
+from app.store.tables import Role
+from app.study.config import STUDY_FILE, StudyConfig, load_study
+
+ASSIGNING_ROLES = (Role.SUPERVISOR, Role.COORDINATOR)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    assign = subparsers.add_parser("assign", help="assign cases to interviewers")
+    commands = assign.add_subparsers(dest="assign_command", metavar="COMMAND", required=True)
+
+    imp = commands.add_parser(
+        "import",
+        help="supervisor or coordinator: assign the cases of a spreadsheet (CSV UTF-8 or .xlsx)",
+    )
+    imp.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="one row per case; columns form, institution, interviewer "
+        "(and respondent, cluster, province, notes)",
+    )
+    imp.add_argument(
+        "--forms",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"the study folder whose {STUDY_FILE} names the choice lists "
+        "(default: the forms shipped with Samluat)",
+    )
+    add_login_arguments(imp)
+    imp.set_defaults(handler=run_import)
+
+    listing = commands.add_parser("list", help="list the cases of this database")
+    add_login_arguments(listing)
+    listing.add_argument(
+        "--interviewer", default=None, metavar="USERNAME", help="only this interviewer's cases"
+    )
+    listing.set_defaults(handler=run_list)
+
+
+def study_of(folder: Path | None) -> StudyConfig | None:
+    """The study of `folder`/study.toml (None when the folder has no study file)."""
+    folder = folder if folder is not None else paths.default_forms_dir()
+    if not folder.is_dir():
+        raise SamluatError(f"--forms {folder}: no such folder")
+    path = folder / STUDY_FILE
+    return load_study(path) if path.is_file() else None
+
+
+def require_assigner(store: LocalStore) -> None:
+    user = store.user
+    if user.role not in ASSIGNING_ROLES:
+        raise PermissionDeniedError(
+            f"{user.username} is {'an' if user.role.value[0] in 'aeiou' else 'a'} "
+            f"{user.role.value}: only a supervisor or coordinator may assign cases"
+        )
+
+
+def describe(result: AssignmentImport) -> str:
+    """E.g. ``assigned 12 case(s) (3 already assigned): noy 7, bounmy 5``."""
+    text = f"assigned {result.added} case(s) ({result.already} already assigned)"
+    if result.by_interviewer:
+        text += ": " + ", ".join(f"{name} {n}" for name, n in result.by_interviewer.items())
+    return text
+
+
+def run_import(args: argparse.Namespace) -> int:
+    study = study_of(args.forms)
+    with login(args) as store:
+        require_assigner(store)
+        try:
+            result = import_assignments(store, FormLibrary(store), study, args.file)
+        except AssignmentFileError as error:
+            print(
+                f"no case was assigned: {len(error.problems)} problem(s) in {args.file}",
+                file=sys.stderr,
+            )
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            return 1
+    print(describe(result))
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with login(args) as store:
+        users = store.list_users()
+        names = {u.id: u.username for u in users}
+        if args.interviewer is None:
+            cases = store.list_assignments(limit=None)
+        else:
+            wanted = args.interviewer.strip().casefold()
+            found = next((u for u in users if u.username.casefold() == wanted), None)
+            if found is None:
+                raise SamluatError(f"--interviewer {args.interviewer}: no such user")
+            cases = store.list_assignments(assigned_to=found.id, limit=None)
+    if not cases:
+        print("no cases")
+        return 0
+
+    def interviewer(case: AssignmentInfo) -> str:
+        if case.assigned_to is None:
+            return "-"
+        return names.get(case.assigned_to, case.assigned_to)
+
+    for case in sorted(
+        cases, key=lambda c: (interviewer(c), c.form_id, c.institution, c.respondent, c.id)
+    ):
+        print(
+            "\t".join(
+                (
+                    case.form_id,
+                    case.institution or "-",
+                    case.respondent or "-",
+                    interviewer(case),
+                    case.status.value,
+                    case.id,
+                )
+            )
+        )
+    return 0

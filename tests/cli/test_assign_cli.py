@@ -1,0 +1,175 @@
+"""`samluat assign import` and `samluat assign list`, run in-process on a real database."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+from app.core import paths
+from app.fieldwork.library import register_study_forms
+from app.store import Role
+from app.store.store import create_store, open_store
+from tests.bundle.bundletools import FAST_KDF
+
+PASSWORD = "correct horse battery"
+HEADER = "form,institution,respondent,interviewer,province,cluster,notes\n"
+GOOD_ROWS = (
+    "dg_survey,mtc,Director of IT,noy,vt,,first visit\ndg_interview,bcel,ທ່ານ ບຸນມີ,bounmy,,,\n"
+)
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A coordinator's database (keo) with the study's forms, an enumerator and an interviewer."""
+    path = tmp_path / "coordinator.db"
+    with create_store(username="keo", password=PASSWORD, kdf=FAST_KDF, path=path) as store:
+        register_study_forms(store, paths.default_forms_dir())
+        store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
+        store.add_user(username="bounmy", password=PASSWORD, role=Role.INTERVIEWER)
+    return path
+
+
+@pytest.fixture
+def run(db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """`samluat ARGV --db <db> --user USER --password-stdin` → (exit code, stdout, stderr)."""
+
+    def run(*argv: str, user: str = "keo", password: str = PASSWORD) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+        code = main([*argv, "--db", str(db), "--user", user, "--password-stdin"])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def write(tmp_path: Path, text: str, name: str = "cases.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def stored_cases(db: Path) -> int:
+    with open_store(username="keo", password=PASSWORD, path=db) as store:
+        return len(store.list_assignments(limit=None))
+
+
+def test_import_lists_and_reimports_nothing(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + GOOD_ROWS)
+    code, out, err = run("assign", "import", str(path))
+    assert (code, err) == (0, "")
+    assert out == "assigned 2 case(s) (0 already assigned): noy 1, bounmy 1\n"
+
+    code, out, _ = run("assign", "list")
+    assert code == 0
+    lines = [line.split("\t") for line in out.splitlines()]
+    assert [line[:5] for line in lines] == [
+        ["dg_interview", "bcel", "ທ່ານ ບຸນມີ", "bounmy", "pending"],
+        ["dg_survey", "mtc", "Director of IT", "noy", "pending"],
+    ]
+    with open_store(username="keo", password=PASSWORD, path=db) as store:
+        assert {line[5] for line in lines} == {a.id for a in store.list_assignments()}
+
+    code, out, _ = run("assign", "list", "--interviewer", "NOY")
+    assert code == 0 and [line.split("\t")[3] for line in out.splitlines()] == ["noy"]
+
+    code, out, err = run("assign", "import", str(path))
+    assert (code, out, err) == (0, "assigned 0 case(s) (2 already assigned)\n", "")
+    assert stored_cases(db) == 2
+
+
+def test_every_problem_of_a_bad_file_is_printed_and_nothing_stored(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    rows = "".join(f"dg_survey,nowhere{n},,noy,,,\n" for n in range(25))
+    path = write(tmp_path, HEADER + GOOD_ROWS + rows)
+    code, out, err = run("assign", "import", str(path))
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"no case was assigned: 25 problem(s) in {path}"
+    assert len(lines) == 26  # all of them, not the first 20
+    assert lines[1:] == [
+        f"cases.csv:{n + 4}: institution: 'nowhere{n}' is not in the form's institution list"
+        for n in range(25)
+    ]
+    code, out, _ = run("assign", "list")
+    assert (code, out) == (0, "no cases\n")
+    assert stored_cases(db) == 0
+
+
+def _not_utf8(tmp_path: Path) -> Path:
+    path = tmp_path / "latin.csv"
+    path.write_bytes(HEADER.encode() + "dg_survey,mtc,Mme Noël,noy,,,\n".encode("latin-1"))
+    return path
+
+
+def _fake_workbook(tmp_path: Path) -> Path:
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda tmp: tmp / "missing.csv", "cannot be read (No such file or directory)"),
+        (_not_utf8, "is not UTF-8 text (save the sheet as 'CSV UTF-8')"),
+        (_fake_workbook, "not a readable Excel workbook"),
+    ],
+    ids=["missing", "not-utf8", "not-a-workbook"],
+)
+def test_files_that_are_not_lists_of_cases_are_refused(
+    run: Run, db: Path, tmp_path: Path, make: Callable[[Path], Path], expected: str
+) -> None:
+    path = make(tmp_path)
+    code, out, err = run("assign", "import", str(path))
+    assert code == 1 and out == ""
+    first, problem = err.splitlines()
+    assert first == f"no case was assigned: 1 problem(s) in {path}"
+    assert problem.startswith(f"{path}: ") and expected in problem
+    assert stored_cases(db) == 0
+
+
+def test_an_enumerator_may_not_assign(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + GOOD_ROWS)
+    code, out, err = run("assign", "import", str(path), user="noy")
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: noy is an enumerator: only a supervisor or coordinator may assign cases\n"
+    )
+    assert stored_cases(db) == 0
+
+
+def test_a_wrong_password_opens_nothing(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + GOOD_ROWS)
+    code, out, err = run("assign", "import", str(path), password="not the password")
+    assert (code, out, err) == (1, "", "error: Wrong user name or password.\n")
+    code, out, err = run("assign", "list", password="not the password")
+    assert (code, out, err) == (1, "", "error: Wrong user name or password.\n")
+    assert stored_cases(db) == 0
+
+
+def test_a_study_folder_without_study_toml_still_imports(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(tmp_path, HEADER + GOOD_ROWS)
+    empty = tmp_path / "no-study"
+    empty.mkdir()
+    code, _, err = run("assign", "import", str(path), "--forms", str(tmp_path / "nowhere"))
+    assert code == 1 and err == f"error: --forms {tmp_path / 'nowhere'}: no such folder\n"
+    code, out, err = run("assign", "import", str(path), "--forms", str(empty))
+    assert (code, err) == (0, "")
+    assert out.startswith("assigned 2 case(s)")
+    assert stored_cases(db) == 2
+
+
+def test_list_names_an_unknown_interviewer(run: Run) -> None:
+    code, out, err = run("assign", "list", "--interviewer", "nobody")
+    assert (code, out) == (1, "")
+    assert err == "error: --interviewer nobody: no such user\n"

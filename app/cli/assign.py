@@ -18,7 +18,7 @@ from app.cli.db import add_login_arguments, login
 from app.core import paths
 from app.core.errors import SamluatError
 from app.fieldwork.assigning import AssignmentFileError, AssignmentImport, import_assignments
-from app.fieldwork.library import FormLibrary
+from app.fieldwork.library import FormLibrary, register_study_forms
 from app.store.errors import PermissionDeniedError
 from app.store.repo_cases import AssignmentInfo
 from app.store.store import LocalStore
@@ -92,6 +92,8 @@ def run_import(args: argparse.Namespace) -> int:
     study = study_of(args.forms)
     with login(args) as store:
         require_assigner(store)
+        # As the app does at a supervisor's login: the study's forms, stored if new.
+        register_study_forms(store, args.forms or paths.default_forms_dir())
         try:
             result = import_assignments(store, FormLibrary(store), study, args.file)
         except AssignmentFileError as error:

@@ -27,10 +27,10 @@ Run = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    """A coordinator's database (keo) with the study's forms, an enumerator and an interviewer."""
+    """A coordinator's database (keo) as `samluat db init` makes it (no forms yet: the
+    import stores the study's), an enumerator and an interviewer."""
     path = tmp_path / "coordinator.db"
     with create_store(username="keo", password=PASSWORD, kdf=FAST_KDF, path=path) as store:
-        register_study_forms(store, paths.default_forms_dir())
         store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
         store.add_user(username="bounmy", password=PASSWORD, role=Role.INTERVIEWER)
     return path
@@ -161,6 +161,8 @@ def test_a_study_folder_without_study_toml_still_imports(
     path = write(tmp_path, HEADER + GOOD_ROWS)
     empty = tmp_path / "no-study"
     empty.mkdir()
+    with open_store(username="keo", password=PASSWORD, path=db) as store:
+        register_study_forms(store, paths.default_forms_dir())  # the forms came before
     code, _, err = run("assign", "import", str(path), "--forms", str(tmp_path / "nowhere"))
     assert code == 1 and err == f"error: --forms {tmp_path / 'nowhere'}: no such folder\n"
     code, out, err = run("assign", "import", str(path), "--forms", str(empty))

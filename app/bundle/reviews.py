@@ -65,15 +65,7 @@ def review_submission(
             comment=comment,
             device_id=target.device_id,
         )
-        return ReviewInfo(
-            id=row.id,
-            instance_id=instance_id,
-            rev_id=row.rev_id,
-            decision=ReviewOutcome(row.decision),
-            comment=row.comment,
-            reviewer_id=row.reviewer_id,
-            decided_at=row.decided_at,
-        )
+        return ReviewInfo.of(row, instance_id)
 
 
 def review_feedback(target: BundleTarget, *, rejected_only: bool = True) -> list[ReviewInfo]:

@@ -101,10 +101,9 @@ class ReviewInfo:
     reviewer_id: str
     decided_at: datetime
 
-
-def _infos(session: Session, query: object) -> list[ReviewInfo]:
-    return [
-        ReviewInfo(
+    @classmethod
+    def of(cls, row: ReviewDecision, instance_id: str) -> ReviewInfo:
+        return cls(
             id=row.id,
             instance_id=instance_id,
             rev_id=row.rev_id,
@@ -113,8 +112,11 @@ def _infos(session: Session, query: object) -> list[ReviewInfo]:
             reviewer_id=row.reviewer_id,
             decided_at=row.decided_at,
         )
-        for row, instance_id in session.exec(query)  # type: ignore[call-overload]
-    ]
+
+
+def _infos(session: Session, query: object) -> list[ReviewInfo]:
+    rows = session.exec(query)  # type: ignore[call-overload]
+    return [ReviewInfo.of(row, instance_id) for row, instance_id in rows]
 
 
 def decisions_on_heads(*, session: Session) -> dict[str, ReviewInfo]:

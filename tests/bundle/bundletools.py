@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from app.bundle.export import export_field_bundle
+from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.keys import (
     AgeIdentity,
     create_coordinator_keys,
@@ -23,7 +25,7 @@ from app.engine.serialize import to_document
 from app.engine.synthetic import generate
 from app.store.crypto import KdfParams
 from app.store.repo_paradata import EventIn, EventKind
-from app.store.store import LocalStore, create_store
+from app.store.store import LocalStore, create_store, open_store
 
 REPO = Path(__file__).resolve().parents[2]
 FAST_KDF = KdfParams(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
@@ -249,3 +251,23 @@ def fill_merge_queues(store: LocalStore, root: Path) -> MergeQueues:
     return MergeQueues(
         instance, mine.rev_id, theirs, (original["instance_id"], copied["instance_id"]), [a, b, c]
     )
+
+
+def deliver(field: Field, coordinator: Coordinator, folder: Path) -> None:
+    """The laptop's next bundle, written and imported by the coordinator."""
+    bundle = export_field_bundle(field.target, folder=folder)
+    assert bundle is not None
+    result = import_bundle(coordinator.target, bundle.path, identities=[coordinator.identity])
+    assert result.status is ImportStatus.APPLIED, result.message
+
+
+def as_user(coordinator: Coordinator, user: str = "coord") -> list[str]:
+    """Command-line options opening the coordinator's database as `user`."""
+    return ["--db", str(coordinator.store.path), "--user", user, "--password-stdin"]
+
+
+def reopen(coordinator: Coordinator) -> BundleTarget:
+    """The coordinator's database, logged in again after the CLI used it (closed at teardown)."""
+    coordinator.store = open_store(username="coord", password=PASSWORD, path=coordinator.store.path)
+    coordinator.target = BundleTarget.from_store(coordinator.store)
+    return coordinator.target

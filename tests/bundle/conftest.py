@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +12,15 @@ import pytest
 
 from app.bundle.keys import AgeIdentity, create_coordinator_keys, unlock_identity_file
 from app.bundle.target import BundleTarget
-from tests.bundle.bundletools import PASSPHRASE, Coordinator, Field, make_coordinator, make_field
+from app.cli.main import main
+from tests.bundle.bundletools import (
+    PASSPHRASE,
+    PASSWORD,
+    Coordinator,
+    Field,
+    make_coordinator,
+    make_field,
+)
 from tests.pgserver import postgres_server, reset_schema
 
 
@@ -77,3 +87,19 @@ def central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Central]
     c = open_central(request.param, tmp_path, pg)
     yield c
     close_central(c)
+
+
+Run = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """`samluat ARGV…` in this process, the password on standard input: (exit code, output)."""
+
+    def run(argv: list[str], stdin: str = PASSWORD + "\n") -> tuple[int, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(argv)
+        out, err = capsys.readouterr()
+        return code, out + err
+
+    return run

@@ -3,62 +3,35 @@
 from __future__ import annotations
 
 import copy
-import io
 import json
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.bundle.export import export_field_bundle
-from app.bundle.importer import import_bundle
 from app.bundle.merge import conflict_queue, likely_duplicates
-from app.bundle.target import BundleTarget
 from app.cli.main import main
 from app.store import repo_submissions
-from app.store.store import LocalStore, open_store
+from app.store.store import LocalStore
 from app.store.tables import Role
 from tests.bundle.bundletools import (
     DESK,
     PASSWORD,
     Coordinator,
-    Field,
     add_form,
+    as_user,
+    deliver,
     make_field,
+    reopen,
     synthetic_documents,
     with_text,
 )
-
-Run = Callable[..., tuple[int, str]]
+from tests.bundle.conftest import Run
 
 # Two heads whose ids share their first 9 characters ("c0ffee00-" is ambiguous).
 COORD_REV = "c0ffee00-aaaa-4000-8000-000000000001"
 FIELD_REV = "c0ffee00-bbbb-4000-8000-000000000002"
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(argv: list[str], stdin: str = PASSWORD + "\n") -> tuple[int, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(argv)
-        out, err = capsys.readouterr()
-        return code, out + err
-
-    return run
-
-
-def as_user(coordinator: Coordinator, user: str = "coord") -> list[str]:
-    return ["--db", str(coordinator.store.path), "--user", user, "--password-stdin"]
-
-
-def reopen(coordinator: Coordinator) -> BundleTarget:
-    """The coordinator's database, logged in again after the CLI used it (closed at teardown)."""
-    coordinator.store = open_store(username="coord", password=PASSWORD, path=coordinator.store.path)
-    coordinator.target = BundleTarget.from_store(coordinator.store)
-    return coordinator.target
 
 
 def edit_with_id(
@@ -76,13 +49,6 @@ def edit_with_id(
         )
     store.autosave(instance_id=instance_id, document=document)
     store.finalise(instance_id=instance_id)
-
-
-def deliver(field: Field, coordinator: Coordinator, folder: Path) -> None:
-    bundle = export_field_bundle(field.target, folder=folder)
-    assert bundle is not None
-    result = import_bundle(coordinator.target, bundle.path, identities=[coordinator.identity])
-    assert result.ok, result.message
 
 
 @dataclass

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import copy
-import io
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
-from app.bundle.export import export_coordinator_bundle, export_field_bundle
-from app.bundle.importer import ImportStatus, import_bundle
+from app.bundle.export import export_coordinator_bundle
+from app.bundle.importer import import_bundle
 from app.bundle.reviews import review_feedback
 from app.bundle.target import BundleTarget
 from app.cli.main import main
@@ -22,47 +19,19 @@ from app.store.tables import ReviewDecision, ReviewOutcome, Role
 from tests.bundle.bundletools import (
     PASSWORD,
     Coordinator,
-    Field,
+    as_user,
     content_hash,
+    deliver,
     make_field,
+    reopen,
     synthetic_documents,
     with_text,
 )
-
-Run = Callable[..., tuple[int, str]]
+from tests.bundle.conftest import Run
 
 # Shares its first 13 characters ("uuid:a6a3a450") with the first synthetic interview.
 LOOKALIKE = "uuid:a6a3a450-0000-4000-8000-000000000001"
 COMMENT = "The staff count is missing."
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(argv: list[str], stdin: str = PASSWORD + "\n") -> tuple[int, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(argv)
-        out, err = capsys.readouterr()
-        return code, out + err
-
-    return run
-
-
-def as_user(coordinator: Coordinator, user: str = "coord") -> list[str]:
-    return ["--db", str(coordinator.store.path), "--user", user, "--password-stdin"]
-
-
-def reopen(coordinator: Coordinator) -> BundleTarget:
-    """The coordinator's database, logged in again after the CLI used it (closed at teardown)."""
-    coordinator.store = open_store(username="coord", password=PASSWORD, path=coordinator.store.path)
-    coordinator.target = BundleTarget.from_store(coordinator.store)
-    return coordinator.target
-
-
-def deliver(field: Field, coordinator: Coordinator, folder: Path) -> None:
-    bundle = export_field_bundle(field.target, folder=folder)
-    assert bundle is not None
-    result = import_bundle(coordinator.target, bundle.path, identities=[coordinator.identity])
-    assert result.status is ImportStatus.APPLIED, result.message
 
 
 def head(coordinator: Coordinator, instance_id: str) -> str:

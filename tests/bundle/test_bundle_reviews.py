@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.bundle.errors import BundleError
-from app.bundle.export import export_coordinator_bundle, export_field_bundle
+from app.bundle.export import export_coordinator_bundle
 from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.reviews import may_review, review_feedback, review_submission
 from app.bundle.target import BundleTarget
@@ -19,17 +19,11 @@ from tests.bundle.bundletools import (
     Coordinator,
     Field,
     content_hash,
+    deliver,
     make_field,
     synthetic_documents,
     with_text,
 )
-
-
-def _send_to_coordinator(field: Field, coordinator: Coordinator, folder: Path) -> None:
-    bundle = export_field_bundle(field.target, folder=folder)
-    assert bundle is not None
-    result = import_bundle(coordinator.target, bundle.path, identities=[coordinator.identity])
-    assert result.status is ImportStatus.APPLIED, result.message
 
 
 def _send_back(field: Field, coordinator: Coordinator, folder: Path) -> None:
@@ -45,7 +39,7 @@ def test_a_returned_interview_reaches_its_interviewer_and_leaves_the_list_once_c
     documents = synthetic_documents()
     returned = field.interview(dict(documents[0]))
     approved = field.interview(dict(documents[1]))
-    _send_to_coordinator(field, coordinator, tmp_path / "out")
+    deliver(field, coordinator, tmp_path / "out")
 
     decision = review_submission(
         coordinator.target,
@@ -73,7 +67,7 @@ def test_a_returned_interview_reaches_its_interviewer_and_leaves_the_list_once_c
     # The correction is a new version: no longer returned, on either side once it arrives.
     field.edit(returned, with_text(dict(documents[0]), "staff count: 12"), reason="as asked")
     assert review_feedback(field.target) == []
-    _send_to_coordinator(field, coordinator, tmp_path / "out")
+    deliver(field, coordinator, tmp_path / "out")
     assert review_feedback(coordinator.target) == []
     assert returned not in {
         f.instance_id for f in review_feedback(coordinator.target, rejected_only=False)
@@ -88,7 +82,7 @@ def test_reviews_are_refused_with_a_reason_and_change_nothing(
     documents = synthetic_documents()
     done = field.interview(dict(documents[0]))
     in_edit = field.interview(dict(documents[1]))
-    _send_to_coordinator(field, coordinator, tmp_path / "out")
+    deliver(field, coordinator, tmp_path / "out")
     coordinator.store.start_edit(instance_id=in_edit, reason="typo")
     before = content_hash(coordinator.target)
 
@@ -121,12 +115,12 @@ def test_a_conflict_is_resolved_before_it_is_reviewed(
     field = make_field(tmp_path, coordinator, "laptop-t")
     document = dict(synthetic_documents()[2])
     instance = field.interview(document)
-    _send_to_coordinator(field, coordinator, tmp_path / "out")
+    deliver(field, coordinator, tmp_path / "out")
     coordinator.store.start_edit(instance_id=instance, reason="typo")
     coordinator.store.autosave(instance_id=instance, document=with_text(document, "theirs"))
     coordinator.store.finalise(instance_id=instance)
     field.edit(instance, with_text(document, "mine"))
-    _send_to_coordinator(field, coordinator, tmp_path / "out")
+    deliver(field, coordinator, tmp_path / "out")
     with pytest.raises(errors.ConflictError, match="resolve the conflict first"):
         review_submission(coordinator.target, instance_id=instance, decision=ReviewOutcome.APPROVED)
     field.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.bundle.export import export_coordinator_bundle, export_field_bundle
+from app.bundle.export import export_coordinator_bundle
 from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.reviews import review_submission
 from app.store import LocalStore
@@ -17,22 +17,14 @@ from app.ui.context import AppContext
 from app.ui.filling.dialogs import EditReasonDialog, HistoryDialog, ReturnDialog
 from app.ui.home.models import ROW_ROLE
 from tests.bundle.bundletools import (
-    Coordinator,
-    Field,
     coordinator_for,
+    deliver,
     laptop_for,
     make_coordinator,
     make_field,
     synthetic_documents,
 )
 from tests.ui.shell.helpers import close_window, log_in, make_window, type_text, wait_for_dialog
-
-
-def _deliver(field: Field, coordinator: Coordinator, folder: Path) -> None:
-    bundle = export_field_bundle(field.target, folder=folder)
-    assert bundle is not None
-    result = import_bundle(coordinator.target, bundle.path, identities=[coordinator.identity])
-    assert result.status is ImportStatus.APPLIED, result.message
 
 
 def _status_of(window: AppWindow, instance_id: str) -> str:
@@ -69,7 +61,7 @@ def test_the_coordinator_returns_a_form_then_approves_its_correction(
     coordinator = coordinator_for(study_db, tmp_path / "keys")
     laptop = make_field(tmp_path, coordinator, "laptop-a")
     instance = laptop.interview(dict(synthetic_documents()[0]))
-    _deliver(laptop, coordinator, tmp_path / "usb")
+    deliver(laptop, coordinator, tmp_path / "usb")
     laptop.close()
     study_db.close()
     window = make_window(qtbot, ctx)
@@ -119,7 +111,7 @@ def test_the_interviewer_sees_what_to_correct_and_opens_the_form(
     documents = synthetic_documents()
     returned = laptop.interview(dict(documents[0]))
     laptop.interview(dict(documents[1]))
-    _deliver(laptop, coordinator, tmp_path / "usb")
+    deliver(laptop, coordinator, tmp_path / "usb")
     review_submission(
         coordinator.target,
         instance_id=returned,

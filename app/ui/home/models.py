@@ -16,7 +16,8 @@ from PySide6.QtCore import (
 )
 
 from app.core.i18n import N_, _, translator
-from app.ui.home.cases import RETURNED, CaseRow, pick
+from app.store.tables import ReviewOutcome
+from app.ui.home.cases import CaseRow, pick
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -34,6 +35,7 @@ STATUS_NAMES: dict[str, str] = {
     "cancelled": N_("Cancelled"),
 }
 
+REJECTED = ReviewOutcome.REJECTED.value
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -219,7 +221,7 @@ class CaseListModel(QAbstractListModel):
                 parts.append(where)
             if row.status == "editing":
                 parts.append(status_text(row.status))
-            if row.shown_status == RETURNED:  # what to correct, in the reviewer's words
+            if row.review == REJECTED:  # what to correct, also while the correction is a draft
                 parts.append(row.review_comment)
             parts.append(when_text(row.updated_at))
             return " · ".join(p for p in parts if p)

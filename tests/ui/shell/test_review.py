@@ -148,4 +148,12 @@ def test_the_interviewer_sees_what_to_correct_and_opens_the_form(
     type_text(qtbot, dialog.reason, "ເພີ່ມແຫຼ່ງຂໍ້ມູນແລ້ວ")
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
+
+    # Left for later, the correction is a draft to resume, still showing what to correct.
+    assert window.filling_screen is not None
+    window.filling_screen.close_form()
+    qtbot.waitUntil(lambda: window.screen_name == "home", timeout=10_000)
+    qtbot.waitUntil(lambda: home.task is None and home.drafts_model.rowCount() == 1)
+    assert "ກະລຸນາເພີ່ມແຫຼ່ງຂໍ້ມູນ" in home.drafts_model.index(0).data()
+    assert home.returned_model.rowCount() == 0 and not home.returned_view.isVisible()
     close_window(qtbot, window)

@@ -23,6 +23,8 @@ interviewer's laptop in the next coordinator bundle.
 
 Reading uses the standard `csv` module and openpyxl (read-only) for .xlsx;
 the checks are ours because they are the study's: its forms, lists and users.
+Problems are worded in the UI language (the column names stay as the
+spreadsheet's header writes them).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import SamluatError
+from app.core.i18n import _
 from app.engine.compiled import CompiledForm
 from app.engine.model import ChoiceList
 from app.fieldwork.library import FormLibrary
@@ -58,8 +61,10 @@ class AssignmentFileError(SamluatError):
         self.problems = list(problems)
         shown = self.problems[:MAX_PROBLEMS_SHOWN]
         more = len(self.problems) - len(shown)
-        text = "\n".join(shown) + (f"\n… and {more} more" if more else "")
-        super().__init__(f"No case was assigned:\n{text}")
+        text = "\n".join(shown)
+        if more:
+            text += "\n" + _("… and {count} more").format(count=more)
+        super().__init__(_("No case was assigned:") + "\n" + text)
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,16 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise AssignmentFileError([f"{path}: cannot be read ({error.strerror})"]) from None
+        raise AssignmentFileError(
+            [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
+        ) from None
     if size > MAX_FILE_BYTES:
         raise AssignmentFileError(
-            [f"{path}: {size / 1e6:.0f} MB is too large for a list of cases (at most 20 MB)"]
+            [
+                _("{file}: {size} MB is too large for a list of cases (at most 20 MB)").format(
+                    file=path, size=round(size / 1e6)
+                )
+            ]
         )
     table = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
     header: list[str] | None = None
@@ -109,12 +120,20 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             _check_header(path, header)
             continue
         if number > MAX_ROWS + 1:
-            raise AssignmentFileError([f"{path}: more than {MAX_ROWS:,} rows"])
+            raise AssignmentFileError(
+                [_("{file}: more than {count} rows").format(file=path, count=MAX_ROWS)]
+            )
         values = {name: _clean(cells[i]) if i < len(cells) else "" for i, name in enumerate(header)}
         if any(values.values()):
             yield number, values
     if header is None:
-        raise AssignmentFileError([f"{path}: empty (expected a header row: {', '.join(REQUIRED)})"])
+        raise AssignmentFileError(
+            [
+                _("{file}: empty (expected a header row: {columns})").format(
+                    file=path, columns=", ".join(REQUIRED)
+                )
+            ]
+        )
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
@@ -122,12 +141,18 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise AssignmentFileError(
-            [f"{path}: byte {error.start} is not UTF-8 text (save the sheet as 'CSV UTF-8')"]
+            [
+                _("{file}: byte {offset} is not UTF-8 text (save the sheet as 'CSV UTF-8')").format(
+                    file=path, offset=error.start
+                )
+            ]
         ) from None
     try:
         yield from csv.reader(io.StringIO(text, newline=""))
     except csv.Error as error:
-        raise AssignmentFileError([f"{path}: not a readable CSV file ({error})"]) from None
+        raise AssignmentFileError(
+            [_("{file}: not a readable CSV file ({reason})").format(file=path, reason=error)]
+        ) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
@@ -136,7 +161,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on damaged files
-        raise AssignmentFileError([f"{path}: not a readable Excel workbook ({error})"]) from None
+        raise AssignmentFileError(
+            [_("{file}: not a readable Excel workbook ({reason})").format(file=path, reason=error)]
+        ) from None
     try:
         sheet = book.worksheets[0]
         for cells in sheet.iter_rows(values_only=True):
@@ -152,16 +179,28 @@ def _clean(value: Any) -> str:
 
 def _check_header(path: Path, header: list[str]) -> None:
     known = set(REQUIRED) | set(OPTIONAL)
+    expected = ", ".join(REQUIRED + OPTIONAL)
     problems = [
-        f"{path}:1: column '{name}' is not known (expected {', '.join(REQUIRED + OPTIONAL)})"
+        f"{path}:1: "
+        + _("column '{name}' is not known (expected {columns})").format(name=name, columns=expected)
         for name in header
         if name and name not in known
     ]
-    problems += [f"{path}:1: column '{name}' is missing" for name in REQUIRED if name not in header]
+    problems += [
+        f"{path}:1: " + _("column '{name}' is missing").format(name=name)
+        for name in REQUIRED
+        if name not in header
+    ]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
-    problems += [f"{path}:1: column '{name}' appears twice" for name in repeated]
+    problems += [
+        f"{path}:1: " + _("column '{name}' appears twice").format(name=name) for name in repeated
+    ]
     if problems:
         raise AssignmentFileError(problems)
+
+
+def not_listed(value: str, column: str) -> str:
+    return _("'{value}' is not in the form's {column} list").format(value=value, column=column)
 
 
 # -- checking --------------------------------------------------------------------------------
@@ -208,21 +247,29 @@ def plan_cases(
 
         for column in ("form", "interviewer"):
             if not values.get(column):
-                problem(column, "is empty")
+                problem(column, _("is empty"))
         for column, limit in MAX_TEXT.items():
             if len(values.get(column, "")) > limit:
-                problem(column, f"longer than {limit} characters")
+                problem(column, _("longer than {count} characters").format(count=limit))
         for column, text in values.items():
             if any(unicodedata.category(c) == "Cc" for c in text):
-                problem(column, "contains control characters")
+                problem(column, _("contains control characters"))
         form = forms.get(values.get("form", ""))
         if values.get("form") and form is None:
-            problem("form", f"'{values['form']}' is not a form of this database")
+            problem(
+                "form", _("'{value}' is not a form of this database").format(value=values["form"])
+            )
         user = users.get(values.get("interviewer", "").casefold())
         if values.get("interviewer") and user is None:
-            problem("interviewer", f"'{values['interviewer']}' is not a user of this database")
+            problem(
+                "interviewer",
+                _("'{value}' is not a user of this database").format(value=values["interviewer"]),
+            )
         elif user is not None and (not user.active or user.role not in INTERVIEWING_ROLES):
-            problem("interviewer", f"'{user.username}' cannot be given cases (account disabled)")
+            problem(
+                "interviewer",
+                _("'{name}' cannot be given cases (account disabled)").format(name=user.username),
+            )
         if form is None or user is None or len(problems) > before:
             continue
         found = lists.setdefault(form.formdef.form_id, _Lists(form, study))
@@ -242,8 +289,11 @@ def plan_cases(
         )
         if case.key in seen:
             problems.append(
-                f"{where}: repeats row {seen[case.key]} (same form, institution,"
-                " respondent and interviewer)"
+                where
+                + ": "
+                + _(
+                    "repeats row {row} (same form, institution, respondent and interviewer)"
+                ).format(row=seen[case.key])
             )
             continue
         seen[case.key] = number
@@ -258,16 +308,16 @@ def _codes(found: _Lists, values: Mapping[str, str], problem: Any) -> dict[str, 
     given_institution = values.get("institution", "")
     if found.institution is None:  # e.g. a SWOT statement: not about one institution
         if given_institution:
-            problem("institution", "this form does not ask for an institution: leave it empty")
+            problem("institution", _("this form does not ask for an institution: leave it empty"))
             return None
         institution: str | None = ""
     elif not given_institution:
-        problem("institution", "is empty")
+        problem("institution", _("is empty"))
         return None
     else:
         institution = found.find(found.institution, given_institution)
     if institution is None:
-        problem("institution", f"'{given_institution}' is not in the form's institution list")
+        problem("institution", not_listed(given_institution, "institution"))
         return None
     choice = found.institution.by_name(institution) if found.institution else None
     own_cluster = (choice.extra.get("cluster", "") if choice else "") or ""
@@ -275,17 +325,22 @@ def _codes(found: _Lists, values: Mapping[str, str], problem: Any) -> dict[str, 
     if values.get("cluster"):
         given = found.find(found.cluster, values["cluster"])
         if given is None:
-            problem("cluster", f"'{values['cluster']}' is not in the form's cluster list")
+            problem("cluster", not_listed(values["cluster"], "cluster"))
             return None
         if own_cluster and given != own_cluster:
-            problem("cluster", f"'{values['cluster']}' is not the cluster of {institution}")
+            problem(
+                "cluster",
+                _("'{value}' is not the cluster of {name}").format(
+                    value=values["cluster"], name=institution
+                ),
+            )
             return None
         cluster = given
     province = ""
     if values.get("province"):
         found_province = found.find(found.province, values["province"])
         if found_province is None:
-            problem("province", f"'{values['province']}' is not in the form's province list")
+            problem("province", not_listed(values["province"], "province"))
             return None
         province = found_province
     return {"institution": institution, "cluster": cluster, "province": province}

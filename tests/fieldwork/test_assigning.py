@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from app.core import paths
+from app.core.i18n import translator
 from app.fieldwork.assigning import AssignmentFileError, import_assignments
 from app.fieldwork.library import FormLibrary, register_study_forms
 from app.store import LocalStore, Role
@@ -187,3 +188,19 @@ def test_a_disabled_account_gets_no_cases(
     path = _write(tmp_path, HEADER + "dg_survey,mtc,,noy,,,\n")
     with pytest.raises(AssignmentFileError, match="'noy' cannot be given cases"):
         _import(coordinator_db, study, path)
+
+
+def test_problems_are_worded_in_the_ui_language(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, HEADER + "dg_survey,MTCC,,noy,,,\n")
+    translator.set_language("lo")
+    try:
+        with pytest.raises(AssignmentFileError) as refused:
+            _import(coordinator_db, study, path)
+    finally:
+        translator.set_language("en")
+    assert refused.value.problems == [
+        "cases.csv:2: institution: 'MTCC' ບໍ່ຢູ່ໃນລາຍການ institution ຂອງແບບຟອມ"
+    ]
+    assert str(refused.value).startswith("ບໍ່ມີກໍລະນີໃດຖືກມອບໝາຍ:")

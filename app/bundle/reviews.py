@@ -17,9 +17,8 @@ from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget, is_coordinator_database
 from app.store import errors, repo_reviews, repo_submissions
 from app.store.repo_reviews import ReviewInfo
-from app.store.tables import ReviewOutcome, Role, SubmissionState
-
-REVIEWER_ROLES = (Role.SUPERVISOR, Role.COORDINATOR)
+from app.store.tables import ReviewOutcome, SubmissionState
+from app.store.users import REVIEWER_ROLES
 
 
 def may_review(target: BundleTarget) -> bool:

@@ -401,15 +401,21 @@ def create_coordinator_keys(
     out_dir: Path,
     passphrase: str,
     escrow_passphrase: str | None = None,
+    escrow_file: Path | None = None,
 ) -> CoordinatorKeys:
     """Make the coordinator key pair (and an escrow pair), record them, write the card.
 
     The database becomes a coordinator's: its device gets keys and role
     coordinator, and the new recipients are the ones its bundles hand out.
+    The escrow key is written to `escrow_file` (default: next to the
+    coordinator key), e.g. straight onto a stick that is then kept offline.
     Existing files are never overwritten.
     """
     identity_file = out_dir / COORDINATOR_IDENTITY_FILE
-    escrow_file = out_dir / ESCROW_IDENTITY_FILE if escrow_passphrase is not None else None
+    if escrow_passphrase is None:
+        escrow_file = None
+    elif escrow_file is None:
+        escrow_file = out_dir / ESCROW_IDENTITY_FILE
     for existing in (identity_file, escrow_file):
         if existing is not None and existing.exists():
             raise KeyFileError(f"{existing} already exists; it is never overwritten.")

@@ -127,16 +127,24 @@ def trust_coordinator_card(store: LocalStore, card: Card) -> DeviceKeys:
     return trust_coordinator(BundleTarget.from_store(store), card.content)
 
 
-def create_coordinator_key(store: LocalStore, passphrase: str) -> CoordinatorKeys:
-    """Make this database the coordinator's: its key pair, kept where Sync now looks.
-
-    The escrow key (a second way in, kept offline) is made with
-    `samluat keys coordinator-new`; the app makes the coordinator key only.
-    """
+def create_coordinator_key(
+    store: LocalStore,
+    passphrase: str,
+    *,
+    escrow_passphrase: str | None = None,
+    escrow_file: Path | None = None,
+) -> CoordinatorKeys:
+    """Make this database the coordinator's: its key pair, kept where Sync now looks,
+    and optionally an escrow key (a second way in) written to `escrow_file`, to be
+    kept offline with its own passphrase."""
     target = BundleTarget.from_store(store)
     require_coordinator(target, "create the coordinator key")
     return create_coordinator_keys(
-        target, out_dir=coordinator_key_file().parent, passphrase=passphrase
+        target,
+        out_dir=coordinator_key_file().parent,
+        passphrase=passphrase,
+        escrow_passphrase=escrow_passphrase,
+        escrow_file=escrow_file,
     )
 
 

@@ -2,7 +2,8 @@
 
 Every laptop shows its own fingerprint and saves its card for the coordinator.
 A field laptop trusts the coordinator's card. The coordinator creates the
-coordinator key, registers laptops' cards and revokes a lost laptop. Every
+coordinator key (and, if wanted, an escrow key written where the coordinator
+chooses, to be kept offline), registers laptops' cards and revokes a lost laptop. Every
 card is shown by name and fingerprint before it is trusted: read the
 fingerprint out on the phone and compare it with the other laptop's screen.
 Work with the database or key files runs on a worker (`app.fieldwork.keyring`).
@@ -18,6 +19,7 @@ from typing import Any
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.bundle.keys import COORDINATOR_CARD_FILE
+from app.bundle.keys import COORDINATOR_CARD_FILE, ESCROW_IDENTITY_FILE
 from app.core.i18n import N_, _
 from app.fieldwork.keyring import (
     Card,
@@ -106,6 +108,20 @@ class KeysDialog(QDialog):
         key_row = QHBoxLayout()
         for widget in (self.passphrase, self.repeat, self.create_button):
             key_row.addWidget(widget)
+        # An escrow key: a second way to open the laptops' bundles, kept offline.
+        self.escrow_check = QCheckBox()
+        self.escrow_passphrase = QLineEdit()
+        self.escrow_repeat = QLineEdit()
+        for field in (self.escrow_passphrase, self.escrow_repeat):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        escrow_row = QHBoxLayout()
+        escrow_row.addWidget(self.escrow_check)
+        escrow_row.addWidget(self.escrow_passphrase)
+        escrow_row.addWidget(self.escrow_repeat)
+        self.escrow_check.toggled.connect(lambda _on: self._fill())
+        self.escrow_note = wrapping_label()
+        self.escrow_note.setStyleSheet("font-weight: bold;")
+        self.escrow_note.hide()
         self.laptops = QTableWidget(0, len(LAPTOP_COLUMNS))
         self.laptops.verticalHeader().setVisible(False)
         self.laptops.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -126,6 +142,8 @@ class KeysDialog(QDialog):
         laptop_row.addWidget(self.revoke_button)
         coordination.addWidget(self.key_text)
         coordination.addLayout(key_row)
+        coordination.addLayout(escrow_row)
+        coordination.addWidget(self.escrow_note)
         coordination.addWidget(self.save_coordinator_button)
         coordination.addWidget(self.laptops, 1)
         coordination.addLayout(laptop_row)
@@ -151,6 +169,15 @@ class KeysDialog(QDialog):
         self.passphrase.setPlaceholderText(_("Passphrase for the coordinator key"))
         self.repeat.setPlaceholderText(_("Repeat the passphrase"))
         self.create_button.setText(_("Create the coordinator key"))
+        self.escrow_check.setText(_("Also an escrow key"))
+        self.escrow_check.setToolTip(
+            _(
+                "A second key that opens the laptops' bundles if the coordinator key or its "
+                "passphrase is lost. It is written where you choose (a stick kept offline)."
+            )
+        )
+        self.escrow_passphrase.setPlaceholderText(_("Passphrase for the escrow key"))
+        self.escrow_repeat.setPlaceholderText(_("Repeat the passphrase"))
         self.laptops.setHorizontalHeaderLabels([_(c) for c in LAPTOP_COLUMNS])
         self.save_coordinator_button.setText(_("Save the coordinator card…"))
         self.register_button.setText(_("Register a laptop card…"))
@@ -190,8 +217,10 @@ class KeysDialog(QDialog):
                 )
             )
         can_create = not view.coordinator_database and coordinator is None
-        for field in (self.passphrase, self.repeat, self.create_button):
+        for field in (self.passphrase, self.repeat, self.create_button, self.escrow_check):
             field.setVisible(can_create)
+        for field in (self.escrow_passphrase, self.escrow_repeat):
+            field.setVisible(can_create and self.escrow_check.isChecked())
         laptops = view.laptops
         self.laptops.setRowCount(len(laptops))
         for row, laptop in enumerate(laptops):
@@ -324,23 +353,74 @@ class KeysDialog(QDialog):
         )
 
     def create_key(self) -> None:
-        passphrase = self.passphrase.text()
-        if len(passphrase) < 10:
-            self.error.show_message(_("The passphrase must have at least 10 characters."))
+        if not self._passphrases_fit():
             return
-        if passphrase != self.repeat.text():
-            self.error.show_message(_("The two passphrases are not the same."))
+        escrow_file = None
+        if self.escrow_check.isChecked():
+            name, _filter = QFileDialog.getSaveFileName(
+                self,
+                _("Save the escrow key"),
+                str(Path.home() / ESCROW_IDENTITY_FILE),
+                _("Key files (*.age);;All files (*)"),
+            )
+            if not name:
+                return
+            escrow_file = Path(name)
+        self.create_key_to(escrow_file)
+
+    def create_key_to(self, escrow_file: Path | None) -> None:
+        """Create the coordinator key, and the escrow key into `escrow_file` when asked for."""
+        if not self._passphrases_fit():
             return
-        store = self.store
+        store, passphrase = self.store, self.passphrase.text()
+        escrow = self.escrow_passphrase.text() if self.escrow_check.isChecked() else None
         self._run(
-            lambda _job: create_coordinator_key(store, passphrase),
+            lambda _job: create_coordinator_key(
+                store,
+                passphrase,
+                escrow_passphrase=escrow,
+                escrow_file=escrow_file if escrow is not None else None,
+            ),
             self._key_created,
             _("Creating the coordinator key…"),
         )
 
+    def _passphrases_fit(self) -> bool:
+        pairs = [(self.passphrase, self.repeat)]
+        if self.escrow_check.isChecked():
+            pairs.append((self.escrow_passphrase, self.escrow_repeat))
+        for field, repeat in pairs:
+            if len(field.text()) < 10:
+                self.error.show_message(_("The passphrase must have at least 10 characters."))
+                field.setFocus()
+                return False
+            if field.text() != repeat.text():
+                self.error.show_message(_("The two passphrases are not the same."))
+                repeat.setFocus()
+                return False
+        if (
+            self.escrow_check.isChecked()
+            and self.escrow_passphrase.text() == self.passphrase.text()
+        ):
+            self.error.show_message(
+                _("The escrow key needs its own passphrase, not the coordinator key's.")
+            )
+            self.escrow_passphrase.setFocus()
+            return False
+        return True
+
     def _key_created(self, keys: Any) -> None:
-        self.passphrase.clear()
-        self.repeat.clear()
+        for field in (self.passphrase, self.repeat, self.escrow_passphrase, self.escrow_repeat):
+            field.clear()
+        if keys.escrow_file is not None:
+            self.escrow_note.setText(
+                _(
+                    "Escrow key written to {file}. Take it away from this computer and keep it "
+                    "offline; keep its passphrase apart from it."
+                ).format(file=keys.escrow_file)
+            )
+            self.escrow_note.show()
+        self.escrow_check.setChecked(False)
         self.reload()
         log.info("coordinator key created; card %s", keys.card_file)
 

@@ -16,6 +16,7 @@ from app.bundle.keys import (
     DEVICE_CARD_FORMAT,
     init_device_keys,
     read_card,
+    unlock_identity_file,
     write_card,
 )
 from app.bundle.target import BundleTarget
@@ -144,3 +145,44 @@ def test_a_laptop_saves_its_card_and_trusts_the_coordinator(
     assert not dialog.create_button.isVisibleTo(dialog)  # it follows that coordinator now
     dialog.reject()
     coordinator.close()
+
+
+def test_a_coordinator_also_makes_an_escrow_key_written_where_chosen(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
+) -> None:
+    study_db.close()
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+    dialog = keys_dialog(qtbot, window)
+    assert dialog.escrow_check.isVisibleTo(dialog)
+    assert not dialog.escrow_passphrase.isVisibleTo(dialog)  # asked for only when wanted
+    dialog.escrow_check.setChecked(True)
+    assert dialog.escrow_passphrase.isVisibleTo(dialog)
+    for field in (dialog.passphrase, dialog.repeat, dialog.escrow_passphrase, dialog.escrow_repeat):
+        qtbot.keyClicks(field, "a long coordinator passphrase")
+    stick = tmp_path / "stick" / "escrow-identity.age"
+    stick.parent.mkdir()
+    dialog.create_key_to(stick)
+    assert dialog.error.text() == (
+        "The escrow key needs its own passphrase, not the coordinator key's."
+    )
+    assert not stick.exists() and not coordinator_key_file().exists()  # nothing made
+
+    for field in (dialog.escrow_passphrase, dialog.escrow_repeat):
+        field.clear()
+        qtbot.keyClicks(field, "the escrow passphrase, kept apart")
+    dialog.create_key_to(stick)
+    qtbot.waitUntil(
+        lambda: dialog.overview is not None and dialog.overview.coordinator_database, timeout=15_000
+    )
+    assert dialog.escrow_note.isVisible() and str(stick) in dialog.escrow_note.text()
+    assert not dialog.escrow_check.isVisibleTo(dialog)  # the keys exist now
+    escrow = unlock_identity_file(stick, "the escrow passphrase, kept apart")
+    card = tmp_path / "coordinator.card.json"
+    dialog.save_coordinator_to(card)
+    qtbot.waitUntil(card.is_file, timeout=10_000)
+    recipients = read_card(card, COORDINATOR_CARD_FORMAT)["recipients"]
+    assert [(r["recipient"], r["role"]) for r in recipients if r["role"] == "escrow"] == [
+        (escrow.recipient, "escrow")
+    ]
+    dialog.reject()

@@ -233,6 +233,22 @@ def shoot(lang: str, scale: str) -> int:
     dialog.reject()
     settle(0.1)
 
+    # Before any key: creating the coordinator key, with an escrow key asked for.
+    from app.ui.keys.dialog import KeysDialog
+
+    window.open_keys()
+    wait(lambda: isinstance(top_dialog(), KeysDialog))
+    creating = top_dialog()
+    assert isinstance(creating, KeysDialog)
+    wait(lambda: creating.overview is not None)
+    creating.escrow_check.setChecked(True)
+    creating.passphrase.setText("a long coordinator passphrase")
+    room = creating.screen().availableGeometry()
+    creating.move((room.width() - creating.width()) // 2, (room.height() - creating.height()) // 2)
+    snap("16_create_coordinator_key")
+    creating.reject()
+    settle(0.1)
+
     # The coordinator's queues after merging laptops' bundles (made by real bundles).
     from app.ui.merge.dialog import MergeDialog
     from tests.bundle.bundletools import fill_merge_queues
@@ -270,8 +286,6 @@ def shoot(lang: str, scale: str) -> int:
     settle(0.1)
 
     # Keys and laptops: this laptop's fingerprint, the laptops registered here.
-    from app.ui.keys.dialog import KeysDialog
-
     window.open_keys()
     wait(lambda: isinstance(top_dialog(), KeysDialog))
     keys = top_dialog()

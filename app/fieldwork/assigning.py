@@ -181,19 +181,20 @@ def _check_header(path: Path, header: list[str]) -> None:
     known = set(REQUIRED) | set(OPTIONAL)
     expected = ", ".join(REQUIRED + OPTIONAL)
     problems = [
-        f"{path}:1: "
+        f"{path.name}:1: "
         + _("column '{name}' is not known (expected {columns})").format(name=name, columns=expected)
         for name in header
         if name and name not in known
     ]
     problems += [
-        f"{path}:1: " + _("column '{name}' is missing").format(name=name)
+        f"{path.name}:1: " + _("column '{name}' is missing").format(name=name)
         for name in REQUIRED
         if name not in header
     ]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     problems += [
-        f"{path}:1: " + _("column '{name}' appears twice").format(name=name) for name in repeated
+        f"{path.name}:1: " + _("column '{name}' appears twice").format(name=name)
+        for name in repeated
     ]
     if problems:
         raise AssignmentFileError(problems)

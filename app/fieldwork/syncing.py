@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.bundle.errors import KeyFileError
+from app.bundle.export import ExportResult, export_field_bundle
 from app.bundle.importer import ImportStatus, import_many
 from app.bundle.keys import (
     COORDINATOR_IDENTITY_FILE,
@@ -151,3 +152,35 @@ def import_bundle_files(
             if r.status not in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
         ],
     )
+
+
+def write_everything(
+    store: LocalStore, folder: Path, *, progress: Callable[[float, str], None] | None = None
+) -> ExportResult:
+    """A bundle of every finalised version on this laptop, acknowledged or not, into `folder`.
+
+    For a coordinator who lost data the laptop believes delivered (a database
+    restored from an old backup, a new coordinator computer): sync sends only
+    what the coordinator has not acknowledged, so this is the way to send it all
+    again. Importing it where the data already is changes nothing.
+    """
+    if not folder.is_dir():
+        raise SamluatError(_("The folder {folder} is not there.").format(folder=folder))
+    target = BundleTarget.from_store(store)
+    if is_coordinator_database(target):
+        raise SamluatError(
+            _(
+                "This computer is the coordinator's: its bundles for the laptops are written "
+                "by Sync now."
+            )
+        )
+    init_device_keys(target)
+
+    def written(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done / total if total else 1.0, _(WRITING))
+
+    result = export_field_bundle(target, folder=folder, everything=True, progress=written)
+    assert result is not None  # only `only_if_new` skips writing
+    log.info("wrote %s with everything (%s)", result.path.name, result.counts)
+    return result

@@ -119,6 +119,8 @@ class AppWindow(QMainWindow):
         self.keys_action.triggered.connect(self.open_keys)
         self.import_action = QAction(self)
         self.import_action.triggered.connect(self.choose_bundle_files)
+        self.everything_action = QAction(self)
+        self.everything_action.triggered.connect(self.choose_folder_for_everything)
         self.merge_action = QAction(self)
         self.merge_action.triggered.connect(self.open_merge)
         self.assign_action = QAction(self)
@@ -138,6 +140,7 @@ class AppWindow(QMainWindow):
             self.assign_action,
             self.sync_action,
             self.import_action,
+            self.everything_action,
             self.keys_action,
             self.logout_action,
         ):
@@ -154,6 +157,13 @@ class AppWindow(QMainWindow):
         self.assign_action.setText(_("Assign cases from a spreadsheet…"))
         self.sync_action.setText(_("Sync now"))
         self.import_action.setText(_("Import bundle files…"))
+        self.everything_action.setText(_("Write a bundle of everything…"))
+        self.everything_action.setToolTip(
+            _(
+                "Every finalised form on this laptop, even those the coordinator already has: "
+                "for a coordinator who lost data"
+            )
+        )
         self.keys_action.setText(_("Keys and laptops…"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
@@ -176,6 +186,7 @@ class AppWindow(QMainWindow):
         self.logout_action.setEnabled(store is not None)
         self.sync_action.setEnabled(store is not None)
         self.import_action.setEnabled(store is not None)
+        self.everything_action.setEnabled(store is not None)
         self.keys_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.merge_action.setEnabled(store is not None and may_merge(store))
@@ -338,6 +349,15 @@ class AppWindow(QMainWindow):
         )
         if names:
             self.sync.import_files([Path(name) for name in names])
+
+    def choose_folder_for_everything(self) -> None:
+        """Where to write a bundle of everything (a stick, the sync folder)."""
+        start = self.sync.folder() or Path.home()
+        name = QFileDialog.getExistingDirectory(
+            self, _("Write a bundle of everything into"), str(start)
+        )
+        if name:
+            self.sync.write_everything(Path(name))
 
     def unlock_coordinator_key(self) -> None:
         """Ask for the coordinator key's passphrase, then run the pass that needed it."""

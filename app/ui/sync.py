@@ -4,7 +4,8 @@ A pass runs on a worker (`app.fieldwork.syncing.sync_pass`); one at a time.
 Nothing is synced until a sync folder is set in Settings. On a coordinator's
 database the laptops' bundles need the coordinator key: Sync now and
 Import bundle files… ask for it once per session (`sig_key_needed`); the
-timer's passes never ask.
+timer's passes never ask. A field laptop can also write a bundle of
+everything it has, for a coordinator who lost data (`write_everything`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.bundle.export import ExportResult
 from app.core.i18n import _
 from app.fieldwork.syncing import (
     SyncOutcome,
     import_bundle_files,
     needs_coordinator_key,
     sync_pass,
+    write_everything,
 )
 from app.ui.context import AppContext
 from app.ui.workers import Job, Task, run_task
@@ -114,6 +117,30 @@ class SyncController(QObject):
             self.import_files(files)
         else:
             self.sync_now()
+
+    def write_everything(self, folder: Path) -> bool:
+        """Write a bundle of every finalised version into `folder`; False when that
+        cannot start now (not logged in, a pass running)."""
+        store = self.ctx.store
+        if store is None or (self.task is not None and not self.task.done):
+            return False
+
+        def done(result: ExportResult) -> None:
+            self._finish(
+                _("Wrote {file}: every finalised version on this laptop ({count}).").format(
+                    file=result.path.name, count=result.counts.get("revisions", 0)
+                ),
+                True,
+            )
+
+        self.task = run_task(
+            lambda job: write_everything(store, folder, progress=job.progress),
+            name="write-everything",
+            on_success=done,
+            on_failure=self._failed,
+        )
+        self.sig_sync_started.emit()
+        return True
 
     def _succeeded(self, outcome: SyncOutcome) -> None:
         time = datetime.now().strftime("%H:%M")

@@ -72,3 +72,24 @@ def test_a_pass_says_what_it_reads_and_how_far_it_has_written(tmp_path: Path) ->
     finally:
         field.close()
         coordinator.close()
+
+
+def test_everything_is_written_by_a_laptop_not_by_the_coordinator(tmp_path: Path) -> None:
+    from app.fieldwork.syncing import write_everything
+
+    coordinator = make_coordinator(tmp_path)
+    field = make_field(tmp_path, coordinator, "laptop1")
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    try:
+        with pytest.raises(SamluatError, match="coordinator's"):
+            write_everything(coordinator.store, folder)
+        assert list(folder.iterdir()) == []
+        field.interview(dict(synthetic_documents(count=1)[0]))
+        first = write_everything(field.store, folder)
+        second = write_everything(field.store, folder)  # on request, again and again
+        assert first.counts["revisions"] == second.counts["revisions"] == 1
+        assert first.path != second.path and second.sequence == first.sequence + 1
+    finally:
+        field.close()
+        coordinator.close()

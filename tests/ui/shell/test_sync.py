@@ -9,13 +9,22 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.bundle.export import export_field_bundle
+from app.bundle.export import export_coordinator_bundle, export_field_bundle
+from app.bundle.importer import ImportStatus, import_bundle
 from app.fieldwork.syncing import coordinator_key_file
 from app.store import LocalStore
 from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
 from app.ui.keys.unlock import CoordinatorKeyDialog
-from tests.bundle.bundletools import PASSPHRASE, coordinator_for, make_field, synthetic_documents
+from tests.bundle.bundletools import (
+    PASSPHRASE,
+    coordinator_for,
+    deliver,
+    laptop_for,
+    make_coordinator,
+    make_field,
+    synthetic_documents,
+)
 from tests.ui.shell.helpers import close_window, log_in, make_window, visible, wait_for_dialog
 
 
@@ -106,4 +115,42 @@ def test_a_coordinator_unlocks_its_key_once_and_imports_the_laptops_bundles(
     window.log_out()
     qtbot.waitUntil(lambda: window.screen_name == "login")
     assert window.ctx.coordinator_keys == []
+    close_window(qtbot, window)
+
+
+def test_a_laptop_writes_everything_again_for_a_coordinator_who_lost_it(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
+) -> None:
+    coordinator = make_coordinator(tmp_path)
+    laptop = laptop_for(study_db, coordinator)
+    for document in synthetic_documents(count=2):
+        laptop.interview(dict(document))
+    deliver(laptop, coordinator, tmp_path / "usb")
+    back = export_coordinator_bundle(
+        coordinator.target, device_id=laptop.device_id, folder=tmp_path / "back"
+    )
+    assert back is not None and import_bundle(laptop.target, back.path).ok
+    # Acknowledged: a sync pass would send nothing again.
+    assert export_field_bundle(laptop.target, folder=tmp_path / "usb", only_if_new=True) is None
+    study_db.close()
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert window.everything_action.isEnabled()
+    assert window.sync.write_everything(stick)
+    qtbot.waitUntil(
+        lambda: "every finalised version" in window.home.sync_status.text(), timeout=15_000
+    )
+    [written] = list(stick.iterdir())
+    assert f"Wrote {written.name}" in window.home.sync_status.text()
+    # Everything again: the coordinator already has it all, so it adds nothing and refuses nothing.
+    result = import_bundle(coordinator.target, written, identities=[coordinator.identity])
+    assert result.status is ImportStatus.APPLIED, result.message
+    assert (result.stats["revisions_new"], result.stats["revisions_known"]) == (0, 2)
+
+    assert window.sync.write_everything(tmp_path / "unplugged")
+    qtbot.waitUntil(lambda: "is not there" in window.home.sync_status.text(), timeout=15_000)
+    coordinator.close()
     close_window(qtbot, window)

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from app.bundle.export import export_field_bundle
+from app.bundle.export import export_coordinator_bundle, export_field_bundle
 from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.keys import (
     AgeIdentity,
@@ -259,6 +259,13 @@ def deliver(field: Field, coordinator: Coordinator, folder: Path) -> None:
     assert bundle is not None
     result = import_bundle(coordinator.target, bundle.path, identities=[coordinator.identity])
     assert result.status is ImportStatus.APPLIED, result.message
+
+
+def send_back(field: Field, coordinator: Coordinator, folder: Path) -> None:
+    """The coordinator's next bundle for the laptop, written and imported there."""
+    back = export_coordinator_bundle(coordinator.target, device_id=field.device_id, folder=folder)
+    assert back is not None
+    assert import_bundle(field.target, back.path).status is ImportStatus.APPLIED
 
 
 def as_user(coordinator: Coordinator, user: str = "coord") -> list[str]:

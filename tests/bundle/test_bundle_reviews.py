@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from app.bundle.errors import BundleError
-from app.bundle.export import export_coordinator_bundle
-from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.reviews import may_review, review_feedback, review_submission
 from app.bundle.target import BundleTarget
 from app.store import errors
@@ -17,19 +15,13 @@ from app.store.tables import ReviewOutcome, Role
 from tests.bundle.bundletools import (
     PASSWORD,
     Coordinator,
-    Field,
     content_hash,
     deliver,
     make_field,
+    send_back,
     synthetic_documents,
     with_text,
 )
-
-
-def _send_back(field: Field, coordinator: Coordinator, folder: Path) -> None:
-    back = export_coordinator_bundle(coordinator.target, device_id=field.device_id, folder=folder)
-    assert back is not None
-    assert import_bundle(field.target, back.path).status is ImportStatus.APPLIED
 
 
 def test_a_returned_interview_reaches_its_interviewer_and_leaves_the_list_once_corrected(
@@ -56,7 +48,7 @@ def test_a_returned_interview_reaches_its_interviewer_and_leaves_the_list_once_c
     events = coordinator.store.events(instance_id=returned, kind="review_decided")
     assert [e.reason for e in events] == ["The staff count is missing."]
 
-    _send_back(field, coordinator, tmp_path / "back")
+    send_back(field, coordinator, tmp_path / "back")
     feedback = review_feedback(field.target)
     assert [(f.instance_id, f.comment) for f in feedback] == [
         (returned, "The staff count is missing.")

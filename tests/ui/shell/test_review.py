@@ -7,8 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.bundle.export import export_coordinator_bundle
-from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.reviews import review_submission
 from app.store import LocalStore
 from app.store.tables import ReviewOutcome
@@ -22,6 +20,7 @@ from tests.bundle.bundletools import (
     laptop_for,
     make_coordinator,
     make_field,
+    send_back,
     synthetic_documents,
 )
 from tests.ui.shell.helpers import close_window, log_in, make_window, type_text, wait_for_dialog
@@ -118,11 +117,7 @@ def test_the_interviewer_sees_what_to_correct_and_opens_the_form(
         decision=ReviewOutcome.REJECTED,
         comment="ກະລຸນາເພີ່ມແຫຼ່ງຂໍ້ມູນ",
     )
-    back = export_coordinator_bundle(
-        coordinator.target, device_id=laptop.device_id, folder=tmp_path / "back"
-    )
-    assert back is not None
-    assert import_bundle(laptop.target, back.path).status is ImportStatus.APPLIED
+    send_back(laptop, coordinator, tmp_path / "back")
     coordinator.close()
     study_db.close()
     window = make_window(qtbot, ctx)

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.bundle.export import export_coordinator_bundle, export_field_bundle
+from app.bundle.export import export_field_bundle
 from app.bundle.importer import ImportStatus, import_bundle
 from app.fieldwork.syncing import coordinator_key_file
 from app.store import LocalStore
@@ -23,6 +23,7 @@ from tests.bundle.bundletools import (
     laptop_for,
     make_coordinator,
     make_field,
+    send_back,
     synthetic_documents,
 )
 from tests.ui.shell.helpers import close_window, log_in, make_window, visible, wait_for_dialog
@@ -126,10 +127,7 @@ def test_a_laptop_writes_everything_again_for_a_coordinator_who_lost_it(
     for document in synthetic_documents(count=2):
         laptop.interview(dict(document))
     deliver(laptop, coordinator, tmp_path / "usb")
-    back = export_coordinator_bundle(
-        coordinator.target, device_id=laptop.device_id, folder=tmp_path / "back"
-    )
-    assert back is not None and import_bundle(laptop.target, back.path).ok
+    send_back(laptop, coordinator, tmp_path / "back")
     # Acknowledged: a sync pass would send nothing again.
     assert export_field_bundle(laptop.target, folder=tmp_path / "usb", only_if_new=True) is None
     study_db.close()

@@ -117,6 +117,12 @@ def shoot(lang: str, scale: str) -> int:
         screen.grabWindow(0).save(str(path))
         print(f"  {path.relative_to(ROOT)}", flush=True)
 
+    def centre(dialog: QWidget, *, upper: bool = False) -> None:
+        """In the middle of the screen (or its upper third), as a window manager places it."""
+        room = dialog.screen().availableGeometry()
+        down = (room.height() - dialog.height()) // (3 if upper else 2)
+        dialog.move((room.width() - dialog.width()) // 2, down)
+
     def top_dialog() -> QDialog | None:
         for widget in app.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible():
@@ -243,8 +249,7 @@ def shoot(lang: str, scale: str) -> int:
     wait(lambda: creating.overview is not None)
     creating.escrow_check.setChecked(True)
     creating.passphrase.setText("a long coordinator passphrase")
-    room = creating.screen().availableGeometry()
-    creating.move((room.width() - creating.width()) // 2, (room.height() - creating.height()) // 2)
+    centre(creating)
     snap("16_create_coordinator_key")
     creating.reject()
     settle(0.1)
@@ -261,8 +266,7 @@ def shoot(lang: str, scale: str) -> int:
     merge = top_dialog()
     assert isinstance(merge, MergeDialog)
     wait(lambda: not merge.overview.empty)
-    room = merge.screen().availableGeometry()
-    merge.move((room.width() - merge.width()) // 2, (room.height() - merge.height()) // 2)
+    centre(merge)
     snap("09_merge_conflicts")
     merge.tabs.setCurrentWidget(merge.duplicates_page)
     snap("10_merge_duplicates")
@@ -276,8 +280,7 @@ def shoot(lang: str, scale: str) -> int:
     key = CoordinatorKeyDialog(window)
     key.open()
     settle(0.2)
-    room = key.screen().availableGeometry()
-    key.move((room.width() - key.width()) // 2, (room.height() - key.height()) // 3)
+    centre(key, upper=True)
     key.passphrase.setText("not the passphrase")
     key.unlock()
     wait(lambda: key.error.isVisible())
@@ -291,8 +294,7 @@ def shoot(lang: str, scale: str) -> int:
     keys = top_dialog()
     assert isinstance(keys, KeysDialog)
     wait(lambda: keys.overview is not None)
-    room = keys.screen().availableGeometry()
-    keys.move((room.width() - keys.width()) // 2, (room.height() - keys.height()) // 2)
+    centre(keys)
     snap("12_keys_and_laptops")
     keys.reject()
     settle(0.1)
@@ -313,7 +315,7 @@ def shoot(lang: str, scale: str) -> int:
     assert isinstance(history, HistoryDialog)
     wait(lambda: history.story is not None)
     history.return_button.click()
-    wait(lambda: isinstance(top_dialog(), ReturnDialog) or len(app.topLevelWidgets()) > 0)
+    wait(lambda: any(isinstance(w, ReturnDialog) and w.isVisible() for w in app.topLevelWidgets()))
     returning = next(
         w for w in app.topLevelWidgets() if isinstance(w, ReturnDialog) and w.isVisible()
     )
@@ -324,8 +326,7 @@ def shoot(lang: str, scale: str) -> int:
     )
     returning.reason.returnPressed.emit()
     wait(lambda: len(history.rows()) >= 2)
-    room = history.screen().availableGeometry()
-    history.move((room.width() - history.width()) // 2, (room.height() - history.height()) // 3)
+    centre(history, upper=True)
     snap("13_review_history")
     history.reject()
     wait(lambda: window.home.task is None and window.home.returned_view.isVisible())
@@ -350,8 +351,7 @@ def shoot(lang: str, scale: str) -> int:
     assert isinstance(assign, AssignDialog)
     assign.import_file(sheet)
     wait(lambda: assign.problems.isVisible())
-    room = assign.screen().availableGeometry()
-    assign.move((room.width() - assign.width()) // 2, (room.height() - assign.height()) // 3)
+    centre(assign, upper=True)
     snap("15_assign_cases")
     assign.reject()
     settle(0.1)

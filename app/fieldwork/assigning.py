@@ -77,6 +77,7 @@ class PlannedCase:
     province: str
     respondent: str
     interviewer_id: str
+    interviewer: str  # the username, for the summary
     notes: str
 
     @property
@@ -173,8 +174,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
 
 
 def _clean(value: Any) -> str:
-    text = unicodedata.normalize("NFC", str(value)).strip()
-    return text
+    return unicodedata.normalize("NFC", str(value)).strip()
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -286,6 +286,7 @@ def plan_cases(
             province=codes["province"],
             respondent=values.get("respondent", ""),
             interviewer_id=user.id,
+            interviewer=user.username,
             notes=values.get("notes", ""),
         )
         if case.key in seen:
@@ -360,11 +361,9 @@ def import_assignments(
         for a in store.list_assignments(limit=None)
     }
     new = [case for case in planned if case.key not in existing]
-    names = {u.id: u.username for u in store.list_users()}
     result = AssignmentImport(added=len(new), already=len(planned) - len(new))
     for case in new:
-        name = names.get(case.interviewer_id, case.interviewer_id)
-        result.by_interviewer[name] = result.by_interviewer.get(name, 0) + 1
+        result.by_interviewer[case.interviewer] = result.by_interviewer.get(case.interviewer, 0) + 1
     store.create_assignments(
         [
             {

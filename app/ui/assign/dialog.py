@@ -64,7 +64,6 @@ class AssignDialog(QDialog):
         self.problems.setWordWrap(True)
         self.problems.hide()
         layout.addWidget(self.problems, 1)
-        layout.addStretch(0)
         self.error, self.busy, self.buttons = add_dialog_footer(self, layout)
         self.retranslate()
         on_language_changed(self, self.retranslate)

@@ -53,6 +53,26 @@ class ErrorLabel(QLabel):
     def show_message(self, text: str) -> None:
         self.setText(text)
         self.setVisible(bool(text))
+        if text:
+            grow_to_fit(self.window())
+
+
+def grow_to_fit(window: QWidget) -> None:
+    """Make an open dialog tall enough for its contents at its width.
+
+    A dialog keeps its size when a line appears in it (an error message): without
+    this its wrapped labels are squeezed and lose their last lines."""
+    if not isinstance(window, QDialog) or not window.isVisible():
+        return
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    needed = window.heightForWidth(window.width())
+    if needed < 0:
+        needed = window.sizeHint().height()
+    if needed > window.height():
+        window.resize(window.width(), needed)
 
 
 def wrapping_label(text: str = "") -> QLabel:

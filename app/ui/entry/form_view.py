@@ -245,6 +245,7 @@ class FormView(QWidget):
             self.navigator.focus_page(index, last=True)
         self.update_header()
         if changed:
+            self.set_status("")  # what the status said was about the page left
             self.sig_page_changed.emit(index)
 
     def _update_empty_note(self) -> None:

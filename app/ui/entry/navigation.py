@@ -163,7 +163,15 @@ class Navigator:
     def advance(self, widget: QuestionWidget, backwards: bool = False) -> None:
         """Enter: the next relevant question on this page, else on the next page."""
         view = self.view
-        index = self.page_index_of(widget.node)
+        node = widget.node
+        if not backwards and node.value != "" and not node.constraint_ok:
+            # Stay with the message in view: on a one-question page Enter would turn
+            # the page before anyone read it. PgDn still goes on (fix it later).
+            widget.refresh_message()
+            widget.focus_editor()
+            view.set_status(_("Correct this answer first, or press PgDn to go on anyway."))
+            return
+        index = self.page_index_of(node)
         here = self.candidates(index) if index >= 0 else []
         if widget in here:
             position = here.index(widget) + (-1 if backwards else 1)

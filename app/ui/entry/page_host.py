@@ -225,7 +225,15 @@ class PageBuilder(QObject):
             # Park the focus outside the page first: deleting the focused widget would
             # leave the window without focus (and, on some platforms, inactive).
             view.scroller.setFocus(Qt.FocusReason.OtherFocusReason)
-        view.scroller.setWidget(host)  # the previous contents are deleted with their widgets
+        if old is not None:
+            # Not deleted now: a render can come from inside one of the old page's own
+            # handlers (a repeat count typed, Enter on the last question), and Qt
+            # would go on using the deleted editor when that handler returns.
+            view.scroller.takeWidget()
+            old.hide()
+            old.setParent(view)
+            old.deleteLater()
+        view.scroller.setWidget(host)
         if self.pending:
             self.timer.start()
 

@@ -107,6 +107,7 @@ class FillingScreen(QWidget):
         # The view records question enter/leave paradata in the Filling itself; here a
         # move only schedules a save, so that after a crash the form reopens where it was.
         view.sig_answer_changed.connect(self.autosaver.changed)  # type: ignore[attr-defined]
+        view.sig_answer_changed.connect(self.update_title)  # type: ignore[attr-defined]
         view.sig_question_entered.connect(self.autosaver.changed)  # type: ignore[attr-defined]
         view.sig_finalise_requested.connect(self._finalise_confirmed)  # type: ignore[attr-defined]
         return view
@@ -137,11 +138,7 @@ class FillingScreen(QWidget):
 
     # -- language and state --------------------------------------------------------
     def retranslate(self) -> None:
-        name = pick(self.opened.names, translator.language, self.filling.form.formdef.form_id)
-        instance_name = self.filling.session.instance_name().strip()
-        if any(c.isalnum() for c in instance_name):
-            name = f"{name} — {instance_name}"
-        self.title.setText(name)
+        self.update_title()
         self.history_button.setText(_("History"))
         self.close_button.setText(_("Close form"))
         self.close_button.setToolTip(_("Save and go back to the home screen (Ctrl+W)"))
@@ -150,6 +147,17 @@ class FillingScreen(QWidget):
                 _("Editing a finalised form. Reason: {reason}").format(reason=self.filling.reason)
             )
         self._show_save_state()
+
+    def update_title(self) -> None:
+        """The form's name and the instance's (which follows the answers it is made of)."""
+        name = pick(self.opened.names, translator.language, self.filling.form.formdef.form_id)
+        # An instance name such as concat(institution, '-', date) before the institution
+        # is answered: no dangling separator ("Questionnaire — -2026-11-28").
+        instance_name = self.filling.session.instance_name().strip(" -–—_/|,;:.")
+        if any(c.isalnum() for c in instance_name):
+            name = f"{name} — {instance_name}"
+        if shiboken6.isValid(self.title):
+            self.title.setText(name)
 
     def _show_save_state(self) -> None:
         if not shiboken6.isValid(self.save_state):
@@ -182,8 +190,16 @@ class FillingScreen(QWidget):
         else:
             self.deleteLater()
 
+    def commit_typing(self) -> None:
+        """Answer what is still being typed in the focused field (text is taken in batches):
+        leaving by Ctrl+W, the Close button or quitting does not move the focus."""
+        commit = getattr(self.view, "commit_focused", None)
+        if callable(commit):
+            commit()
+
     def flush(self, callback: Callable[[bool], None]) -> None:
         """Make everything durable (the app is quitting; the draft stays open)."""
+        self.commit_typing()
         self.autosaver.flush(callback)
 
     def close_form(self, then: Callable[[], None] | None = None) -> None:
@@ -207,6 +223,7 @@ class FillingScreen(QWidget):
                 return
             self._closed(then)
 
+        self.commit_typing()
         self.autosaver.flush(saved)
 
     def _closed(self, then: Callable[[], None] | None) -> None:

@@ -370,6 +370,9 @@ class InterviewWorkspace(QWidget):
     def go_to(self, node: Node) -> None:
         self.view.go_to(node)
 
+    def commit_focused(self) -> None:
+        self.view.commit_focused()
+
     def focus_first_invalid(self) -> None:
         self.view.focus_first_invalid()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from app.core.i18n import translator
 from app.engine.compiled import CompiledForm
 from app.fieldwork.filling import Filling
 from app.fieldwork.library import FormLibrary
@@ -23,8 +24,14 @@ class OpenedFilling:
     names: Names  # the form's name in each language
 
 
-def _language_for(form: CompiledForm, wanted: str | None) -> str | None:
-    return wanted if wanted and wanted in form.formdef.language_codes() else None
+def display_language(form: CompiledForm, chosen: str | None) -> str | None:
+    """The language to show `form` in: the one chosen in Settings, else the app's own
+    (a Lao interface shows Lao questions), else the form's default (None)."""
+    codes = form.formdef.language_codes()
+    for code in (chosen, translator.language):
+        if code and code in codes:
+            return code
+    return None
 
 
 def _opened(
@@ -53,7 +60,7 @@ def start_filling(
     filling = Filling.start(
         store=store,
         form=form,
-        language=_language_for(form, settings.settings.form_language),
+        language=display_language(form, settings.settings.form_language),
         assignment_id=assignment_id,
     )
     log.info("started %s on form %s %s", filling.instance_id, form_id, version)

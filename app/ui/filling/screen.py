@@ -19,7 +19,7 @@ from app.store.repo_submissions import RevisionInfo
 from app.ui.context import AppContext
 from app.ui.entry.form_view import FormView  # imported up front: not on the first open
 from app.ui.filling.autosave import Autosaver
-from app.ui.filling.opening import OpenedFilling
+from app.ui.filling.opening import OpenedFilling, display_language
 from app.ui.home.cases import pick
 from app.ui.interview.workspace import InterviewWorkspace
 from app.ui.language import ask, on_language_changed
@@ -102,8 +102,7 @@ class FillingScreen(QWidget):
         view = self._view_factory(self.filling, self.opened.interview, settings.page_mode)
         if state:
             view.restore_ui_state(state)  # type: ignore[attr-defined]
-        if settings.form_language:
-            self._apply_form_language(view, settings.form_language)
+        self._apply_form_language(view, display_language(self.filling.form, settings.form_language))
         # The view records question enter/leave paradata in the Filling itself; here a
         # move only schedules a save, so that after a crash the form reopens where it was.
         view.sig_answer_changed.connect(self.autosaver.changed)  # type: ignore[attr-defined]
@@ -121,7 +120,8 @@ class FillingScreen(QWidget):
             view.set_form_language(code)  # type: ignore[attr-defined]
 
     def set_form_language(self, code: str | None) -> None:
-        self._apply_form_language(self.view, code)
+        """The form language chosen in Settings changed (None: follow the app's)."""
+        self._apply_form_language(self.view, display_language(self.filling.form, code))
         self.autosaver.changed()
 
     def set_page_mode(self, mode: str) -> None:
@@ -138,6 +138,9 @@ class FillingScreen(QWidget):
 
     # -- language and state --------------------------------------------------------
     def retranslate(self) -> None:
+        if not self.ctx.settings.settings.form_language:
+            # The form follows the app's language unless one was chosen in Settings.
+            self._apply_form_language(self.view, display_language(self.filling.form, None))
         self.update_title()
         self.history_button.setText(_("History"))
         self.close_button.setText(_("Close form"))

@@ -138,7 +138,7 @@ class SettingsDialog(QDialog):
             else self._initial.form_language
         )
         self.form_language.clear()
-        self.form_language.addItem(_("The form's default language"), None)
+        self.form_language.addItem(_("As the app, where the form has it"), None)
         if self.study is not None:
             for language in self.study.languages:
                 self.form_language.addItem(

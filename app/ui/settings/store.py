@@ -29,7 +29,7 @@ DEFAULT_FONT_SIZE = 10.0
 @dataclass(frozen=True)
 class Settings:
     ui_language: str = "en"
-    form_language: str | None = None  # None: the form's own default language
+    form_language: str | None = None  # None: the app's language if the form has it
     font_size: float = DEFAULT_FONT_SIZE
     page_mode: str = "pages"
     data_folder: str | None = None  # None: the user data directory

@@ -119,3 +119,36 @@ def test_a_new_data_folder_is_used_from_the_next_login(
     logged_in.log_out()
     qtbot.waitUntil(lambda: logged_in.screen_name == "first_run")
     assert logged_in.ctx.db_path == tmp_path / "elsewhere" / "samluat.db"
+
+
+def test_forms_follow_the_app_language_unless_one_is_chosen(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore
+) -> None:
+    """A Lao interface shows the study's questions in Lao, though the forms' default is English."""
+    study_db.close()
+    ctx.settings.update(ui_language="lo", form_language=None)
+    translator.set_language("lo")
+    window = make_window(qtbot, ctx, view_factory=None)
+    log_in(qtbot, window)
+    view = start_new_form(qtbot, window)
+    screen = window.filling_screen
+    consent = view.session.node("consent")
+    assert screen.filling.session.language == "lo"
+    assert view.session.text(consent) == "ທ່ານຍິນຍອມເຂົ້າຮ່ວມຕອບແບບສອບຖາມນີ້ບໍ?"
+
+    # The app switched to English while the form is open: the questions follow.
+    dialog = open_settings(qtbot, window)
+    assert dialog.form_language.currentData() is None
+    assert dialog.form_language.currentText() == "ຕາມພາສາຂອງໂປຣແກຣມ (ຖ້າແບບຟອມມີ)"
+    choose(dialog.ui_language, "en")
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert screen.view.session.text(consent) == "Do you agree to take part in this survey?"
+
+    # A language chosen in Settings wins over the app's.
+    dialog = open_settings(qtbot, window)
+    choose(dialog.form_language, "lo")
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert translator.language == "en"
+    assert screen.view.session.text(consent) == "ທ່ານຍິນຍອມເຂົ້າຮ່ວມຕອບແບບສອບຖາມນີ້ບໍ?"

@@ -22,7 +22,6 @@ import json
 import logging
 import multiprocessing
 import os
-import sys
 import threading
 import time
 import weakref
@@ -35,6 +34,7 @@ from typing import Any
 from app.bundle.errors import BundleRejected
 from app.bundle.snapshot import document_values
 from app.core.errors import SamluatError
+from app.core.processes import may_start_workers
 from app.engine.checker import SnapshotChecker
 from app.engine.compiled import CompiledForm
 from app.engine.loader import load_form_bytes
@@ -57,13 +57,10 @@ def revision_label(rev_id: str, instance_id: str) -> str:
 
 
 def default_workers() -> int:
-    """Worker processes for import: one per core (at most 4), none in a frozen app.
-
-    A packaged (PyInstaller) app would start itself again for every worker
-    unless its entry point called `multiprocessing.freeze_support()`.
-    """
+    """Worker processes for import: one per core (at most 4); none on one core, or in a
+    packaged app whose entry point did not make workers safe (`app.core.processes`)."""
     cores = os.cpu_count() or 1
-    if getattr(sys, "frozen", False) or cores < 2:
+    if not may_start_workers() or cores < 2:
         return 0
     return min(cores, 4)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import multiprocessing
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.core import paths
+from app.core import paths, processes
 from app.core.i18n import translator
 from app.core.logs import setup_logging
 from app.ui.app_window import AppWindow
@@ -54,7 +53,7 @@ def fills_screen(window: AppWindow) -> bool:
 def main(argv: list[str] | None = None) -> int:
     # Bundle imports check records in worker processes; in a PyInstaller build those
     # start this same executable, which must run the worker, not the app.
-    multiprocessing.freeze_support()
+    processes.freeze_support()
     setup_logging()
     parser = argparse.ArgumentParser(prog="samluat-app")
     parser.add_argument("--forms", type=Path, default=paths.default_forms_dir())

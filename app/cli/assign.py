@@ -17,7 +17,12 @@ from pathlib import Path
 from app.cli.db import add_login_arguments, login
 from app.core import paths
 from app.core.errors import SamluatError
-from app.fieldwork.assigning import AssignmentFileError, AssignmentImport, import_assignments
+from app.fieldwork.assigning import (
+    AssignmentFileError,
+    AssignmentImport,
+    Interviewers,
+    import_assignments,
+)
 from app.fieldwork.library import FormLibrary, register_study_forms
 from app.store.errors import PermissionDeniedError
 from app.store.repo_cases import AssignmentInfo
@@ -115,8 +120,7 @@ def run_list(args: argparse.Namespace) -> int:
         if args.interviewer is None:
             cases = store.list_assignments(limit=None)
         else:
-            wanted = args.interviewer.strip().casefold()
-            found = next((u for u in users if u.username.casefold() == wanted), None)
+            found = Interviewers(store).find(args.interviewer)
             if found is None:
                 raise SamluatError(f"--interviewer {args.interviewer}: no such user")
             cases = store.list_assignments(assigned_to=found.id, limit=None)

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from app.bundle import format as fmt
 from app.bundle.errors import BundleRejected
 from app.bundle.export import export_coordinator_bundle, export_field_bundle
-from app.bundle.importer import ImportStatus, import_many
+from app.bundle.importer import ImportResult, ImportStatus, import_many
 from app.bundle.keys import (
     COORDINATOR_IDENTITY_FILE,
     ESCROW_IDENTITY_FILE,
@@ -41,6 +41,7 @@ from app.bundle.merge import (
 )
 from app.bundle.reviews import review_feedback, review_submission
 from app.bundle.target import BundleTarget
+from app.cli.files import require_folder, write_failed
 from app.core import paths
 from app.core.errors import SamluatError
 from app.store.errors import NotFoundError
@@ -242,21 +243,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reviews.set_defaults(handler=run_reviews)
 
 
-def run_export(args: argparse.Namespace) -> int:
-    with open_target(args) as target:
-        if args.to is None:
-            result = export_field_bundle(target, folder=args.out, everything=args.all)
-            results = [result] if result is not None else []
-        else:
-            from app.bundle.export import registered_field_devices
+def find_device(target: BundleTarget, given: str, *, option: str) -> str:
+    """The id of the one other device `given` names: its id, or a unique prefix of it (bundle
+    file names and `samluat user list` show the first 8 characters)."""
+    with target.session() as session:
+        ids = sorted(
+            session.exec(select(Device.id).where(col(Device.id) != target.device_id)).all()
+        )
+    found = match_prefix(given, ids, option=option)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise SamluatError(f"{option} {given} matches {len(found)} devices: {', '.join(found)}")
+    return given.strip()  # unknown here: the library says so in its own words
 
-            devices = registered_field_devices(target) if args.to == "all" else [args.to]
-            results = [
-                r
-                for d in devices
-                if (r := export_coordinator_bundle(target, device_id=d, folder=args.out))
-                is not None
-            ]
+
+def run_export(args: argparse.Namespace) -> int:
+    require_folder(args.out, "--out")
+    with open_target(args) as target:
+        try:
+            if args.to is None:
+                result = export_field_bundle(target, folder=args.out, everything=args.all)
+                results = [result] if result is not None else []
+            else:
+                from app.bundle.export import registered_field_devices
+
+                devices = (
+                    registered_field_devices(target)
+                    if args.to == "all"
+                    else [find_device(target, args.to, option="--to")]
+                )
+                results = [
+                    r
+                    for d in devices
+                    if (r := export_coordinator_bundle(target, device_id=d, folder=args.out))
+                    is not None
+                ]
+        except OSError as error:
+            raise write_failed(f"a bundle into {args.out}", error) from error
     for result in results:
         print(f"wrote {result} [{result.size} bytes, sha256 {result.sha256[:16]}…] (verified)")
     return 0
@@ -267,7 +291,7 @@ def run_inspect(args: argparse.Namespace) -> int:
         envelope = fmt.read_envelope(args.file)
         file_sha, payload_sha = fmt.hash_file(envelope)
     except BundleRejected as error:
-        print(f"{args.file}: not a valid bundle: {error}")
+        print(f"{args.file}: not a valid bundle: {error}", file=sys.stderr)
         return 1
     header = envelope.header
     message = fmt.signature_message(envelope.prefix_sha256, envelope.payload_length, payload_sha)
@@ -296,6 +320,8 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    if args.quarantine is not None:
+        require_folder(args.quarantine, "--quarantine")
     with open_target(args) as target:
         with target.session() as session:
             local = session.get(Device, target.device_id)
@@ -307,21 +333,49 @@ def run_import(args: argparse.Namespace) -> int:
     failed = 0
     for result in results:
         print(result)
-        if result.quarantined is not None:
-            print(f"  quarantined: {result.quarantined}")
+        for line in quarantine_lines(result):
+            print(line)
         if result.status is ImportStatus.REJECTED:
             failed += 1
     return 1 if failed else 0
 
 
+def quarantine_lines(result: ImportResult) -> list[str]:
+    """Where a refused file was copied, or that it could not be (see the log)."""
+    if result.quarantined is not None:
+        return [f"  quarantined: {result.quarantined}"]
+    if result.status is ImportStatus.REJECTED and result.path.is_file():
+        return [f"  NOT quarantined (copying it failed, see the log): {result.path}"]
+    return []
+
+
+def people_and_devices(target: BundleTarget) -> tuple[dict[str, str], dict[str, str]]:
+    """User names by user id, and ``name (id prefix)`` by device id, for listings."""
+    with target.session() as session:
+        users = {i: one_line(name) for i, name in session.exec(select(User.id, User.username))}
+        devices = {
+            i: f"{one_line(name)} ({i[:8]})" if name else i
+            for i, name in session.exec(select(Device.id, Device.name))
+        }
+    return users, devices
+
+
 def run_conflicts(args: argparse.Namespace) -> int:
     with open_target(args) as target:
         queue = conflict_queue(target)
+        users, devices = people_and_devices(target)
     for item in queue:
         print(f"{item.instance_id} ({item.form_id}): provisional winner {item.provisional_winner}")
         for head in item.heads:
+            when = (
+                head.finalised_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+                if head.finalised_at is not None
+                else "not finalised"
+            )
+            why = f": {one_line(head.reason)}" if head.reason and head.reason.strip() else ""
             print(
-                f"  {head.rev_id}  by {head.author_id} on {head.device_id} at {head.finalised_at}"
+                f"  {head.rev_id}  by {users.get(head.author_id, head.author_id)} "
+                f"on {devices.get(head.device_id, head.device_id)} at {when}{why}"
             )
     print(f"{len(queue)} conflict(s)")
     return 0
@@ -371,11 +425,16 @@ def read_document(path: Path) -> dict[str, Any]:
 def run_resolve(args: argparse.Namespace) -> int:
     document = read_document(args.document) if args.document is not None else None
     with open_target(args) as target:
-        item = next((i for i in conflict_queue(target) if i.instance_id == args.instance_id), None)
-        if item is None:
-            raise SamluatError(
-                f"{args.instance_id} has no conflict to resolve (see `samluat bundle conflicts`)"
+        queue = {i.instance_id: i for i in conflict_queue(target)}
+        found = match_instance(args.instance_id, sorted(queue))
+        if len(found) != 1:
+            problem = (
+                f"matches {len(found)} conflicts: {', '.join(found)}"
+                if found
+                else "has no conflict to resolve (see `samluat bundle conflicts`)"
             )
+            raise SamluatError(f"{args.instance_id} {problem}")
+        item = queue[found[0]]
         heads = [h.rev_id for h in item.heads]
         found = match_prefix(args.keep, heads, option="--keep")
         if len(found) != 1:
@@ -443,14 +502,21 @@ def one_line(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
+def match_instance(given: str, ids: Sequence[str]) -> list[str]:
+    """The instance ids `given` names: one in full, or those it is a prefix of (at least
+    `MIN_PREFIX` characters; the ``uuid:`` scheme may be left out)."""
+    found = match_prefix(given, ids, option="INSTANCE_ID")
+    if not found and not given.strip().lower().startswith(UUID_SCHEME):
+        found = match_prefix(UUID_SCHEME + given.strip(), ids, option="INSTANCE_ID")
+    return found
+
+
 def find_instance(target: BundleTarget, given: str) -> str:
     """The one submission `given` names: its instance id, or a unique prefix of it (the
     ``uuid:`` scheme may be left out)."""
     with target.session() as session:
         ids = sorted(session.exec(select(Submission.instance_id)))
-    found = match_prefix(given, ids, option="INSTANCE_ID")
-    if not found and not given.strip().lower().startswith(UUID_SCHEME):
-        found = match_prefix(UUID_SCHEME + given.strip(), ids, option="INSTANCE_ID")
+    found = match_instance(given, ids)
     if not found:
         raise SamluatError(f"no interview in {target.label} has the instance id {given}")
     if len(found) > 1:

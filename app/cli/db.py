@@ -11,6 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from app.cli.files import require_file_path, write_failed
 from app.core.errors import SamluatError
 from app.store.crypto import DEFAULT_KDF
 from app.store.db import default_db_path
@@ -123,8 +124,17 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_backup(args: argparse.Namespace) -> int:
+    dest: Path = args.dest
+    if dest.is_dir():
+        raise SamluatError(
+            f"{dest} is a folder: give the backup's file name, e.g. {dest / 'samluat-backup.db'}"
+        )
+    require_file_path(dest, "backup")
     with login(args) as store:
-        result = store.backup(dest=args.dest, overwrite=args.overwrite)
+        try:
+            result = store.backup(dest=dest, overwrite=args.overwrite)
+        except OSError as error:
+            raise write_failed(f"the backup {dest}", error) from error
     print(f"backup: {result.path} ({result.size} bytes)")
     if result.keyring is not None:
         print(f"key file: {result.keyring} (keep it with the backup)")

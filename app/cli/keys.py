@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
+from app.bundle.canon import fingerprint
 from app.bundle.keys import (
     COORDINATOR_CARD_FORMAT,
     DEVICE_CARD_FORMAT,
+    active_recipients,
     coordinator_card,
     create_coordinator_keys,
     init_device_keys,
@@ -23,9 +26,13 @@ from app.bundle.keys import (
     trust_coordinator,
     write_card,
 )
-from app.cli.bundle import add_target_arguments, open_target, read_secret
+from app.bundle.target import BundleTarget
+from app.cli.bundle import add_target_arguments, find_device, open_target, read_secret
+from app.cli.files import require_file_path, write_failed
 from app.core import paths
 from app.core.errors import SamluatError
+from app.store.tables import Device, DeviceRole
+from app.store.tables_bundle import RecipientRole
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +54,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out", type=Path, default=None, metavar="DIR", help="where to write (default <data>/keys)"
     )
     coord.add_argument("--escrow", action="store_true", help="also create an escrow key")
+    coord.add_argument(
+        "--escrow-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the escrow key here, e.g. onto a stick kept offline (implies --escrow; "
+        "default: next to the coordinator key)",
+    )
+    coord.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace this database's coordinator (and escrow) key by new ones",
+    )
     coord.set_defaults(handler=run_coordinator_new)
 
     card = commands.add_parser("coordinator-card", help="write the coordinator card again")
@@ -76,31 +96,71 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lst.set_defaults(handler=run_list)
 
 
+def save_card(path: Path, card: dict[str, Any]) -> None:
+    try:
+        write_card(path, card)
+    except OSError as error:
+        raise write_failed(f"the card {path}", error) from error
+
+
 def run_device_init(args: argparse.Namespace) -> int:
+    if args.card is not None:
+        require_file_path(args.card, "--card")
     with open_target(args) as target:
         keys = init_device_keys(target)
     card = args.card or paths.data_dir() / "keys" / f"device-{keys.device_id[:8]}.card.json"
-    write_card(card, keys.card())
+    save_card(card, keys.card())
     print(f"device: {keys.name} ({keys.device_id})")
     print(f"fingerprint: {keys.fingerprint}")
     print(f"card: {card} (give it to the coordinator; compare the fingerprint by phone)")
     return 0
 
 
+def existing_coordinator_key(target: BundleTarget) -> str | None:
+    """The fingerprint of this database's coordinator key, if it already has one."""
+    with target.session() as session:
+        local = session.get(Device, target.device_id)
+        if local is None or local.role != DeviceRole.COORDINATOR.value:
+            return None
+        for recipient, role in active_recipients(session):
+            if role == RecipientRole.COORDINATOR.value:
+                return fingerprint(recipient)
+    return None
+
+
 def run_coordinator_new(args: argparse.Namespace) -> int:
+    if args.escrow_file is not None:
+        require_file_path(args.escrow_file, "--escrow-file")
+    if args.out is not None:
+        require_file_path(args.out / "coordinator.card.json", "--out")
     with open_target(args) as target:
+        existing = existing_coordinator_key(target)
+        if existing is not None and not args.replace:
+            raise SamluatError(
+                f"this database already has a coordinator key (fingerprint {existing}). A new "
+                "one replaces it and the escrow key for every laptop from their next sync, and "
+                "the old key file is still needed for the bundles already encrypted to it; "
+                "add --replace to do that"
+            )
         first = read_secret(args, "New passphrase for the coordinator key: ")
         second = read_secret(args, "Repeat the passphrase: ")
         if first != second:
             raise SamluatError("the two passphrases differ")
         escrow = None
-        if args.escrow:
+        if args.escrow or args.escrow_file is not None:
             escrow = read_secret(args, "Passphrase for the escrow key (keep it apart): ")
+            if read_secret(args, "Repeat the escrow passphrase: ") != escrow:
+                raise SamluatError("the two escrow passphrases differ")
+            if escrow == first:
+                raise SamluatError(
+                    "the escrow key needs its own passphrase, not the coordinator key's"
+                )
         result = create_coordinator_keys(
             target,
             out_dir=args.out or paths.data_dir() / "keys",
             passphrase=first,
             escrow_passphrase=escrow,
+            escrow_file=args.escrow_file,
         )
         card = coordinator_card(target)
     print(f"coordinator key: {result.identity_file}")
@@ -114,25 +174,43 @@ def run_coordinator_new(args: argparse.Namespace) -> int:
 
 
 def run_coordinator_card(args: argparse.Namespace) -> int:
+    require_file_path(args.out, "--out")
     with open_target(args) as target:
         card = coordinator_card(target)
-    write_card(args.out, card)
+    save_card(args.out, card)
     print(f"card: {args.out}; fingerprint {card['fingerprint']}")
     return 0
+
+
+def revoked_at(target: BundleTarget, device_id: str) -> str | None:
+    """When the device was revoked (None if it is not)."""
+    row = next((r for r in list_devices(target) if r.device_id == device_id), None)
+    return row.revoked_at if row is not None else None
 
 
 def run_register(args: argparse.Namespace) -> int:
     card = read_card(args.card, DEVICE_CARD_FORMAT)
     with open_target(args) as target:
         keys = register_device(target, card)
+        revoked = revoked_at(target, keys.device_id)
+    if revoked is not None:
+        raise SamluatError(
+            f"{keys.name} ({keys.device_id}) was revoked on {revoked}; registering its card "
+            "again does not lift that: its bundles stay refused"
+        )
     print(f"registered {keys.name} ({keys.device_id}), fingerprint {keys.fingerprint}")
     return 0
 
 
 def run_revoke(args: argparse.Namespace) -> int:
     with open_target(args) as target:
-        revoke_device(target, args.device)
-    print(f"revoked {args.device}: its bundles are refused from now on")
+        device_id = find_device(target, args.device, option="DEVICE_ID")
+        before = revoked_at(target, device_id)
+        revoke_device(target, device_id)
+    if before is not None:
+        print(f"{device_id} was already revoked on {before}; its bundles are refused")
+    else:
+        print(f"revoked {device_id}: its bundles are refused from now on")
     return 0
 
 

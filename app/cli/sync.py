@@ -10,8 +10,10 @@ from app.cli.bundle import (
     add_identity_arguments,
     add_target_arguments,
     open_target,
+    quarantine_lines,
     unlock_identities,
 )
+from app.cli.files import require_folder
 from app.store.tables import Device, DeviceRole
 
 
@@ -35,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    require_folder(args.folder, "--folder")
+    if args.quarantine is not None:
+        require_folder(args.quarantine, "--quarantine")
     with open_target(args) as target:
         with target.session() as session:
             local = session.get(Device, target.device_id)
@@ -50,4 +55,7 @@ def run_sync(args: argparse.Namespace) -> int:
         )
     for line in report.lines():
         print(line)
+    for result in report.imported:
+        for line in quarantine_lines(result):
+            print(f"{result.path.name}: {line.strip()}")
     return 0 if report.ok else 1

@@ -63,8 +63,16 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     with login(args) as store:
+        laptops = {
+            a.user_id: f"{a.device_name} ({a.device_id[:8]})"
+            for a in store.laptop_accounts().values()
+        }
         for info in store.list_users():
-            state = "" if info.active else " (disabled)"
+            if info.id in laptops:
+                # Arrived with that laptop's bundles: it logs in there, never here.
+                state = f" (account of laptop {laptops[info.id]})"
+            else:
+                state = "" if info.active else " (disabled)"
             print(f"{info.username}\t{info.role.value}\t{info.display_name}{state}")
     return 0
 

@@ -9,7 +9,8 @@ names in any case and order):
   institution list, or the institution's name in English or Lao as the list
   writes it;
 * ``interviewer`` (required): a username of this database (a laptop's users
-  arrive with its first bundle);
+  arrive with its first bundle, named ``name@<laptop id>``; ``name`` alone is
+  enough while no other laptop has a user of that name);
 * ``respondent``, ``notes``: free text;
 * ``cluster``, ``province``: codes or names of the form's lists; the cluster
   defaults to the institution's own, and must agree with it when given.
@@ -30,7 +31,10 @@ spreadsheet's header writes them).
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
+import stat
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +47,7 @@ from app.engine.compiled import CompiledForm
 from app.engine.model import ChoiceList
 from app.fieldwork.library import FormLibrary
 from app.store import LocalStore, Role
+from app.store.users import UserInfo
 from app.study.config import StudyConfig
 
 REQUIRED = ("form", "institution", "interviewer")
@@ -100,7 +105,10 @@ class AssignmentImport:
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {column: text}) for each non-empty row after the header."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        size = info.st_size
     except OSError as error:
         raise AssignmentFileError(
             [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
@@ -140,6 +148,10 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 def _csv_rows(path: Path) -> Iterator[list[str]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise AssignmentFileError(
+            [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
+        ) from None
     except UnicodeDecodeError as error:
         raise AssignmentFileError(
             [
@@ -235,7 +247,7 @@ def plan_cases(
     """Every row checked against this database's forms, lists and users."""
     forms = {f.formdef.form_id: f for f in library.latest()}
     lists: dict[str, _Lists] = {}
-    users = {u.username.casefold(): u for u in store.list_users()}
+    users = Interviewers(store)
     problems: list[str] = []
     planned: list[PlannedCase] = []
     seen: dict[tuple[str, str, str, str], int] = {}
@@ -260,13 +272,15 @@ def plan_cases(
             problem(
                 "form", _("'{value}' is not a form of this database").format(value=values["form"])
             )
-        user = users.get(values.get("interviewer", "").casefold())
+        user = users.find(values.get("interviewer", ""))
         if values.get("interviewer") and user is None:
             problem(
                 "interviewer",
                 _("'{value}' is not a user of this database").format(value=values["interviewer"]),
             )
-        elif user is not None and (not user.active or user.role not in INTERVIEWING_ROLES):
+        elif user is not None and (
+            not users.assignable(user) or user.role not in INTERVIEWING_ROLES
+        ):
             problem(
                 "interviewer",
                 _("'{name}' cannot be given cases (account disabled)").format(name=user.username),
@@ -303,6 +317,35 @@ def plan_cases(
     if problems:
         raise AssignmentFileError(problems)
     return planned
+
+
+class Interviewers:
+    """The users a row may name. An account that arrived with a laptop's bundle is stored
+    as ``name@<device>`` and cannot log in here (inactive), yet it is whom the cases are
+    for (unless that laptop is revoked): the row may give it as ``name`` alone when only
+    one such account has that name."""
+
+    def __init__(self, store: LocalStore) -> None:
+        everyone = store.list_users()
+        self.by_name = {u.username.casefold(): u for u in everyone}
+        # Cases never reach a revoked laptop.
+        self.laptop_ids = {a.user_id for a in store.laptop_accounts().values() if not a.revoked}
+        self.by_base: dict[str, list[UserInfo]] = {}
+        for user in everyone:
+            if user.id in self.laptop_ids and "@" in user.username:
+                base = user.username.rsplit("@", 1)[0].casefold()
+                self.by_base.setdefault(base, []).append(user)
+
+    def find(self, name: str) -> UserInfo | None:
+        key = name.strip().casefold()
+        found = self.by_name.get(key)
+        if found is None:
+            candidates = self.by_base.get(key, [])
+            found = candidates[0] if len(candidates) == 1 else None
+        return found
+
+    def assignable(self, user: UserInfo) -> bool:
+        return user.active or user.id in self.laptop_ids
 
 
 def _codes(found: _Lists, values: Mapping[str, str], problem: Any) -> dict[str, str] | None:

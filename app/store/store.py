@@ -59,7 +59,7 @@ from app.store.repo_submissions import (
     SubmissionPage,
 )
 from app.store.tables import ReviewOutcome, Role, SubmissionState
-from app.store.users import LockoutBook, UserInfo, lockout_path
+from app.store.users import LaptopAccount, LockoutBook, UserInfo, lockout_path
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,11 @@ class LocalStore:
     def list_users(self) -> list[UserInfo]:
         with self.db.session() as session:
             return user_repo.list_users(session=session)
+
+    def laptop_accounts(self) -> dict[str, LaptopAccount]:
+        """The accounts that arrived with other laptops' bundles, by user id."""
+        with self.db.session() as session:
+            return user_repo.laptop_accounts(session=session, local_device_id=self.device_id)
 
     # -- forms, studies, cases ----------------------------------------------
 

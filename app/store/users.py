@@ -233,6 +233,33 @@ def list_users(*, session: Session) -> list[UserInfo]:
     return [UserInfo.of(u) for u in session.exec(select(User).order_by(col(User.username)))]
 
 
+@dataclass(frozen=True)
+class LaptopAccount:
+    """A user who arrived with another laptop's bundles: logs in there, never here."""
+
+    user_id: str
+    device_id: str
+    device_name: str
+    revoked: bool  # that laptop was revoked: nothing reaches it any more
+
+
+def laptop_accounts(*, session: Session, local_device_id: str) -> dict[str, LaptopAccount]:
+    """The accounts of other laptops known here, by user id."""
+    from app.store.tables import Device
+    from app.store.tables_bundle import DeviceUser
+
+    rows = session.exec(
+        select(DeviceUser.user_id, Device.id, Device.name, Device.revoked_at)
+        .join(Device, col(Device.id) == col(DeviceUser.device_id))
+        .join(User, col(User.id) == col(DeviceUser.user_id))
+        .where(col(Device.id) != local_device_id, col(User.password_hash).is_(None))
+    )
+    return {
+        user_id: LaptopAccount(user_id, device_id, name, revoked_at is not None)
+        for user_id, device_id, name, revoked_at in rows
+    }
+
+
 def set_password_hash(*, session: Session, user_id: str, password_hash: str) -> None:
     """Store a new password hash for `user_id`."""
     user = get_user(session=session, user_id=user_id)

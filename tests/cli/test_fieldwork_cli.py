@@ -1,0 +1,376 @@
+"""The coordinator's command-line checklist (docs/fieldwork-guide.md) on real databases and
+real bundles: what a QA walk-through found and what now holds."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.bundle.keys import revoke_device
+from app.cli.main import main
+from app.core import paths
+from app.fieldwork.library import register_study_forms
+from app.store import Role
+from app.store.store import LocalStore, create_store
+from tests.bundle.bundletools import (
+    FAST_KDF,
+    PASSPHRASE,
+    PASSWORD,
+    Coordinator,
+    Field,
+    as_user,
+    deliver,
+    make_coordinator,
+    make_field,
+    send_back,
+    synthetic_documents,
+    with_text,
+)
+
+HEADER = "form,institution,respondent,interviewer,province\n"
+ROW = "dg_survey,mtc,Director of IT,noy,vt\n"
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """`samluat ARGV…` in this process, `stdin` lines on standard input: (code, out, err)."""
+
+    def run(*argv: str, stdin: str = PASSWORD + "\n") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def coordinator(tmp_path: Path) -> Iterator[Coordinator]:
+    c = make_coordinator(tmp_path)
+    register_study_forms(c.store, paths.default_forms_dir())
+    yield c
+    c.close()
+
+
+def laptop_with_noy(root: Path, coordinator: Coordinator, name: str) -> Field:
+    """A registered laptop with an enumerator `noy`, whose first bundle reached the
+    coordinator (a laptop's users are known to the coordinator from then on)."""
+    laptop = make_field(root, coordinator, name)
+    laptop.store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
+    deliver(laptop, coordinator, root / "out")
+    return laptop
+
+
+def cases_file(tmp_path: Path, rows: str = ROW) -> Path:
+    path = tmp_path / "cases.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+# -- assigning cases to a laptop's interviewers ------------------------------------------
+
+
+def test_cases_go_to_a_laptops_interviewer_named_as_in_the_guide(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """The guide's sheet names the interviewer `noy`; on the coordinator that account is
+    `noy@<laptop>` and cannot log in there: it was refused as 'not a user' or 'disabled'."""
+    laptop = laptop_with_noy(tmp_path, coordinator, "laptop-07")
+    try:
+        code, out, err = run("assign", "import", str(cases_file(tmp_path)), *as_user(coordinator))
+        assert (code, err) == (0, "")
+        assert out == f"assigned 1 case(s) (0 already assigned): noy@{laptop.device_id[:8]} 1\n"
+        code, out, err = run("assign", "list", "--interviewer", "noy", *as_user(coordinator))
+        assert code == 0 and err == ""
+        assert out.split("\t")[:5] == [
+            "dg_survey",
+            "mtc",
+            "Director of IT",
+            f"noy@{laptop.device_id[:8]}",
+            "pending",
+        ]
+        code, out, _ = run("assign", "import", str(cases_file(tmp_path)), *as_user(coordinator))
+        assert (code, out) == (0, "assigned 0 case(s) (1 already assigned)\n")
+
+        # The case reaches noy on the laptop with the coordinator's next bundle.
+        send_back(laptop, coordinator, tmp_path / "back")
+        noy = next(u for u in laptop.store.list_users() if u.username == "noy")
+        cases = laptop.store.list_assignments(assigned_to=noy.id, limit=None)
+        assert [(c.form_id, c.institution, c.respondent) for c in cases] == [
+            ("dg_survey", "mtc", "Director of IT")
+        ]
+
+        code, out, _ = run("user", "list", *as_user(coordinator))
+        assert code == 0
+        line = next(x for x in out.splitlines() if x.startswith("noy@"))
+        assert line.endswith(f"(account of laptop laptop-07 ({laptop.device_id[:8]}))")
+    finally:
+        laptop.close()
+
+
+def test_a_name_two_laptops_use_must_be_written_in_full(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    a = laptop_with_noy(tmp_path, coordinator, "laptop-a")
+    b = laptop_with_noy(tmp_path, coordinator, "laptop-b")
+    try:
+        code, _, err = run("assign", "import", str(cases_file(tmp_path)), *as_user(coordinator))
+        assert code == 1
+        assert "cases.csv:2: interviewer: 'noy' is not a user of this database" in err
+        full = ROW.replace("noy", f"noy@{b.device_id[:8]}")
+        code, out, _ = run(
+            "assign", "import", str(cases_file(tmp_path, full)), *as_user(coordinator)
+        )
+        assert (code, out) == (
+            0,
+            f"assigned 1 case(s) (0 already assigned): noy@{b.device_id[:8]} 1\n",
+        )
+
+        # Once laptop-a is revoked its noy no longer competes for the name (and gets no case).
+        revoke_device(coordinator.target, a.device_id)
+        code, out, _ = run("assign", "import", str(cases_file(tmp_path)), *as_user(coordinator))
+        assert (code, out) == (0, "assigned 0 case(s) (1 already assigned)\n")
+        gone = ROW.replace("noy", f"noy@{a.device_id[:8]}")
+        code, _, err = run(
+            "assign", "import", str(cases_file(tmp_path, gone)), *as_user(coordinator)
+        )
+        assert code == 1 and "cannot be given cases" in err
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_disabled_local_account_still_gets_no_case(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    coordinator.store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
+    coordinator.store.set_user_active(username="noy", active=False)
+    code, _, err = run("assign", "import", str(cases_file(tmp_path)), *as_user(coordinator))
+    assert code == 1 and "'noy' cannot be given cases (account disabled)" in err
+
+
+# -- folders and files given where the other is expected --------------------------------
+
+
+def test_a_file_given_as_a_folder_is_an_error_not_a_traceback(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+    try:
+        laptop.interview(dict(synthetic_documents()[0]))
+        a_file = tmp_path / "notes.txt"
+        a_file.write_text("not a folder", encoding="utf-8")
+        field = ["--db", str(laptop.store.path), "--user", "enum-laptop-a", "--password-stdin"]
+        code, out, err = run("bundle", "export", "--out", str(a_file), *field)
+        assert (code, out) == (1, "")
+        assert err == f"error: --out {a_file}: this is a file, not a folder\n"
+        code, out, err = run("sync", "--folder", str(a_file), *field)
+        assert (code, out) == (1, "")
+        assert err == f"error: --folder {a_file}: this is a file, not a folder\n"
+        code, out, err = run("bundle", "import", str(a_file), "--quarantine", str(a_file), *field)
+        assert (code, out) == (1, "")
+        assert err == f"error: --quarantine {a_file}: this is a file, not a folder\n"
+        # Nothing was written, so no bundle number was used up: the next one is 1.
+        code, out, _ = run("bundle", "export", "--out", str(tmp_path / "stick"), *field)
+        assert code == 0 and "bundle 1 to coordinator" in out
+
+        code, out, err = run("db", "backup", str(a_file / "backup.db"), *field)
+        assert (code, out) == (1, "")
+        assert err == (
+            f"error: cannot write {a_file / 'backup.db'}: {a_file} is a file, not a folder\n"
+        )
+        code, out, err = run("db", "backup", str(tmp_path), *field)
+        assert code == 1 and f"{tmp_path} is a folder: give the backup's file name" in err
+    finally:
+        laptop.close()
+
+
+# -- conflicts, devices, keys ---------------------------------------------------------------
+
+
+def test_resolve_takes_the_instance_id_as_review_does(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """`bundle resolve uuid:5aff… --keep …` (the guide) needed the full instance id."""
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+    try:
+        document = dict(synthetic_documents()[1])
+        instance = laptop.interview(document)
+        deliver(laptop, coordinator, tmp_path / "out")
+        store: LocalStore = coordinator.store
+        store.start_edit(instance_id=instance, reason="typo")
+        store.autosave(instance_id=instance, document=with_text(document, "Slow."))
+        store.finalise(instance_id=instance)
+        theirs = laptop.edit(instance, with_text(document, "Very slow."), reason="their fix")
+        deliver(laptop, coordinator, tmp_path / "out")
+
+        code, out, _ = run("bundle", "conflicts", *as_user(coordinator))
+        assert code == 0 and "1 conflict(s)" in out
+        assert f"{theirs}  by enum-laptop-a@{laptop.device_id[:8]} on laptop-a (" in out
+        assert out.count(": their fix") == 1 and ": typo" in out
+
+        short = instance.removeprefix("uuid:")[:8]
+        code, out, err = run(
+            "bundle",
+            "resolve",
+            short,
+            "--keep",
+            theirs[:8],
+            "--reason",
+            "theirs",
+            *as_user(coordinator),
+        )
+        assert (code, err) == (0, "")
+        assert out.startswith(f"resolved {instance}: kept {theirs}")
+        code, out, err = run(
+            "bundle",
+            "resolve",
+            short,
+            "--keep",
+            theirs[:8],
+            "--reason",
+            "again",
+            *as_user(coordinator),
+        )
+        assert code == 1 and "has no conflict to resolve" in err
+    finally:
+        laptop.close()
+
+
+def test_revoke_by_short_id_and_a_revoked_card_is_not_registered_again(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    laptop = make_field(tmp_path, coordinator, "laptop-07")
+    try:
+        card = tmp_path / "laptop-07.json"
+        field = ["--db", str(laptop.store.path), "--user", "enum-laptop-07", "--password-stdin"]
+        assert run("keys", "device-init", "--card", str(card), *field)[0] == 0
+        short = laptop.device_id[:8]
+        code, out, err = run("keys", "revoke", short, *as_user(coordinator))
+        assert (code, err) == (0, "")
+        assert out == f"revoked {laptop.device_id}: its bundles are refused from now on\n"
+        code, out, _ = run("keys", "revoke", laptop.device_id, *as_user(coordinator))
+        assert code == 0 and out.startswith(f"{laptop.device_id} was already revoked on ")
+
+        code, out, err = run("keys", "register", str(card), *as_user(coordinator))
+        assert code == 1 and out == ""
+        assert "was revoked on" in err and "its bundles stay refused" in err
+        code, out, _ = run("keys", "list", *as_user(coordinator))
+        assert f"{laptop.device_id}  laptop-07  field" in out and "REVOKED" in out
+    finally:
+        laptop.close()
+
+
+def test_coordinator_new_never_replaces_a_key_silently(run: Run, tmp_path: Path) -> None:
+    db = tmp_path / "coordinator.db"
+    create_store(username="keo", password=PASSWORD, kdf=FAST_KDF, path=db, encrypted=False).close()
+    login = ["--db", str(db), "--user", "keo", "--password-stdin"]
+    secrets = PASSWORD + "\n" + (PASSPHRASE + "\n") * 2
+    code, _, err = run(
+        "keys", "coordinator-new", *login, "--escrow", stdin=secrets + "escrow one\nescrow two\n"
+    )
+    assert (code, err) == (1, "error: the two escrow passphrases differ\n")
+    code, _, err = run(
+        "keys", "coordinator-new", *login, "--escrow", stdin=secrets + (PASSPHRASE + "\n") * 2
+    )
+    assert code == 1 and "needs its own passphrase" in err
+    assert not (paths.data_dir() / "keys").exists()
+
+    stick = tmp_path / "stick" / "escrow-identity.age"
+    code, out, err = run(
+        "keys",
+        "coordinator-new",
+        *login,
+        "--escrow-file",
+        str(stick),
+        stdin=secrets + "escrow passphrase\n" * 2,
+    )
+    assert (code, err) == (0, "")
+    assert f"escrow key: {stick} (store it offline)" in out and stick.is_file()
+    card = (paths.data_dir() / "keys" / "coordinator.card.json").read_text(encoding="utf-8")
+
+    code, out, err = run(
+        "keys", "coordinator-new", *login, "--out", str(tmp_path / "other"), stdin=secrets
+    )
+    assert code == 1 and "already has a coordinator key" in err and "--replace" in err
+    assert not (tmp_path / "other").exists()
+    code, _, _ = run("keys", "coordinator-card", *login, "--out", str(tmp_path / "card.json"))
+    assert code == 0
+    assert (tmp_path / "card.json").read_text(encoding="utf-8") == card  # escrow still there
+
+    code, out, err = run(
+        "keys",
+        "coordinator-new",
+        *login,
+        "--out",
+        str(tmp_path / "other"),
+        "--replace",
+        stdin=secrets,
+    )
+    assert (code, err) == (0, "") and "escrow" not in out
+
+
+def test_sync_says_where_a_refused_bundle_went(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    laptop = make_field(tmp_path, coordinator, "laptop-a", register=False)
+    try:
+        folder = tmp_path / "sync"
+        folder.mkdir()
+        field = ["--db", str(laptop.store.path), "--user", "enum-laptop-a", "--password-stdin"]
+        assert run("sync", "--folder", str(folder), "--settle", "0", *field)[0] == 0
+        code, out, _ = run(
+            "sync",
+            "--folder",
+            str(folder),
+            "--settle",
+            "0",
+            *as_user(coordinator),
+            "--identity",
+            str(coordinator.keys_dir / "coordinator-identity.age"),
+            stdin=PASSWORD + "\n" + PASSPHRASE + "\n",
+        )
+        assert code == 1 and "rejected: signed by an unknown device" in out
+        quarantine = paths.data_dir() / "quarantine"
+        (copied,) = [p for p in quarantine.iterdir() if not p.name.endswith(".reason.txt")]
+        assert f": quarantined: {copied}" in out
+    finally:
+        laptop.close()
+
+
+def test_inspect_reports_a_broken_file_on_standard_error(run: Run, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.samluat"
+    broken.write_bytes(b"SAMLUATB")
+    code, out, err = run("bundle", "inspect", str(broken))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"{broken}: not a valid bundle: ")
+
+
+def test_a_folder_given_as_the_sheet_is_a_problem_not_a_traceback(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "cases.csv"
+    folder.mkdir()
+    code, out, err = run("assign", "import", str(folder), *as_user(coordinator))
+    assert (code, out) == (1, "")
+    assert err.splitlines()[1] == f"{folder}: cannot be read (Is a directory)"
+
+
+def test_a_card_path_that_is_a_folder_is_an_error_not_a_traceback(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    code, out, err = run("keys", "device-init", "--card", str(folder), *as_user(coordinator))
+    assert (code, out) == (1, "")
+    assert err == f"error: --card {folder}: this is a folder, give a file name\n"
+    code, out, err = run("keys", "coordinator-card", "--out", str(folder), *as_user(coordinator))
+    assert (code, out) == (1, "")
+    assert err == f"error: --out {folder}: this is a folder, give a file name\n"
+    assert list(tmp_path.glob(".*.tmp")) == []

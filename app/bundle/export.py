@@ -23,11 +23,12 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from app import __version__
 from app.bundle import format as fmt
@@ -556,6 +557,27 @@ def _reserve(
     return bundle_id, sequence, min(covers_since, sequence)
 
 
+@contextmanager
+def _number_given_back_on_failure(
+    target: BundleTarget, bundle_id: str, path: Path
+) -> Iterator[None]:
+    """A write that failed before its file reached `path` (a full stick, a folder that is
+    not one) gives its sequence number back: nobody can have that bundle, so keeping the
+    number would show as a gap at the coordinator for ever. Once the file is there
+    (it then failed its check), the number stays taken."""
+    try:
+        yield
+    except BaseException:
+        if not path.exists():
+            with target.session(write=True) as session:
+                session.connection().execute(
+                    delete(T_OUT).where(
+                        T_OUT.c.id == bundle_id, T_OUT.c.status == OutgoingStatus.WRITING.value
+                    )
+                )
+        raise
+
+
 def _record_written(
     target: BundleTarget,
     bundle_id: str,
@@ -677,17 +699,17 @@ def export_field_bundle(
         recipients=recipients,
         counts=counts,
     )
-    written = write_bundle(
-        folder=folder,
-        file_name=bundle_file_name(
-            fmt.KIND_FIELD, keys.device_id, fmt.TARGET_COORDINATOR, sequence
-        ),
-        header=header,
-        parts=_field_parts(target, header, selection, target.device_id),
-        keys=keys,
-        recipients=recipients,
-        progress=progress,
-    )
+    file_name = bundle_file_name(fmt.KIND_FIELD, keys.device_id, fmt.TARGET_COORDINATOR, sequence)
+    with _number_given_back_on_failure(target, bundle_id, folder / file_name):
+        written = write_bundle(
+            folder=folder,
+            file_name=file_name,
+            header=header,
+            parts=_field_parts(target, header, selection, target.device_id),
+            keys=keys,
+            recipients=recipients,
+            progress=progress,
+        )
     _record_written(target, bundle_id, written, selection.items(), None, counts)
     return ExportResult(
         path=written.path,
@@ -856,14 +878,16 @@ def export_coordinator_bundle(
         for kind in COORDINATOR_PARTS:
             yield from _batched(records[kind], kind)
 
-    written = write_bundle(
-        folder=folder,
-        file_name=bundle_file_name(fmt.KIND_COORDINATOR, keys.device_id, device_id, sequence),
-        header=header,
-        parts=parts(),
-        keys=keys,
-        recipients=recipients,
-    )
+    file_name = bundle_file_name(fmt.KIND_COORDINATOR, keys.device_id, device_id, sequence)
+    with _number_given_back_on_failure(target, bundle_id, folder / file_name):
+        written = write_bundle(
+            folder=folder,
+            file_name=file_name,
+            header=header,
+            parts=parts(),
+            keys=keys,
+            recipients=recipients,
+        )
     _record_written(target, bundle_id, written, [], digest, counts)
     return ExportResult(
         path=written.path,

@@ -259,6 +259,36 @@ def test_sequence_gaps_reported(coordinator: Coordinator, tmp_path: Path) -> Non
     other.close()
 
 
+def test_a_bundle_that_could_not_be_written_leaves_no_gap(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """A stick that is full or a folder that is a file: the number goes back, nothing is
+    missing at the coordinator (it used to show as "bundle 1 not received" for ever)."""
+    field = make_field(tmp_path, coordinator, "laptop-h")
+    field.interview(dict(synthetic_documents()[0]))
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the stick's folder should be", encoding="utf-8")
+    for _attempt in range(2):
+        with pytest.raises(OSError):
+            export_field_bundle(field.target, folder=blocked / "usb")
+    written = export_field_bundle(field.target, folder=tmp_path / "usb")
+    assert written is not None and written.sequence == 1
+    assert _import(coordinator, written.path).ok
+    assert sequence_gaps(coordinator.target) == []
+    # The same for the coordinator's reply.
+    with pytest.raises(OSError):
+        export_coordinator_bundle(
+            coordinator.target, device_id=field.device_id, folder=blocked / "usb"
+        )
+    back = export_coordinator_bundle(
+        coordinator.target, device_id=field.device_id, folder=tmp_path / "back"
+    )
+    assert back is not None and back.sequence == 1
+    assert import_bundle(field.target, back.path).ok
+    assert sequence_gaps(field.target) == []
+    field.close()
+
+
 def test_escrow_key_alone_opens_field_bundles(tmp_path: Path) -> None:
     from app.bundle.keys import create_coordinator_keys, unlock_identity_file
     from app.bundle.target import BundleTarget

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ from app.store.types import utcnow
 log = logging.getLogger(__name__)
 
 RECORDS_PER_PART = 2_000
+PARADATA_ALONE_AFTER = timedelta(days=1)  # see `_FieldSelection.worth_writing`
 T_IMPORTED = ImportedBundle.__table__  # type: ignore[attr-defined]
 
 
@@ -288,6 +290,17 @@ class _FieldSelection:
     users: list[dict[str, Any]]
     devices: list[dict[str, Any]]
     new_items: int  # items never put in any bundle before
+    new_content: int = 0  # of those, revisions and attachments
+    oldest_new_event: datetime | None = None  # the oldest paradata never put in a bundle
+
+    def worth_writing(self, now: datetime) -> bool:
+        """Whether folder sync should write this: new interviews or recordings at once;
+        paradata alone (a login) once it is a day old. Otherwise every login wrote a
+        bundle, which the coordinator then acknowledged with one of its own."""
+        if self.new_content:
+            return True
+        oldest = self.oldest_new_event
+        return oldest is not None and now - oldest >= PARADATA_ALONE_AFTER
 
     def counts(self) -> dict[str, int]:
         return {
@@ -439,7 +452,13 @@ def _select_field(connection: Connection, everything: bool, local_device: str) -
         devices=devices,
         new_items=0,
     )
-    selection.new_items = sum(1 for item in selection.items() if item not in sent)
+    new = [item for item in selection.items() if item not in sent]
+    selection.new_items = len(new)
+    selection.new_content = sum(1 for kind, _key in new if kind != ItemKind.EVENT.value)
+    new_events = {key for kind, key in new if kind == ItemKind.EVENT.value}
+    selection.oldest_new_event = min(
+        (e["at"] for e in events if e["uid"] in new_events), default=None
+    )
     return selection
 
 
@@ -651,8 +670,8 @@ def export_field_bundle(
 
     Carries what the coordinator has not acknowledged (all finalised data
     with `everything=True`). With `only_if_new`, returns None without
-    writing when every item was already put in an earlier bundle (folder
-    sync uses it so that it does not write a bundle on every pass).
+    writing when nothing new is worth a bundle yet (`_FieldSelection.worth_writing`;
+    folder sync uses it so that it does not write a bundle on every pass).
     """
     with target.session() as session:
         keys = load_local_keys(session, target.device_id)
@@ -673,7 +692,7 @@ def export_field_bundle(
                 "card first (samluat keys trust-coordinator)."
             )
         selection = _select_field(session.connection(), everything, target.device_id)
-    if only_if_new and selection.new_items == 0:
+    if only_if_new and not selection.worth_writing(utcnow()):
         return None
     counts = selection.counts()
     bundle_id, sequence, covers = _reserve(

@@ -104,6 +104,34 @@ def test_roundtrip_is_idempotent_and_acknowledged(central: Central, tmp_path: Pa
     field.close()
 
 
+def test_a_login_alone_waits_a_day_for_a_bundle(
+    coordinator: Coordinator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folder sync writes a bundle for new interviews at once, not for a login: each one
+    used to add a bundle, and the coordinator's acknowledgement of it, to the folder."""
+    from datetime import timedelta
+
+    from app.bundle import export
+    from app.store.types import utcnow
+
+    field = make_field(tmp_path, coordinator, "laptop-l")
+    field.interview(dict(synthetic_documents()[0]))
+    first = export_field_bundle(field.target, folder=tmp_path / "usb", only_if_new=True)
+    assert first is not None
+    field.close()
+    # The enumerator logs in again (a login event), and nothing else.
+    field.store = open_store(username="enum-laptop-l", password=PASSWORD, path=field.store.path)
+    field.target = BundleTarget.from_store(field.store)
+    assert export_field_bundle(field.target, folder=tmp_path / "usb", only_if_new=True) is None
+    # A day later the paradata goes on its own.
+    tomorrow = utcnow() + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(export, "utcnow", lambda: tomorrow)
+    later = export_field_bundle(field.target, folder=tmp_path / "usb", only_if_new=True)
+    assert later is not None and later.counts.get("revisions", 0) == 1  # not acknowledged yet
+    assert later.counts["events"] > first.counts["events"]
+    field.close()
+
+
 def test_edit_fast_forwards_and_review_goes_back(central: Central, tmp_path: Path) -> None:
     field = make_field(tmp_path, central, "laptop-b")  # type: ignore[arg-type]
     document = dict(synthetic_documents()[0])

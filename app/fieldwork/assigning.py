@@ -273,7 +273,15 @@ def plan_cases(
                 "form", _("'{value}' is not a form of this database").format(value=values["form"])
             )
         user = users.find(values.get("interviewer", ""))
-        if values.get("interviewer") and user is None:
+        namesakes = users.namesakes(values.get("interviewer", ""))
+        if values.get("interviewer") and user is None and namesakes:
+            problem(
+                "interviewer",
+                _("'{value}' is on several laptops: write one of {names}").format(
+                    value=values["interviewer"], names=", ".join(namesakes)
+                ),
+            )
+        elif values.get("interviewer") and user is None:
             problem(
                 "interviewer",
                 _("'{value}' is not a user of this database").format(value=values["interviewer"]),
@@ -343,6 +351,11 @@ class Interviewers:
             candidates = self.by_base.get(key, [])
             found = candidates[0] if len(candidates) == 1 else None
         return found
+
+    def namesakes(self, name: str) -> list[str]:
+        """The full names of the laptop accounts `name` alone could mean (if more than one)."""
+        candidates = self.by_base.get(name.strip().casefold(), [])
+        return sorted(u.username for u in candidates) if len(candidates) > 1 else []
 
     def assignable(self, user: UserInfo) -> bool:
         return user.active or user.id in self.laptop_ids

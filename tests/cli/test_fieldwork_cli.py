@@ -122,7 +122,11 @@ def test_a_name_two_laptops_use_must_be_written_in_full(
     try:
         code, _, err = run("assign", "import", str(cases_file(tmp_path)), *as_user(coordinator))
         assert code == 1
-        assert "cases.csv:2: interviewer: 'noy' is not a user of this database" in err
+        names = sorted(f"noy@{laptop.device_id[:8]}" for laptop in (a, b))
+        assert (
+            f"cases.csv:2: interviewer: 'noy' is on several laptops: write one of {', '.join(names)}"
+            in err
+        )
         full = ROW.replace("noy", f"noy@{b.device_id[:8]}")
         code, out, _ = run(
             "assign", "import", str(cases_file(tmp_path, full)), *as_user(coordinator)

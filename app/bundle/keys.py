@@ -338,6 +338,28 @@ def register_device(target: BundleTarget, card: dict[str, Any]) -> DeviceKeys:
         return DeviceKeys(device_id, row.name, row.role, signing, recipient)
 
 
+MAX_DEVICE_NAME = 80
+
+
+def rename_device(target: BundleTarget, device_id: str, name: str) -> str:
+    """Coordinator: give a registered laptop the name its listings and reports use
+    (a card carries the computer's own name, often the same on every laptop).
+    Returns the name kept: one line, spaces tidied."""
+    tidy = " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    if not tidy:
+        raise BundleError("A laptop's name cannot be empty.")
+    if len(tidy) > MAX_DEVICE_NAME:
+        raise BundleError(f"A laptop's name has at most {MAX_DEVICE_NAME} characters.")
+    with target.session(write=True) as session:
+        row = session.get(Device, device_id)
+        if row is None or row.is_local:
+            raise BundleError(f"No registered device {device_id!r}.")
+        row.name = tidy
+        session.add(row)
+    log.info("device %s renamed %r", device_id, tidy)
+    return tidy
+
+
 def revoke_device(target: BundleTarget, device_id: str) -> None:
     """Coordinator: refuse every bundle signed by this device from now on."""
     with target.session(write=True) as session:

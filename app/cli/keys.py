@@ -22,6 +22,7 @@ from app.bundle.keys import (
     list_devices,
     read_card,
     register_device,
+    rename_device,
     revoke_device,
     trust_coordinator,
     write_card,
@@ -83,6 +84,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rev.add_argument("device", metavar="DEVICE_ID")
     add_target_arguments(rev)
     rev.set_defaults(handler=run_revoke)
+
+    ren = commands.add_parser(
+        "rename", help="coordinator: give a registered laptop the name its listings use"
+    )
+    ren.add_argument("device", metavar="DEVICE_ID")
+    ren.add_argument("name", metavar="NAME")
+    add_target_arguments(ren)
+    ren.set_defaults(handler=run_rename)
 
     trust = commands.add_parser(
         "trust-coordinator", help="field laptop: accept the coordinator card"
@@ -211,6 +220,14 @@ def run_revoke(args: argparse.Namespace) -> int:
         print(f"{device_id} was already revoked on {before}; its bundles are refused")
     else:
         print(f"revoked {device_id}: its bundles are refused from now on")
+    return 0
+
+
+def run_rename(args: argparse.Namespace) -> int:
+    with open_target(args) as target:
+        device_id = find_device(target, args.device, option="DEVICE_ID")
+        name = rename_device(target, device_id, args.name)
+    print(f"{device_id} is now named {name}")
     return 0
 
 

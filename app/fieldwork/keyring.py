@@ -28,6 +28,7 @@ from app.bundle.keys import (
     list_devices,
     read_card,
     register_device,
+    rename_device,
     revoke_device,
     trust_coordinator,
     write_card,
@@ -112,6 +113,13 @@ def revoke_laptop(store: LocalStore, device_id: str) -> None:
     target = BundleTarget.from_store(store)
     require_coordinator(target, "revoke laptops")
     revoke_device(target, device_id)
+
+
+def rename_laptop(store: LocalStore, device_id: str, name: str) -> str:
+    """Coordinator: name a registered laptop as the team calls it ("Laptop 07, Pakse")."""
+    target = BundleTarget.from_store(store)
+    require_coordinator(target, "rename laptops")
+    return rename_device(target, device_id, name)
 
 
 def may_trust_coordinators(store: LocalStore) -> bool:

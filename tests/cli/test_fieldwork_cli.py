@@ -271,6 +271,32 @@ def test_revoke_by_short_id_and_a_revoked_card_is_not_registered_again(
         laptop.close()
 
 
+def test_a_laptop_is_renamed_as_the_team_calls_it(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """Cards carry the computer's own name, often the same on every laptop ("vm")."""
+    laptop = make_field(tmp_path, coordinator, "vm")
+    try:
+        short = laptop.device_id[:8]
+        code, out, err = run("keys", "rename", short, " Laptop 07,\n Pakse", *as_user(coordinator))
+        assert (code, err) == (0, "")
+        assert out == f"{laptop.device_id} is now named Laptop 07, Pakse\n"
+        code, out, _ = run("keys", "list", *as_user(coordinator))
+        assert f"{laptop.device_id}  Laptop 07, Pakse  field" in out
+        code, _, err = run("keys", "rename", short, "  ", *as_user(coordinator))
+        assert (code, err) == (1, "error: A laptop's name cannot be empty.\n")
+        code, _, err = run("keys", "rename", short, "x" * 81, *as_user(coordinator))
+        assert code == 1 and "at most 80 characters" in err
+        code, _, err = run("keys", "rename", "ffffffff", "Laptop 08", *as_user(coordinator))
+        assert code == 1 and "No registered device 'ffffffff'" in err
+        # A laptop cannot rename itself in the coordinator's registry.
+        field = ["--db", str(laptop.store.path), "--user", "enum-vm", "--password-stdin"]
+        code, _, err = run("keys", "rename", laptop.device_id, "mine", *field)
+        assert code == 1 and "No registered device" in err
+    finally:
+        laptop.close()
+
+
 def test_coordinator_new_never_replaces_a_key_silently(run: Run, tmp_path: Path) -> None:
     db = tmp_path / "coordinator.db"
     create_store(username="keo", password=PASSWORD, kdf=FAST_KDF, path=db, encrypted=False).close()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.bundle.keys import COORDINATOR_CARD_FILE, ESCROW_IDENTITY_FILE
+from app.bundle.keys import COORDINATOR_CARD_FILE, ESCROW_IDENTITY_FILE, MAX_DEVICE_NAME, DeviceRow
 from app.core.i18n import N_, _
 from app.fieldwork.keyring import (
     Card,
@@ -46,6 +47,7 @@ from app.fieldwork.keyring import (
     read_coordinator_card,
     read_laptop_card,
     register_laptop,
+    rename_laptop,
     revoke_laptop,
     save_coordinator_card,
     save_laptop_card,
@@ -138,7 +140,10 @@ class KeysDialog(QDialog):
         self.register_button.clicked.connect(self.register_card)
         self.revoke_button = QPushButton()
         self.revoke_button.clicked.connect(self.revoke_selected)
+        self.rename_button = QPushButton()
+        self.rename_button.clicked.connect(self.rename_selected)
         laptop_row.addWidget(self.register_button)
+        laptop_row.addWidget(self.rename_button)
         laptop_row.addWidget(self.revoke_button)
         coordination.addWidget(self.key_text)
         coordination.addLayout(key_row)
@@ -181,6 +186,7 @@ class KeysDialog(QDialog):
         self.laptops.setHorizontalHeaderLabels([_(c) for c in LAPTOP_COLUMNS])
         self.save_coordinator_button.setText(_("Save the coordinator card…"))
         self.register_button.setText(_("Register a laptop card…"))
+        self.rename_button.setText(_("Rename the selected laptop…"))
         self.revoke_button.setText(_("Revoke the selected laptop…"))
         translate_buttons(self.buttons)
         self._fill()
@@ -233,7 +239,7 @@ class KeysDialog(QDialog):
             for column, value in enumerate(values):
                 self.laptops.setItem(row, column, QTableWidgetItem(value))
         self.save_coordinator_button.setVisible(view.coordinator_database)
-        for widget in (self.laptops, self.register_button, self.revoke_button):
+        for widget in (self.laptops, self.register_button, self.rename_button, self.revoke_button):
             widget.setEnabled(view.coordinator_database)
 
     # -- work -------------------------------------------------------------------------------
@@ -334,13 +340,50 @@ class KeysDialog(QDialog):
 
         self._run(lambda _job: read(path), confirm, _("Loading…"))
 
-    def revoke_selected(self) -> None:
+    def _selected_laptop(self, missing: str) -> DeviceRow | None:
         view = self.overview
         rows = self.laptops.selectionModel().selectedRows()
         if view is None or not rows:
-            self.error.show_message(_("Please select the laptop to revoke."))
+            self.error.show_message(missing)
+            return None
+        return view.laptops[rows[0].row()]
+
+    def rename_selected(self) -> None:
+        laptop = self._selected_laptop(_("Please select the laptop to rename."))
+        if laptop is None:
             return
-        laptop = view.laptops[rows[0].row()]
+        name, accepted = QInputDialog.getText(
+            self,
+            _("Keys and laptops"),
+            _("New name for {name} (as the team calls it, e.g. Laptop 07, Pakse):").format(
+                name=laptop.name
+            ),
+            text=laptop.name,
+        )
+        if accepted:
+            self.rename_selected_to(name)
+
+    def rename_selected_to(self, name: str) -> None:
+        laptop = self._selected_laptop(_("Please select the laptop to rename."))
+        if laptop is None:
+            return
+        if not name.strip() or len(name.strip()) > MAX_DEVICE_NAME:
+            self.error.show_message(
+                _("A laptop's name has 1 to {count} characters.").format(count=MAX_DEVICE_NAME)
+            )
+            return
+        self.error.show_message("")
+        store, device_id = self.store, laptop.device_id
+        self._run(
+            lambda _job: rename_laptop(store, device_id, name),
+            lambda _r: self.reload(),
+            _("Saving…"),
+        )
+
+    def revoke_selected(self) -> None:
+        laptop = self._selected_laptop(_("Please select the laptop to revoke."))
+        if laptop is None:
+            return
         text = _(
             "Revoke {name}? Its bundles will be refused from now on. Do this for a lost or "
             "stolen laptop; it cannot be undone."

@@ -109,6 +109,17 @@ def test_a_coordinator_sets_up_keys_and_registers_then_revokes_a_laptop(
     assert dialog.laptops.item(0, 1).text() == laptop_keys.fingerprint
     assert dialog.laptops.item(0, 3).text() == ""
 
+    # Named as the team calls it (the card carries the computer's own name).
+    dialog.laptops.clearSelection()
+    dialog.rename_selected_to("Laptop 07, Pakse")
+    assert dialog.error.text() == "Please select the laptop to rename."
+    dialog.laptops.selectRow(0)
+    dialog.rename_selected_to("   ")
+    assert dialog.error.text() == "A laptop's name has 1 to 80 characters."
+    dialog.rename_selected_to("Laptop 07,\n Pakse ")
+    qtbot.waitUntil(lambda: dialog.laptops.item(0, 0).text() == "Laptop 07, Pakse", timeout=10_000)
+    assert not dialog.error.isVisible()
+
     dialog.laptops.selectRow(0)
     answer_next_question(qtbot, "Revoke", seen)
     dialog.revoke_selected()

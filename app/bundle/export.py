@@ -66,6 +66,7 @@ from app.bundle.writer import (
 )
 from app.store.attachments import iter_attachment
 from app.store.canonical import canonical_text
+from app.store.repo_paradata import EventKind
 from app.store.tables import ImportedBundle, RevisionStatus
 from app.store.tables_bundle import ItemKind, OutgoingStatus, RecipientRole
 from app.store.types import utcnow
@@ -74,6 +75,7 @@ log = logging.getLogger(__name__)
 
 RECORDS_PER_PART = 2_000
 PARADATA_ALONE_AFTER = timedelta(days=1)  # see `_FieldSelection.worth_writing`
+SESSION_EVENTS = frozenset({EventKind.LOGIN.value, EventKind.LOGOUT.value})
 T_IMPORTED = ImportedBundle.__table__  # type: ignore[attr-defined]
 
 
@@ -290,13 +292,13 @@ class _FieldSelection:
     users: list[dict[str, Any]]
     devices: list[dict[str, Any]]
     new_items: int  # items never put in any bundle before
-    new_content: int = 0  # of those, revisions and attachments
+    new_content: int = 0  # of those, all but logins and logouts
     oldest_new_event: datetime | None = None  # the oldest paradata never put in a bundle
 
     def worth_writing(self, now: datetime) -> bool:
-        """Whether folder sync should write this: new interviews or recordings at once;
-        paradata alone (a login) once it is a day old. Otherwise every login wrote a
-        bundle, which the coordinator then acknowledged with one of its own."""
+        """Whether folder sync should write this: new interviews, recordings or accounts
+        at once; logins and logouts alone once they are a day old. Otherwise every login
+        wrote a bundle, which the coordinator then acknowledged with one of its own."""
         if self.new_content:
             return True
         oldest = self.oldest_new_event
@@ -454,11 +456,12 @@ def _select_field(connection: Connection, everything: bool, local_device: str) -
     )
     new = [item for item in selection.items() if item not in sent]
     selection.new_items = len(new)
-    selection.new_content = sum(1 for kind, _key in new if kind != ItemKind.EVENT.value)
-    new_events = {key for kind, key in new if kind == ItemKind.EVENT.value}
-    selection.oldest_new_event = min(
-        (e["at"] for e in events if e["uid"] in new_events), default=None
+    new_uids = {key for kind, key in new if kind == ItemKind.EVENT.value}
+    new_events = [e for e in events if e["uid"] in new_uids]
+    selection.new_content = sum(1 for kind, _key in new if kind != ItemKind.EVENT.value) + sum(
+        1 for e in new_events if e["kind"] not in SESSION_EVENTS
     )
+    selection.oldest_new_event = min((e["at"] for e in new_events), default=None)
     return selection
 
 

@@ -14,10 +14,10 @@ rolls back like any other failure).
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 import os
-import shutil
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -40,6 +40,7 @@ from app.bundle.target import BundleTarget
 from app.bundle.validate import FormCache, Prechecked, default_workers
 from app.core import paths
 from app.store.canonical import canonical_text
+from app.store.fileio import json_bytes, readable_name
 from app.store.tables import Device, DeviceRole, ImportedBundle
 from app.store.types import utcnow
 
@@ -77,8 +78,13 @@ class ImportResult:
     def ok(self) -> bool:
         return self.status in (ImportStatus.APPLIED, ImportStatus.ALREADY)
 
+    @property
+    def name(self) -> str:
+        """The file's name, fit to print (undecodable bytes shown as `\\xe9`)."""
+        return readable_name(self.path.name)
+
     def __str__(self) -> str:
-        return f"{self.path.name}: {self.status.value}: {self.message}"
+        return f"{self.name}: {self.status.value}: {self.message}"
 
 
 class ImportCancelled(BundleError):
@@ -90,33 +96,88 @@ def default_quarantine_dir() -> Path:
     return paths.data_dir() / "quarantine"
 
 
+REASON_SUFFIX = ".reason.txt"
+# File names are at most 255 bytes (ext4; 255 UTF-16 units on NTFS and APFS), and the
+# reason file adds its suffix to the copy's name.
+QUARANTINE_NAME_BYTES = 255 - len(REASON_SUFFIX)
+
+
 def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Path | None:
-    """Copy `path` into `folder` with a `.reason.txt` beside it; the original stays."""
+    """Copy `path` into `folder` with a `.reason.txt` beside it; the original stays.
+
+    The copy is named `<first 16 digits of sha256, or "unreadable">-<file name>`
+    (undecodable bytes of the name written as `\\xe9`, long names cut to fit,
+    keeping the suffix). A different file already kept under that name is left
+    alone: this one gets a short hash of its bytes added to its name. The same
+    bytes again are not copied twice; their reason is the latest one.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        stem = (sha256 or "unreadable")[:16]
-        dest = folder / f"{stem}-{path.name[:150]}"
-        reason_file = dest.with_name(dest.name + ".reason.txt")
-        text = json.dumps(
+        tmp = folder / f".incoming-{uuid.uuid4().hex[:12]}.partial"
+        try:
+            digest = _copy_hashing(path, tmp)
+            dest = _keep(
+                tmp, folder, (sha256 or "unreadable")[:16], readable_name(path.name), digest
+            )
+        finally:
+            tmp.unlink(missing_ok=True)
+        text = json_bytes(
             {
-                "file": str(path),
+                "file": readable_name(path),
                 "rejected_at": time_text(utcnow()),
                 "reason": reason,
-                "sha256": sha256,
+                "sha256": sha256 or digest,
                 "app_version": __version__,
             },
-            indent=2,
-            ensure_ascii=False,
+            sort_keys=False,
         )
-        if not dest.exists():
-            tmp = dest.with_name(f".{dest.name}.partial")
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, dest)
-        reason_file.write_text(text + "\n", encoding="utf-8")
+        dest.with_name(dest.name + REASON_SUFFIX).write_bytes(text + b"\n")
         return dest
     except OSError:
-        log.warning("could not quarantine %s", path, exc_info=True)
+        log.warning("could not quarantine %s", readable_name(path), exc_info=True)
         return None
+
+
+def _copy_hashing(source: Path, dest: Path) -> str:
+    """Copy `source` to `dest`; the SHA-256 (hex) of the bytes copied."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as reader, open(dest, "wb") as writer:
+        while chunk := reader.read(fmt.READ_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+    return digest.hexdigest()
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as reader:
+        while chunk := reader.read(fmt.READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _keep(tmp: Path, folder: Path, prefix: str, name: str, digest: str) -> Path:
+    """Move the copy `tmp` (bytes hashing to `digest`) to a name of its own in `folder`."""
+    for tag in ("", digest[:8], digest):
+        dest = folder / quarantine_name(prefix, name, tag)
+        if not os.path.lexists(dest):
+            os.replace(tmp, dest)
+            return dest
+        if dest.is_file() and not dest.is_symlink() and _sha256_of(dest) == digest:
+            return dest  # the same file refused again: one copy is enough
+    raise FileExistsError(f"no free name for a copy of {name} in {readable_name(folder)}")
+
+
+def quarantine_name(prefix: str, name: str, tag: str = "") -> str:
+    """`<prefix>-<name>`, or `<prefix>-<stem>-<tag><suffix>`, cut to at most
+    `QUARANTINE_NAME_BYTES` bytes of UTF-8 by shortening the stem (the suffix stays)."""
+    dot = name.rfind(".")
+    suffix = name[dot:] if dot > 0 and len(name[dot:].encode("utf-8")) <= 32 else ""
+    stem = name[: len(name) - len(suffix)]
+    end = (f"-{tag}" if tag else "") + suffix
+    room = QUARANTINE_NAME_BYTES - len(f"{prefix}-{end}".encode())
+    stem = stem.encode("utf-8")[: max(room, 0)].decode("utf-8", "ignore")
+    return f"{prefix}-{stem}{end}"
 
 
 @dataclass
@@ -131,8 +192,16 @@ def _check_outside(
 ) -> tuple[_Checked | None, ImportResult | None]:
     """Steps 1–5: everything that needs no decryption. Raises `BundleRejected`."""
     envelope = fmt.read_envelope(path, limits)
-    header = envelope.header
     file_sha, payload_sha = fmt.hash_file(envelope)
+    return _check_read(target, envelope, file_sha, payload_sha)
+
+
+def _check_read(
+    target: BundleTarget, envelope: fmt.Envelope, file_sha: str, payload_sha: bytes
+) -> tuple[_Checked | None, ImportResult | None]:
+    """Steps 2–5 for a file whose structure was checked and whose bytes were hashed."""
+    path = envelope.path
+    header = envelope.header
     with target.session() as session:
         done = session.execute(
             select(T_IMPORTED.c.imported_at).where(
@@ -250,11 +319,12 @@ def import_bundle(
     sha: str | None = None
     header: fmt.Header | None = None
     try:
-        checked, early = _check_outside(target, path, limits)
+        envelope = fmt.read_envelope(path, limits)
+        sha, payload_sha = fmt.hash_file(envelope)  # from here on, a refused file has a hash
+        checked, early = _check_read(target, envelope, sha, payload_sha)
         if early is not None:
             return early
         assert checked is not None
-        sha = checked.file_sha
         header = checked.envelope.header
         keys = _identities(target, header, identities)
         mine = {k.fingerprint for k in keys}
@@ -267,11 +337,11 @@ def import_bundle(
             target, checked, keys, limits, forms or FormCache(), progress, cancel
         )
     except BundleWaiting as error:
-        log.info("bundle %s waits: %s", path.name, error)
+        log.info("bundle %s waits: %s", readable_name(path.name), error)
         return _result(path, ImportStatus.WAITING, str(error), header, sha)
     except BundleRejected as error:
         where = quarantine(path, str(error), quarantine_dir, sha)
-        log.warning("bundle %s rejected: %s", path.name, error)
+        log.warning("bundle %s rejected: %s", readable_name(path.name), error)
         return _result(path, ImportStatus.REJECTED, str(error), header, sha, quarantined=where)
     result = _result(
         path,
@@ -281,7 +351,7 @@ def import_bundle(
         sha,
         stats=stats.as_dict(),
     )
-    log.info("bundle %s applied: %s", path.name, result.message)
+    log.info("bundle %s applied: %s", result.name, result.message)
     return result
 
 
@@ -541,7 +611,7 @@ def _import_many(
         for count, index in enumerate(pending):
             ahead.schedule(count)
             if progress is not None:
-                progress(count / max(len(pending), 1), files[index].name)
+                progress(count / max(len(pending), 1), readable_name(files[index].name))
             result = import_bundle(
                 target,
                 files[index],

@@ -17,6 +17,12 @@ size or time changes while it looks; conflict copies are ordinary files
 (bundles are identified by content, never by name). It never deletes,
 renames or rewrites anything in the folder: its own memory of what it has
 seen lives in the user data folder.
+
+The names the exporter gives (`samluat-field-…-to-coordinator-000007.samluat`)
+are trusted for one thing only: a file still being written whose name says it
+is for another database is not reported as "still being written" (it would
+be skipped anyway). Whether a complete file is for this database is decided
+by its header.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +41,7 @@ from app.bundle import format as fmt
 from app.bundle.errors import BundleError, BundleRejected
 from app.bundle.export import (
     ExportResult,
+    bundle_file_name,
     export_coordinator_bundle,
     export_field_bundle,
     registered_field_devices,
@@ -44,7 +52,7 @@ from app.bundle.keys import AgeIdentity
 from app.bundle.target import BundleTarget, is_coordinator_database
 from app.bundle.validate import FormCache, default_workers
 from app.core import paths
-from app.store.fileio import write_json
+from app.store.fileio import readable_name, write_json
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +72,11 @@ PARTIAL_MARKERS = (
 )
 MAX_DEPTH = 3
 DEFAULT_SETTLE_SECONDS = 3.0
+# `bundle_file_name`: kind, source, whom it is for, sequence (found inside the
+# longer names sync tools give partial files and conflict copies).
+BUNDLE_NAME = re.compile(
+    r"samluat-(field|coordinator)-[0-9a-z]*-to-([0-9a-z-]+)-\d{6,}(?![0-9a-z])", re.IGNORECASE
+)
 
 
 @dataclass
@@ -92,7 +105,9 @@ class SyncReport:
         """One line per thing done, for people."""
         out = [str(r) for r in self.imported]
         out += [f"wrote {w}" for w in self.written]
-        out += [f"skipped (still being written): {p.name}" for p in self.skipped_partial]
+        out += [
+            f"skipped (still being written): {readable_name(p.name)}" for p in self.skipped_partial
+        ]
         out += [f"error: {e}" for e in self.errors]
         if self.key_locked:
             out.append("error: unlock the coordinator key to import field bundles")
@@ -105,8 +120,30 @@ def is_partial_name(name: str) -> bool:
     return lowered.startswith(PARTIAL_PREFIXES) or any(m in lowered for m in PARTIAL_MARKERS)
 
 
-def candidate_files(folder: Path, *, settle_seconds: float) -> tuple[list[Path], list[Path]]:
-    """(complete-looking bundle files, bundle files still being written), sorted by name."""
+def named_for_someone_else(name: str, device_id: str, coordinator: bool) -> bool:
+    """True when `name` is one the exporter gives to bundles that the database
+    `device_id` (a coordinator's or not) does not import. Unknown names: False."""
+    found = BUNDLE_NAME.search(name)
+    if found is None:
+        return False
+    kind, to = found.group(1).lower(), found.group(2).lower()
+    if coordinator:
+        return kind != fmt.KIND_FIELD
+    mine = BUNDLE_NAME.search(bundle_file_name(fmt.KIND_COORDINATOR, "0", device_id, 1))
+    return kind != fmt.KIND_COORDINATOR or mine is None or to != mine.group(2).lower()
+
+
+def candidate_files(
+    folder: Path,
+    *,
+    settle_seconds: float,
+    not_mine: Callable[[str], bool] | None = None,
+) -> tuple[list[Path], list[Path]]:
+    """(complete-looking bundle files, bundle files still being written), sorted by name.
+
+    Files still being written whose name `not_mine` says is for someone else are
+    in neither list.
+    """
     ready: list[Path] = []
     busy: list[Path] = []
     now = time.time()
@@ -127,16 +164,20 @@ def candidate_files(folder: Path, *, settle_seconds: float) -> tuple[list[Path],
             if fmt.BUNDLE_SUFFIX not in name:
                 continue
             if is_partial_name(name) or not name.endswith(fmt.BUNDLE_SUFFIX):
-                busy.append(entry)
+                still_writing(entry)
                 continue
             try:
                 info = entry.stat()
             except OSError:
                 continue
             if now - info.st_mtime < settle_seconds:
-                busy.append(entry)
+                still_writing(entry)
                 continue
             ready.append(entry)
+
+    def still_writing(entry: Path) -> None:
+        if not_mine is None or not not_mine(entry.name):
+            busy.append(entry)
 
     walk(folder, 0)
     return ready, busy
@@ -144,7 +185,8 @@ def candidate_files(folder: Path, *, settle_seconds: float) -> tuple[list[Path],
 
 def _state_path(folder: Path, device_id: str) -> Path:
     # One memory per (folder, database): two databases may sync through one folder.
-    key = hashlib.sha256(f"{folder.resolve()}\n{device_id}".encode()).hexdigest()[:16]
+    where = readable_name(folder.resolve())  # (a folder name that is not UTF-8 on disk)
+    key = hashlib.sha256(f"{where}\n{device_id}".encode()).hexdigest()[:16]
     return paths.data_dir() / "sync" / f"{key}.json"
 
 
@@ -154,6 +196,12 @@ def _load_state(path: Path) -> dict[str, Any]:
         return value if isinstance(value, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def _key(path: Path, folder: Path) -> str:
+    """How the memory names a file: its path in the folder, as UTF-8 text (a name
+    that is not valid UTF-8 on disk is kept with its bytes escaped, `\\xe9`)."""
+    return readable_name(path.relative_to(folder))
 
 
 def _signature(path: Path) -> str | None:
@@ -195,21 +243,27 @@ def sync_folder(
     folder = Path(folder)
     report = SyncReport(folder=folder)
     if not folder.is_dir():
-        report.errors.append(f"the folder {folder} is not there (is the USB stick plugged in?)")
+        report.errors.append(
+            f"the folder {readable_name(folder)} is not there (is the USB stick plugged in?)"
+        )
         return report
     coordinator = is_coordinator_database(target)
     report.key_locked = coordinator and not identities
     state_path = _state_path(folder, target.device_id)
     state = _load_state(state_path)
     seen: dict[str, str] = state.setdefault("seen", {})
-    ready, busy = candidate_files(folder, settle_seconds=settle_seconds)
+    ready, busy = candidate_files(
+        folder,
+        settle_seconds=settle_seconds,
+        not_mine=lambda name: named_for_someone_else(name, target.device_id, coordinator),
+    )
     report.skipped_partial.extend(busy)
     owned = forms is None
     forms = forms or FormCache(workers=default_workers())
     todo = []
     for path in ready:
         signature = _signature(path)
-        key = str(path.relative_to(folder))
+        key = _key(path, folder)
         if signature is None or seen.get(key) == signature:
             continue
         if not _wanted(target, path, coordinator):
@@ -222,7 +276,7 @@ def sync_folder(
             if cancel is not None and cancel():
                 break
             if progress is not None:
-                progress(index / max(len(todo), 1), path.name)
+                progress(index / max(len(todo), 1), readable_name(path.name))
             if coordinator and not identities:
                 continue
             ahead.schedule(index)
@@ -274,7 +328,7 @@ def sync_folder(
     for written in report.written:
         signature = _signature(written.path)
         if signature is not None:
-            seen[str(written.path.relative_to(folder))] = signature
+            seen[_key(written.path, folder)] = signature
     state_path.parent.mkdir(parents=True, exist_ok=True)
     write_json(state_path, state)
     return report

@@ -81,6 +81,25 @@ def listen_for_language(target: QWidget, method: str) -> None:
     translator.on_change(listener)
 
 
+def fit_summary(dialog: SummaryDialog) -> None:
+    """Size the finalise check to what it shows. It opens at room for a long list of
+    problems; a short list takes the height of its rows, and "nothing left to fix"
+    (one line and two buttons) the width of that line."""
+    hint = dialog.sizeHint()
+    if dialog.problems:
+        listed = dialog.list
+        rows = sum(listed.sizeHintForRow(r) for r in range(dialog.model.rowCount()))
+        height = hint.height() - listed.sizeHint().height() + rows + 2 * listed.frameWidth()
+        height = max(dialog.minimumSizeHint().height(), min(dialog.height(), height))
+        dialog.resize(dialog.width(), height)
+        return
+    margins = dialog.contentsMargins() + dialog.layout().contentsMargins()  # type: ignore[union-attr]
+    line = dialog.heading.fontMetrics().horizontalAdvance(dialog.heading.text()) + 8
+    width = max(hint.width(), min(dialog.width(), line + margins.left() + margins.right()))
+    height = dialog.heightForWidth(width)
+    dialog.resize(width, height if height > 0 else hint.height())
+
+
 class FormView(QWidget):
     sig_answer_changed = Signal()  # an answer or a repeat changed: time to autosave
     sig_question_entered = Signal(object)  # Node
@@ -414,6 +433,7 @@ class FormView(QWidget):
         self.summary = SummaryDialog(self.session, problems, self)
         self.summary.sig_problem_chosen.connect(self._problem_chosen)
         self.summary.sig_finalise_confirmed.connect(self.sig_finalise_requested.emit)
+        fit_summary(self.summary)
         self.summary.open()
 
     def _problem_chosen(self, node: Node) -> None:
@@ -463,6 +483,13 @@ class FormView(QWidget):
                 return None
             widget = widget.parentWidget()
         return None
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        # Widgets made since the pages were built went to the end of the Tab chain too.
+        self.navigator.order_tabs()
+        if self.navigator.tab_from_buttons(forward):
+            return True
+        return super().focusNextPrevChild(forward)
 
     def focus_settled(self) -> None:
         """After quiet focus moves: record where the focus ended up."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.i18n import _
@@ -22,6 +22,26 @@ from app.ui.entry.widgets.base import QuestionWidget
 
 if TYPE_CHECKING:
     from app.ui.entry.form_view import FormView
+
+
+def last_in_chain(ancestor: QWidget) -> QWidget | None:
+    """The last widget inside `ancestor` in its window's Tab chain that can take focus."""
+    window = ancestor.window()
+    widget = window.previousInFocusChain()
+    while widget is not None and widget is not window:
+        if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and ancestor.isAncestorOf(widget):
+            return widget
+        widget = widget.previousInFocusChain()
+    return None
+
+
+def tab_stop(widget: QWidget) -> bool:
+    """Whether Tab can stop on `widget` now."""
+    return (
+        widget.focusPolicy() & Qt.FocusPolicy.TabFocus == Qt.FocusPolicy.TabFocus
+        and widget.isEnabled()
+        and widget.isVisible()
+    )
 
 
 def within(node: Node, ancestor: Node) -> bool:
@@ -197,8 +217,34 @@ class Navigator:
         else:
             self.next_page()
 
+    # -- Tab -----------------------------------------------------------------------------
+    @property
+    def page_buttons(self) -> list[QWidget]:
+        """The buttons under the pages, in reading order."""
+        view = self.view
+        return [view.previous_button, view.next_button, view.finalise_button]
+
+    def order_tabs(self) -> None:
+        """Put the page buttons after the pages in the Tab chain.
+
+        Qt puts a widget at the end of its window's Tab chain when it gets there, and
+        pages are built after the buttons (in pages mode, again at every page turn):
+        Tab from a page's last question went past its buttons to the screen's header.
+        Called whenever widgets were added to the pages."""
+        host = self.view.builder.host
+        if host is None:
+            return
+        last = last_in_chain(host)
+        if last is None:
+            return  # nothing in the pages takes the focus: the buttons are where they were
+        for button in self.page_buttons:
+            QWidget.setTabOrder(last, button)
+            last = button
+
     def tab(self, forward: bool, qt_move: Callable[[], bool]) -> bool:
-        """Tab / Shift+Tab in scroll mode: Qt's focus chain inside a page, page order across."""
+        """Tab / Shift+Tab in scroll mode: Qt's focus chain inside a page, page order across,
+        and past the last page (or the first) out to the page buttons (or what is before
+        the pages)."""
         view = self.view
         host = view.builder.host
         start = host.page_at(QApplication.focusWidget()) if host is not None else None
@@ -215,8 +261,52 @@ class Navigator:
             if target is not None and landed != target:
                 self.focus_page(target, last=not forward)
                 moved = True
+            elif target is None and landed is not None:
+                # Out of the pages, but Qt's chain led into a page built later.
+                moved = self._leave_pages(forward) or moved
         view.focus_settled()
         return moved
+
+    def _leave_pages(self, forward: bool) -> bool:
+        """Tab past the last page: the first page button; Shift+Tab before the first page:
+        the widget before the pages in the Tab chain."""
+        host = self.view.builder.host
+        if host is None:
+            return False
+        if forward:
+            candidates = self.page_buttons
+        else:
+            candidates = []
+            widget = host.previousInFocusChain()
+            window = host.window()
+            while widget is not None and widget is not window and not candidates:
+                if tab_stop(widget) and not host.isAncestorOf(widget):
+                    candidates.append(widget)
+                widget = widget.previousInFocusChain()
+        for widget in candidates:
+            if tab_stop(widget):
+                widget.setFocus(
+                    Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+                )
+                return True
+        return False
+
+    def tab_from_buttons(self, forward: bool) -> bool:
+        """Shift+Tab from the first page button in scroll mode: back to the last question
+        of the page being read (the Tab chain holds the pages in the order they were built,
+        not page order). False: Qt's chain is right (always, in pages mode)."""
+        view = self.view
+        if forward or view.page_mode != "scroll" or not view.pages:
+            return False
+        buttons = [b for b in self.page_buttons if tab_stop(b)]
+        if not buttons or QApplication.focusWidget() is not buttons[0]:
+            return False
+        current = view.current
+        target = current if self._takes_focus(current) else self._next_stop(current, -1)
+        if target is None:
+            return False
+        self.focus_page(target, last=True)
+        return True
 
     # -- jumps ---------------------------------------------------------------------------
     def go_to(self, node: Node) -> None:

@@ -21,7 +21,8 @@ A page built out of turn takes its place in the layout, but Qt appends its
 widgets to the end of the focus chain; so in scroll mode Tab from one page to
 another goes through `Navigator.tab` (page order), and a page built above the
 one being read would push it down the screen, so the scroll position is
-corrected by the height that page added.
+corrected by the height that page added. Every page built lands after the page
+buttons in the chain too: `Navigator.order_tabs` moves them back behind it.
 """
 
 from __future__ import annotations
@@ -234,6 +235,7 @@ class PageBuilder(QObject):
             old.setParent(view)
             old.deleteLater()
         view.scroller.setWidget(host)
+        view.navigator.order_tabs()
         if self.pending:
             self.timer.start()
 
@@ -246,6 +248,7 @@ class PageBuilder(QObject):
             return  # pages mode shows one page: the view renders another instead
         anchor = self._anchor() if host.built and index < host.built[-1] else None
         self._build(index)
+        self.view.navigator.order_tabs()
         if anchor is not None and index < anchor[0]:
             self._keep_anchor(anchor)
 
@@ -290,6 +293,7 @@ class PageBuilder(QObject):
             if finished:
                 self.partial.pop(index, None)
                 self.pending.popleft()
+        self.view.navigator.order_tabs()
         if above and anchor is not None:
             self._keep_anchor(anchor)
         if not self.pending:

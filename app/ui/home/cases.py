@@ -109,7 +109,7 @@ class HomeData:
     drafts: list[CaseRow]  # the user's open drafts and edits, newest first
     recent: list[CaseRow]  # recently finalised, newest first
     returned: list[CaseRow]  # the user's forms returned for correction, newest first
-    unexported: int  # finalised revisions not yet in an exported bundle
+    unexported: int  # finalised forms with a version not yet in an exported bundle
 
 
 def form_role(study: StudyConfig | None, form_id: str) -> str:
@@ -194,14 +194,16 @@ def all_submissions(store: LocalStore) -> list[SubmissionRow]:
 
 
 def unexported_count(store: LocalStore) -> int:
-    """Finalised revisions made on this computer that are in no exported bundle yet.
+    """Forms (submissions) with a finalised version made on this computer that is in no
+    exported bundle yet. Forms, not versions: a form edited after it was finalised is
+    one case in the list and one here, not two.
 
     A stand-in until the bundle service offers this count itself: it reads the
     revisions and the items of the bundles this database wrote (`outgoing_item`).
     """
     written = select(OutgoingItem.item_key).where(OutgoingItem.kind == ItemKind.REVISION.value)
     query = (
-        select(func.count())
+        select(func.count(func.distinct(Revision.instance_id)))
         .select_from(Revision)
         .where(
             Revision.status == RevisionStatus.FINALISED.value,

@@ -347,8 +347,8 @@ class HomeScreen(QWidget):
         )
         self.unexported_label.setToolTip(
             _(
-                "Counts every finalised version of a form made on this computer that has "
-                "not been put in an export bundle yet."
+                "Counts the forms finalised on this computer that are not in an export "
+                "bundle yet. A form edited after it was finalised counts once."
             )
         )
 

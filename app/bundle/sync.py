@@ -89,11 +89,14 @@ class SyncReport:
     skipped_partial: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     key_locked: bool = False  # a coordinator's pass without its key: field bundles left alone
+    # Why no bundle was written (the app words it by its type, in the UI's language).
+    write_error: BundleError | None = None
 
     @property
     def ok(self) -> bool:
         return (
             not self.errors
+            and self.write_error is None
             and not self.key_locked
             and all(
                 r.status in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
@@ -109,6 +112,8 @@ class SyncReport:
             f"skipped (still being written): {readable_name(p.name)}" for p in self.skipped_partial
         ]
         out += [f"error: {e}" for e in self.errors]
+        if self.write_error is not None:
+            out.append(f"error: {self.write_error}")
         if self.key_locked:
             out.append("error: unlock the coordinator key to import field bundles")
         return out or ["nothing to do"]
@@ -324,7 +329,7 @@ def sync_folder(
                 if written is not None:
                     report.written.append(written)
         except BundleError as error:
-            report.errors.append(str(error))
+            report.write_error = error
     for written in report.written:
         signature = _signature(written.path)
         if signature is not None:

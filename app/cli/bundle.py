@@ -45,6 +45,7 @@ from app.cli.files import require_folder, write_failed
 from app.core import paths
 from app.core.errors import SamluatError
 from app.store.errors import NotFoundError
+from app.store.fileio import readable_name
 from app.store.repo_reviews import ReviewInfo
 from app.store.store import open_store
 from app.store.tables import Device, ReviewOutcome, Submission, User
@@ -343,9 +344,9 @@ def run_import(args: argparse.Namespace) -> int:
 def quarantine_lines(result: ImportResult) -> list[str]:
     """Where a refused file was copied, or that it could not be (see the log)."""
     if result.quarantined is not None:
-        return [f"  quarantined: {result.quarantined}"]
+        return [f"  quarantined: {readable_name(result.quarantined)}"]
     if result.status is ImportStatus.REJECTED and result.path.is_file():
-        return [f"  NOT quarantined (copying it failed, see the log): {result.path}"]
+        return [f"  NOT quarantined (copying it failed, see the log): {readable_name(result.path)}"]
     return []
 
 

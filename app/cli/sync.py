@@ -57,5 +57,5 @@ def run_sync(args: argparse.Namespace) -> int:
         print(line)
     for result in report.imported:
         for line in quarantine_lines(result):
-            print(f"{result.path.name}: {line.strip()}")
+            print(f"{result.name}: {line.strip()}")
     return 0 if report.ok else 1

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.bundle.errors import KeyFileError
+from app.bundle.errors import BundleError, KeyFileError, KeysNotSetUpError, LaptopRevokedError
 from app.bundle.export import ExportResult, export_field_bundle
 from app.bundle.importer import ImportStatus, import_many
 from app.bundle.keys import (
@@ -70,6 +70,22 @@ def unlock_coordinator_key(passphrase: str) -> AgeIdentity:
         raise SamluatError(_("Wrong passphrase, or the key file is damaged.")) from None
 
 
+def write_problem(error: BundleError) -> str:
+    """Why this laptop wrote no bundle, in the UI's language (the error's own words are
+    English and may name a command the field app does not have)."""
+    if isinstance(error, KeysNotSetUpError):
+        return _(
+            "No coordinator is trusted on this laptop yet, so nothing can be sent: a "
+            "supervisor trusts the coordinator's card under Samluat → Keys and laptops…"
+        )
+    if isinstance(error, LaptopRevokedError):
+        return _(
+            "The coordinator revoked this laptop: the bundles it writes are refused. Ask your "
+            "coordinator what to do with its data."
+        )
+    return _("No bundle was written: {reason}").format(reason=error)
+
+
 def sync_pass(
     store: LocalStore,
     folder: Path,
@@ -88,7 +104,11 @@ def sync_pass(
     not a folder); problems with single files are in the outcome.
     """
     if not folder.is_dir():
-        raise SamluatError(f"The sync folder {folder} is not there (is the USB stick plugged in?)")
+        raise SamluatError(
+            _("The sync folder {folder} is not there (is the USB stick plugged in?)").format(
+                folder=folder
+            )
+        )
     target = BundleTarget.from_store(store)
     init_device_keys(target)  # idempotent: a laptop has keys before its first bundle
 
@@ -100,11 +120,13 @@ def sync_pass(
         target, folder, identities=identities, progress=told, cancel=cancel
     )
     problems = [
-        f"{r.path.name}: {r.message}"
+        f"{r.name}: {r.message}"
         for r in report.imported
         if r.status not in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
     ]
     problems += report.errors
+    if report.write_error is not None:
+        problems.append(write_problem(report.write_error))
     if report.key_locked:
         problems.append(
             _("The laptops' bundles were not imported: unlock the coordinator key with Sync now.")
@@ -147,7 +169,7 @@ def import_bundle_files(
         written=0,
         waiting=sum(1 for r in results if r.status is ImportStatus.WAITING),
         problems=[
-            f"{r.path.name}: {r.message}"
+            f"{r.name}: {r.message}"
             for r in results
             if r.status not in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
         ],
@@ -180,7 +202,10 @@ def write_everything(
         if progress is not None:
             progress(done / total if total else 1.0, _(WRITING))
 
-    result = export_field_bundle(target, folder=folder, everything=True, progress=written)
+    try:
+        result = export_field_bundle(target, folder=folder, everything=True, progress=written)
+    except BundleError as error:
+        raise SamluatError(write_problem(error)) from error
     assert result is not None  # only `only_if_new` skips writing
     log.info("wrote %s with everything (%s)", result.path.name, result.counts)
     return result

@@ -509,7 +509,8 @@ def test_a_revoked_laptop_is_told_once_and_stops_writing(
         ImportStatus.APPLIED
     ]
     assert told.written == []
-    assert any("revoked this laptop" in e for e in told.errors), told.errors
+    assert isinstance(told.write_error, LaptopRevokedError), told.write_error
+    assert "error: The coordinator revoked this laptop on " in "\n".join(told.lines())
     with pytest.raises(LaptopRevokedError, match="Ask your coordinator"):
         export_field_bundle(field.target, folder=tmp_path / "out")
     # The other laptop goes on as before.

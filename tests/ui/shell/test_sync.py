@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app.bundle.export import export_field_bundle
 from app.bundle.importer import ImportStatus, import_bundle
+from app.core.i18n import translator
 from app.fieldwork.syncing import coordinator_key_file
 from app.store import LocalStore
 from app.ui.app_window import AppWindow
@@ -49,8 +50,14 @@ def test_sync_pass_reports_a_missing_coordinator_key(
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     qtbot.waitUntil(lambda: "coordinator" in logged_in.home.sync_status.text(), timeout=15_000)
-    assert "No coordinator key is trusted" in logged_in.home.sync_status.text()
+    assert "No coordinator is trusted on this laptop yet" in logged_in.home.sync_status.text()
+    assert "Keys and laptops" in logged_in.home.sync_status.text()  # not a command line
     assert list(folder.iterdir()) == []  # nothing written without a coordinator to write to
+    # Said in Lao in the Lao interface.
+    translator.set_language("lo")
+    assert logged_in.sync.sync_now()
+    qtbot.waitUntil(lambda: "ກະແຈ ແລະ ຄອມພິວເຕີ" in logged_in.home.sync_status.text(), timeout=15_000)
+    assert "ຄອມພິວເຕີນີ້ຍັງບໍ່ໄດ້ເຊື່ອຖືຜູ້ປະສານງານ" in logged_in.home.sync_status.text()
 
 
 def test_unplugged_folder_is_reported(qtbot: QtBot, logged_in: AppWindow, tmp_path: Path) -> None:

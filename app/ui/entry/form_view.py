@@ -294,6 +294,8 @@ class FormView(QWidget):
         self.page_counter.setText(
             _("Page {number} of {count}").format(number=max(position, 1), count=len(applying))
         )
+        # No page to show (a form of calculations only, or nothing relevant): no "1 of 0".
+        self.page_counter.setVisible(bool(applying))
         self.previous_button.setEnabled(any(i < self.current for i in applying))
         self.next_button.setEnabled(any(i > self.current for i in applying))
 

@@ -117,7 +117,7 @@ class IndexModel(QAbstractItemModel):
             if not isinstance(definition, FieldDef):
                 continue
             if definition.role == FIELD:
-                if shown(child):
+                if shown(child) and not self._untitled_header(child):
                     result.append(child)
             elif isinstance(definition.element, Group) and not definition.element.bodyless:
                 result.append(child)
@@ -125,6 +125,16 @@ class IndexModel(QAbstractItemModel):
         for row, child in enumerate(result):
             self._rows[id(child)] = row
         return result
+
+    def _untitled_header(self, node: Node) -> bool:
+        """The header row of a table (`label` appearance) without a label of its own, as
+        pyxform makes for a `table-list`: nothing to list but its internal name."""
+        question = node.definition.question
+        return (
+            question is not None
+            and "label" in question.appearances()
+            and not self.session.text(node, "label").strip()
+        )
 
     def rebuild(self) -> None:
         """Repeat instances came or went: start again."""

@@ -270,11 +270,26 @@ class GridRow(ScaleQuestion):
         self.body.addLayout(self.row)
         self.guidance.hide()
         self.connect_scale()
-        if "label" in self.question.appearances():
+        if self.header_only:
             # ODK's header row of a label / list-nolabel grid: text only, no buttons.
             self.scale.hide()
             self.scale.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setObjectName("gridRow")
+
+    @property
+    def header_only(self) -> bool:
+        return "label" in self.question.appearances()
+
+    def editors(self) -> list[QWidget]:
+        # A header row takes no answer: Enter, Tab and a page's first focus pass it by.
+        return [] if self.header_only else super().editors()
+
+    def refresh_texts(self) -> None:
+        super().refresh_texts()
+        if self.header_only and not self.ctx.session.text(self.node, "label"):
+            # pyxform's table-list header row has no label: not its internal name either.
+            self.label.setText("")
+            self.label.hide()
 
     @property
     def stacked(self) -> bool:

@@ -99,7 +99,13 @@ class MediaWidget(QuestionWidget):
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
+        if busy and self.attach_button.hasFocus():
+            # A disabled button hands the focus on down the Tab chain: to the next
+            # question (scroll mode: the next page) or to "Previous". The question keeps it.
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
         self.attach_button.setEnabled(not busy and not self.node.readonly)
+        if not busy and self.hasFocus() and self.attach_button.isEnabled():
+            self.attach_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self.retranslate_choices()
 
     # -- showing -------------------------------------------------------------------------

@@ -21,8 +21,12 @@ from app.ui.entry.widgets.text import LineEdit
 _BOUND = re.compile(r"^\s*\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def range_hint(constraint: str | None) -> tuple[str | None, str | None]:
-    """Lower and upper bounds of a simple `. >= a and . <= b` constraint, for display."""
+def range_hint(constraint: str | None, integer: bool = False) -> tuple[str | None, str | None]:
+    """Lower and upper bounds of a simple `. >= a and . <= b` constraint, for display.
+
+    The hint says "from a to b" (both allowed): a strict bound (`. < 10`, pyxform's
+    widgets.xls) is the next whole number for an integer; for a decimal it gives no hint
+    rather than one that names a refused value."""
     low = high = None
     if not constraint:
         return None, None
@@ -33,6 +37,10 @@ def range_hint(constraint: str | None) -> tuple[str | None, str | None]:
                 return None, None  # anything more complex: no hint rather than a wrong one
             continue
         operator, number = match[1], match[2]
+        if operator in (">", "<"):
+            if not integer or "." in number:
+                return None, None
+            number = str(int(number) + (1 if operator == ">" else -1))
         if operator.startswith(">"):
             low = number
         else:
@@ -57,7 +65,7 @@ class NumberWidget(QuestionWidget):
         row.addStretch(1)
         self.body.addLayout(row)
         constraint = self.question.constraint
-        self.bounds = range_hint(constraint.source if constraint is not None else None)
+        self.bounds = range_hint(constraint.source if constraint is not None else None, integer)
 
     def _typed(self, text: str) -> None:
         text = text.replace(",", ".").strip()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
@@ -346,7 +347,48 @@ class SearchListWidget(SelectWidget):
         return [self.search, self.list]
 
 
+class ChoiceHeaderWidget(SelectWidget):
+    """`label` appearance: ODK's header of a list-nolabel table. It shows the choice labels
+    in a row and takes no answer (a check box here would put a header into the data)."""
+
+    def build_editor(self) -> None:
+        self.row = QHBoxLayout()
+        self.row.setSpacing(18)
+        self.body.addLayout(self.row)
+        self.labels: list[QLabel] = []
+
+    def rebuild_choices(self) -> None:
+        for label in self.labels:
+            label.deleteLater()
+        self.names = self.ctx.session.allowed_choices(self.node)
+        self.labels = []
+        for _name in self.names:
+            label = QLabel()
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            label.setMinimumWidth(MIN_LABEL_WIDTH)
+            self.row.addWidget(label)
+            self.labels.append(label)
+        self.row.addStretch(1)
+        self.retranslate_choices()
+
+    def retranslate_choices(self) -> None:
+        for name, label in zip(self.names, self.labels, strict=True):
+            label.setText(self.label_of(name))
+
+    def refresh_texts(self) -> None:
+        super().refresh_texts()
+        if not self.ctx.session.text(self.node, "label"):
+            self.label.setText("")  # pyxform's generated header row: not its internal name
+            self.label.hide()
+
+    def editors(self) -> list[QWidget]:
+        return []
+
+
 def select_widget_class(question_kind: Kind, appearances: frozenset[str], count: int) -> type:
+    if "label" in appearances:
+        return ChoiceHeaderWidget
     if question_kind is Kind.SELECT_ONE and "minimal" in appearances:
         return ComboWidget
     if appearances & {"autocomplete", "search"} or count > LONG_LIST:

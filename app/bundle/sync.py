@@ -16,7 +16,10 @@ temporary names, files modified within `settle_seconds`, and files whose
 size or time changes while it looks; conflict copies are ordinary files
 (bundles are identified by content, never by name). It never deletes,
 renames or rewrites anything in the folder: its own memory of what it has
-seen lives in the user data folder.
+seen lives in the user data folder. That memory is dropped when this database
+has fewer bundles than at the last pass (restored from an older backup), and
+the files it refused are tried again when the laptops it accepts change (a
+laptop synced before its card was registered).
 
 The names the exporter gives (`samluat-field-…-to-coordinator-000007.samluat`)
 are trusted for one thing only: a file still being written whose name says it
@@ -37,9 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from app.bundle import format as fmt
+from app.bundle.applier import T_DEVICE
 from app.bundle.errors import BundleError, BundleRejected
 from app.bundle.export import (
+    T_IMPORTED,
     ExportResult,
     bundle_file_name,
     export_coordinator_bundle,
@@ -256,7 +263,10 @@ def sync_folder(
     report.key_locked = coordinator and not identities
     state_path = _state_path(folder, target.device_id)
     state = _load_state(state_path)
+    database = _database_state(target)
+    _forget_what_no_longer_holds(state, database)
     seen: dict[str, str] = state.setdefault("seen", {})
+    refused: dict[str, str] = state.setdefault("refused", {})
     ready, busy = candidate_files(
         folder,
         settle_seconds=settle_seconds,
@@ -294,6 +304,10 @@ def sync_folder(
             report.imported.append(result)
             if result.status is not ImportStatus.WAITING:
                 seen[key] = signature
+            if result.status is ImportStatus.REJECTED:
+                refused[key] = signature
+            else:
+                refused.pop(key, None)
     finally:
         ahead.drop()
         if owned:
@@ -334,6 +348,42 @@ def sync_folder(
         signature = _signature(written.path)
         if signature is not None:
             seen[_key(written.path, folder)] = signature
+    state.update(_database_state(target))
     state_path.parent.mkdir(parents=True, exist_ok=True)
     write_json(state_path, state)
     return report
+
+
+def _database_state(target: BundleTarget) -> dict[str, Any]:
+    """What the memory of a folder rests on: how many bundles this database has
+    recorded, and which laptops it accepts bundles from."""
+    with target.session() as session:
+        connection = session.connection()
+        applied = connection.execute(select(func.count()).select_from(T_IMPORTED)).scalar()
+        accepted = sorted(
+            str(device_id)
+            for (device_id,) in connection.execute(
+                select(T_DEVICE.c.id).where(
+                    T_DEVICE.c.public_key.is_not(None), T_DEVICE.c.revoked_at.is_(None)
+                )
+            )
+        )
+    registry = hashlib.sha256("\n".join(accepted).encode()).hexdigest()[:16]
+    return {"applied": int(applied or 0), "registry": registry}
+
+
+def _forget_what_no_longer_holds(state: dict[str, Any], database: dict[str, Any]) -> None:
+    """A database restored from an older backup has not applied what the memory says
+    was seen: look at every file again (importing what is known costs little). A laptop
+    registered (or revoked) since: try the files that were refused again."""
+    applied = state.get("applied")
+    if isinstance(applied, int) and applied > database["applied"]:
+        log.info("this database has fewer bundles than at the last pass: every file again")
+        state["seen"], state["refused"] = {}, {}
+        return
+    if state.get("registry") not in (None, database["registry"]):
+        seen, refused = state.get("seen"), state.get("refused")
+        if isinstance(seen, dict) and isinstance(refused, dict):
+            for key in refused:
+                seen.pop(key, None)
+        state["refused"] = {}

@@ -15,11 +15,11 @@ import pytest
 
 from app.bundle.export import bundle_file_name, export_coordinator_bundle, export_field_bundle
 from app.bundle.importer import ImportStatus, import_bundle
-from app.bundle.keys import revoke_device
+from app.bundle.keys import init_device_keys, register_device, revoke_device
 from app.bundle.sync import named_for_someone_else, sync_folder
 from app.store import fileio
 from app.store.fileio import atomic_write_bytes, read_json, readable_name, write_json
-from tests.bundle.bundletools import Coordinator, Field, make_field, synthetic_documents
+from tests.bundle.bundletools import Coordinator, Field, make_field, reopen, synthetic_documents
 
 
 @pytest.fixture
@@ -354,3 +354,57 @@ def test_names_tell_whom_a_bundle_is_for() -> None:
     assert named_for_someone_else(to_me, me, coordinator=True)
     for unknown in ("incoming.samluat", "samluat-field-1.samluat", "from-noy.samluat"):
         assert not named_for_someone_else(unknown, me, coordinator=False), unknown
+
+
+def test_a_bundle_refused_before_its_laptop_was_registered_is_taken_at_the_next_pass(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """A laptop synced before the coordinator registered its card: once registered, the
+    file still in the folder is imported (the memory used to skip it for ever)."""
+    early = make_field(tmp_path, coordinator, "laptop-early", register=False)
+    try:
+        early.interview(dict(synthetic_documents()[2]))
+        folder = tmp_path / "usb"
+        written = export_field_bundle(early.target, folder=folder)
+        assert written is not None
+        _settled(written.path)
+        first = sync_folder(
+            coordinator.target, folder, identities=[coordinator.identity], settle_seconds=0
+        )
+        assert [r.status for r in first.imported] == [ImportStatus.REJECTED], first.lines()
+        again = sync_folder(
+            coordinator.target, folder, identities=[coordinator.identity], settle_seconds=0
+        )
+        assert again.imported == []  # nothing changed: not read again
+        register_device(coordinator.target, init_device_keys(early.target).card())
+        after = sync_folder(
+            coordinator.target, folder, identities=[coordinator.identity], settle_seconds=0
+        )
+        assert [r.status for r in after.imported] == [ImportStatus.APPLIED], after.lines()
+    finally:
+        early.close()
+
+
+def test_after_a_restore_the_folder_is_read_again(
+    coordinator: Coordinator, laptop: Field, tmp_path: Path
+) -> None:
+    """The coordinator's database restored from a backup older than a pass: the bundles
+    still in the folder are imported again (the memory said they were seen)."""
+    backup = tmp_path / "before.db"
+    coordinator.store.backup(dest=backup)
+    folder = tmp_path / "usb"
+    written = export_field_bundle(laptop.target, folder=folder)
+    assert written is not None
+    _settled(written.path)
+    report = sync_folder(
+        coordinator.target, folder, identities=[coordinator.identity], settle_seconds=0
+    )
+    assert [r.status for r in report.imported] == [ImportStatus.APPLIED], report.lines()
+    path = coordinator.store.path
+    coordinator.store.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(backup.read_bytes())
+    target = reopen(coordinator)
+    restored = sync_folder(target, folder, identities=[coordinator.identity], settle_seconds=0)
+    assert [r.status for r in restored.imported] == [ImportStatus.APPLIED], restored.lines()

@@ -251,6 +251,9 @@ class FormView(QWidget):
     def show_page(self, index: int, focus: str | None = "first") -> None:
         """Show page `index` (pages mode) or scroll to it (scroll mode)."""
         if not self.pages:
+            if self.builder.host is None:
+                self.builder.render()  # an empty page that says why it is empty
+            self.update_header()
             return
         index = max(0, min(index, len(self.pages) - 1))
         changed = index != self.current
@@ -272,11 +275,14 @@ class FormView(QWidget):
         if host is None:
             return
         page = self.pages[self.current] if self.pages else None
-        empty = self.page_mode == "pages" and page is not None and not page.applies()
-        host.empty_note.setText(
-            _("Nothing on this page applies now: go on to the next page.") if empty else ""
-        )
-        host.empty_note.setVisible(empty)
+        if not any(p.applies() for p in self.pages):  # hidden fields and calculations only
+            text = _("Nothing in this form is to be answered now: use Check and finalise….")
+        elif self.page_mode == "pages" and page is not None and not page.applies():
+            text = _("Nothing on this page applies now: go on to the next page.")
+        else:
+            text = ""
+        host.empty_note.setText(text)
+        host.empty_note.setVisible(bool(text))
         if self.page_mode == "scroll":
             for index, frame in host.frames.items():
                 if index not in self.builder.unshown:  # a page still being built waits

@@ -210,7 +210,8 @@ class PageBuilder(QObject):
         host = PageHost(view)
         self.host = host
         if view.page_mode == "pages":
-            self._build(view.current)
+            if view.pages:  # a form of hidden fields and calculations has none
+                self._build(view.current)
         else:
             index, questions = view.current, 0
             while index < len(view.pages) and questions < SCREENFUL:

@@ -60,6 +60,8 @@ class Navigator:
         self.view = view
         self._pages_seen: list[EntryPage] | None = None
         self._page_of: dict[Node, int] = {}
+        # What comes after the page buttons in reading order (the interview's bookmarks).
+        self.after_buttons: list[QWidget] = []
 
     # -- where things are --------------------------------------------------------------
     def applying(self, start: int, step: int) -> int:
@@ -237,7 +239,7 @@ class Navigator:
         last = last_in_chain(host)
         if last is None:
             return  # nothing in the pages takes the focus: the buttons are where they were
-        for button in self.page_buttons:
+        for button in [*self.page_buttons, *self.after_buttons]:
             QWidget.setTabOrder(last, button)
             last = button
 

@@ -180,6 +180,9 @@ class InterviewWorkspace(QWidget):
         side_layout.addWidget(self.bookmark_list, 1)
         splitter.addWidget(self.view)
         splitter.addWidget(side)
+        # Reading order: the guide's page and its buttons, then the bookmarks on the right.
+        self.view.navigator.after_buttons = [self.bookmark_list]
+        self.view.navigator.order_tabs()
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([1000, 220])
         self.splitter = splitter

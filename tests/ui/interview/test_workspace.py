@@ -163,3 +163,25 @@ def test_bookmarks_wrap_lao_labels_in_their_narrow_column(
     assert shown.width() <= bookmarks.viewport().width()
     assert shown.height() >= 2 * line  # wrapped between Lao words, not cut at the edge
     assert not bookmarks.horizontalScrollBar().isVisible()
+
+
+def test_tab_reads_the_page_then_its_buttons_then_the_bookmarks(
+    qtbot: QtBot, make_filling: MakeFilling
+) -> None:
+    """The bookmarks on the right come after the page and its buttons, not before the page's
+    questions (they were made after the pages, so Qt had put them in between)."""
+    workspace = _open(qtbot, make_filling)
+    view = workspace.view
+    session = workspace.session
+    view.go_to(session.node("sec/mandate"))
+    note = view.widgets[session.node("sec/mandate")]
+    assert focused() is note.edit
+    buttons = (view.previous_button, view.next_button, view.finalise_button)
+    enabled = [b for b in buttons if b.isEnabled() and b.isVisible()]
+    stops = []
+    for _ in range(len(enabled) + 1):
+        press(qtbot, Qt.Key.Key_Tab)
+        stops.append(focused())
+    assert stops == [*enabled, workspace.bookmark_list]
+    press(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focused() is enabled[-1]

@@ -155,6 +155,14 @@ class KeysDialog(QDialog):
         layout.addWidget(self.coordination, 1)
 
         self.error, self.busy, self.buttons = add_dialog_footer(self, layout)
+        # Enter in a passphrase field creates the key; no button is clicked by Enter
+        # elsewhere (an auto-default button would open a file chooser instead).
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+        self.passphrase.returnPressed.connect(self.repeat.setFocus)
+        self.escrow_passphrase.returnPressed.connect(self.escrow_repeat.setFocus)
+        for field in (self.repeat, self.escrow_repeat):
+            field.returnPressed.connect(self.create_key)
         self.coordination.setVisible(store.user.role is Role.COORDINATOR)
         self.retranslate()
         on_language_changed(self, self.retranslate)
@@ -352,16 +360,24 @@ class KeysDialog(QDialog):
         laptop = self._selected_laptop(_("Please select the laptop to rename."))
         if laptop is None:
             return
-        name, accepted = QInputDialog.getText(
-            self,
-            _("Keys and laptops"),
+        dialog = self.rename_dialog(laptop)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.rename_selected_to(dialog.textValue())
+
+    def rename_dialog(self, laptop: DeviceRow) -> QInputDialog:
+        """Asks for a laptop's new name, with buttons in the interface's language
+        (Qt's own "OK" and "Cancel" are English)."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(_("Keys and laptops"))
+        dialog.setLabelText(
             _("New name for {name} (as the team calls it, e.g. Laptop 07, Pakse):").format(
                 name=laptop.name
-            ),
-            text=laptop.name,
+            )
         )
-        if accepted:
-            self.rename_selected_to(name)
+        dialog.setTextValue(laptop.name)
+        dialog.setOkButtonText(_("Rename"))
+        dialog.setCancelButtonText(_("Cancel"))
+        return dialog
 
     def rename_selected_to(self, name: str) -> None:
         laptop = self._selected_laptop(_("Please select the laptop to rename."))
@@ -383,6 +399,11 @@ class KeysDialog(QDialog):
     def revoke_selected(self) -> None:
         laptop = self._selected_laptop(_("Please select the laptop to revoke."))
         if laptop is None:
+            return
+        if laptop.revoked_at:
+            self.error.show_message(
+                _("{name} is already revoked: its bundles are refused.").format(name=laptop.name)
+            )
             return
         text = _(
             "Revoke {name}? Its bundles will be refused from now on. Do this for a lost or "

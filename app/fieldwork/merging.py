@@ -71,10 +71,14 @@ class Difference:
 @dataclass(frozen=True)
 class ConflictView:
     instance_id: str
-    form: str
+    form: str  # the form's title
     versions: tuple[VersionView, ...]  # the provisional winner first
     differing: tuple[Difference, ...]  # up to MAX_DIFFERENCES, in form order
     more_differing: int  # how many more
+    form_name: Text  # the study's name of the form (empty if not a study form)
+
+    def form_text(self, lang: str | None) -> str:
+        return self.form_name.get_text(lang) or self.form
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,13 @@ class DuplicateView:
     form: str
     members: tuple[tuple[str, str], ...]  # (instance id, laptop name)
     institution: Text  # the institution's name from the study's registry (empty if not there)
+    form_name: Text  # the study's name of the form (empty if not a study form)
 
     def institution_text(self, lang: str | None) -> str:
         return self.institution.get_text(lang) or self.group.institution
+
+    def form_text(self, lang: str | None) -> str:
+        return self.form_name.get_text(lang) or self.form
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ def merge_overview(store: LocalStore, study: StudyConfig | None = None) -> Merge
     devices = {d.device_id: d.name for d in list_devices(target)}
     users = {u.id: u.display_name or u.username for u in store.list_users()}
     titles = {f.form_id: f.title or f.form_id for f in store.list_form_versions()}
+    names = {i.form_id: Text(i.name.as_dict()) for i in study.instruments} if study else {}
     library = FormLibrary(store)
     conflicts = []
     for item in conflict_queue(target):
@@ -121,6 +130,7 @@ def merge_overview(store: LocalStore, study: StudyConfig | None = None) -> Merge
             ConflictView(
                 instance_id=item.instance_id,
                 form=titles.get(item.form_id, item.form_id),
+                form_name=names.get(item.form_id, Text()),
                 versions=tuple(
                     VersionView(
                         rev_id=h.rev_id,
@@ -140,6 +150,7 @@ def merge_overview(store: LocalStore, study: StudyConfig | None = None) -> Merge
         DuplicateView(
             group=group,
             form=titles.get(group.form_id, group.form_id),
+            form_name=names.get(group.form_id, Text()),
             members=tuple(
                 (m.instance_id, devices.get(m.device_id, m.device_id)) for m in group.members
             ),

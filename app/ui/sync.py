@@ -26,7 +26,6 @@ from app.fieldwork.syncing import (
     write_everything,
 )
 from app.ui.context import AppContext
-from app.ui.messages import ShownError
 from app.ui.workers import Job, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -76,12 +75,6 @@ class SyncController(QObject):
             return False
 
         def work(job: Job) -> SyncOutcome:
-            if not folder.is_dir():  # said here in the UI's language (the stick is out)
-                raise ShownError(
-                    _(
-                        "The sync folder {folder} is not there (is the USB stick plugged in?)"
-                    ).format(folder=folder)
-                )
             return sync_pass(
                 store,
                 folder,

@@ -43,7 +43,6 @@ from app.fieldwork.merging import (
 )
 from app.store import LocalStore, Role
 from app.study.config import StudyConfig
-from app.ui.home.cases import Names, pick
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import user_message
 from app.ui.widgets import add_dialog_footer, wrapping_label
@@ -80,19 +79,6 @@ def gap_text(gap: Gap) -> str:
     return text.format(name=gap.device_name, first=gap.first, last=gap.last)
 
 
-def study_form_names(store: LocalStore, study: StudyConfig | None) -> dict[str, Names]:
-    """The study's names of each stored form, by the title the queues show (off the UI
-    thread): the queues name a form by its title, in the form's own language."""
-    if study is None:
-        return {}
-    names = {i.form_id: i.name.as_dict() for i in study.instruments}
-    return {
-        form.title or form.form_id: names[form.form_id]
-        for form in store.list_form_versions()
-        if form.form_id in names
-    }
-
-
 def _table(columns: int) -> QTableWidget:
     table = QTableWidget(0, columns)
     table.verticalHeader().setVisible(False)
@@ -119,7 +105,6 @@ class MergeDialog(QDialog):
         self.study = study
         self.overview = MergeOverview((), (), ())
         self.task: Task | None = None
-        self.form_names: dict[str, Names] = {}  # a form's title -> its names per language
         # 900 × 620, within the screen (a 1366 × 768 laptop at 150 % has 910 × 512).
         screen = self.screen().availableGeometry()
         self.resize(min(900, screen.width() - 40), min(620, screen.height() - 40))
@@ -242,13 +227,16 @@ class MergeDialog(QDialog):
         self.tabs.setTabText(2, _("Missing bundles ({count})").format(count=len(overview.gaps)))
         self._fill_list(
             self.conflict_list,
-            [f"{self.form_text(c.form)} · {_short(c.instance_id)}" for c in overview.conflicts],
+            [
+                f"{c.form_text(translator.language)} · {_short(c.instance_id)}"
+                for c in overview.conflicts
+            ],
             _("No conflicts."),
         )
         self._fill_list(
             self.duplicate_list,
             [
-                f"{self.form_text(d.form)}: {d.institution_text(translator.language)} / "
+                f"{d.form_text(translator.language)}: {d.institution_text(translator.language)} / "
                 f"{d.group.respondent}"
                 for d in overview.duplicates
             ],
@@ -321,26 +309,18 @@ class MergeDialog(QDialog):
 
     # -- work -------------------------------------------------------------------------------
 
-    def form_text(self, title: str) -> str:
-        """A form's name in the interface's language (the queues carry its title)."""
-        return pick(self.form_names.get(title, {}), translator.language, title)
-
     def reload(self) -> None:
         store, study = self.store, self.study
-
-        def work(_job: Job) -> tuple[MergeOverview, dict[str, Names]]:
-            return merge_overview(store, study), study_form_names(store, study)
-
         task = run_task(
-            work,
+            lambda _job: merge_overview(store, study),
             name="merge-overview",
             on_success=self._loaded,
             on_failure=self._failed,
         )
         self.busy.track(task, _("Loading…"))
 
-    def _loaded(self, loaded: tuple[MergeOverview, dict[str, Names]]) -> None:
-        self.overview, self.form_names = loaded
+    def _loaded(self, overview: MergeOverview) -> None:
+        self.overview = overview
         self._fill()
 
     def keep_selected(self) -> None:

@@ -367,6 +367,8 @@ class AppWindow(QMainWindow):
             if result == QDialog.DialogCode.Accepted and dialog.identity is not None:
                 self.ctx.coordinator_keys = [dialog.identity]
                 self.sync.key_unlocked()
+            else:
+                self.sync.key_declined()
             dialog.deleteLater()
 
         dialog.finished.connect(done)

@@ -71,6 +71,7 @@ class SyncController(QObject):
             return False
         identities = list(self.ctx.coordinator_keys)
         if ask_for_key and not identities and needs_coordinator_key(store):
+            self._waiting_files = []  # files chosen earlier and given up on are not imported now
             self.sig_key_needed.emit()  # asked on Sync now only, never by the timer
             return False
 
@@ -117,6 +118,10 @@ class SyncController(QObject):
             self.import_files(files)
         else:
             self.sync_now()
+
+    def key_declined(self) -> None:
+        """The passphrase was not given: forget the files that waited for it."""
+        self._waiting_files = []
 
     def write_everything(self, folder: Path) -> bool:
         """Write a bundle of every finalised version into `folder`; False when that

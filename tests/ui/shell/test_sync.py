@@ -126,6 +126,39 @@ def test_a_coordinator_unlocks_its_key_once_and_imports_the_laptops_bundles(
     close_window(qtbot, window)
 
 
+def test_sync_now_after_a_cancelled_file_import_syncs_the_folder(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
+) -> None:
+    coordinator = coordinator_for(study_db, coordinator_key_file().parent)
+    folder, elsewhere = tmp_path / "usb", tmp_path / "chat"
+    field = make_field(tmp_path, coordinator, "laptop-a")
+    instance = field.interview(dict(synthetic_documents()[0]))
+    received = export_field_bundle(field.target, folder=elsewhere)
+    assert received is not None
+    field.close()
+    study_db.close()
+    folder.mkdir()
+    ctx.settings.update(sync_folder=str(folder))
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+
+    # A file received by a chat app: the key is asked for, and the coordinator cancels.
+    assert not window.sync.import_files([received.path])
+    dialog = wait_for_dialog(qtbot, CoordinatorKeyDialog)
+    dialog.reject()
+    qtbot.waitUntil(lambda: visible(CoordinatorKeyDialog) is None)
+
+    # Sync now later syncs the folder; the file given up on is not imported behind their back.
+    window.sync_action.trigger()
+    dialog = wait_for_dialog(qtbot, CoordinatorKeyDialog)
+    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Synced at" in window.home.sync_status.text(), timeout=20_000)
+    assert "0 received" in window.home.sync_status.text()
+    assert window.ctx.store is not None and window.ctx.store.heads(instance_id=instance) == []
+    close_window(qtbot, window)
+
+
 def test_a_laptop_writes_everything_again_for_a_coordinator_who_lost_it(
     qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
 ) -> None:

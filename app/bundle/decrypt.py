@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pyrage
 
 from app.bundle import format as fmt
-from app.bundle.errors import BundleError, BundleRejected
+from app.bundle.errors import BundleError, BundleRejected, Refusal
 from app.bundle.keys import AgeIdentity
 
 
@@ -45,7 +45,9 @@ def decrypt_payload(
     if parser.failure is not None:  # pyrage may swallow a failed write and stop early
         raise parser.failure
     if reader.sha256.digest() != payload_sha:
-        raise BundleRejected("the file changed while it was being imported")
+        raise BundleRejected(
+            "the file changed while it was being imported", Refusal.CHANGED_WHILE_READING
+        )
     parser.close()
 
 
@@ -54,7 +56,8 @@ def _decryption_failure(error: Exception) -> BundleRejected:
     if isinstance(error, pyrage.DecryptError):
         return BundleRejected(
             "the payload cannot be decrypted with this coordinator's key (encrypted to "
-            "another coordinator, or its key header was altered)"
+            "another coordinator, or its key header was altered)",
+            Refusal.OTHER_COORDINATOR,
         )
     if isinstance(error, OSError):
         return BundleRejected(

@@ -7,6 +7,9 @@ fine but needs something from an earlier bundle that has not arrived yet.
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
+
 from app.core.errors import SamluatError
 
 
@@ -22,8 +25,52 @@ class KeysNotSetUpError(BundleError):
     """This database has no device key, or no coordinator to send to, yet."""
 
 
+class Refusal(StrEnum):
+    """Why a bundle was refused, as the app words it for people (in their language).
+
+    The exception's own text stays in English with every technical detail, for
+    the quarantine file, the log and the command line.
+    """
+
+    DAMAGED = "damaged"  # structure, hashes or records: damaged on the way, or not ours
+    NOT_A_BUNDLE = "not a bundle"
+    TRUNCATED = "truncated"  # cut short: still being copied, or a full stick
+    UNREADABLE = "unreadable"
+    NEWER_FORMAT = "newer format"  # written by a newer Samluat
+    CHANGED_WHILE_READING = "changed while reading"
+    UNKNOWN_LAPTOP = "unknown laptop"  # its card is not registered here
+    NOT_ITS_KEY = "not its key"
+    BAD_SIGNATURE = "bad signature"
+    REVOKED = "revoked"
+    NOT_A_COORDINATOR = "not a coordinator"
+    FOR_ANOTHER_LAPTOP = "for another laptop"
+    REPLAYED = "replayed"
+    NUMBER_REUSED = "number reused"  # most likely a laptop restored from a backup
+    OTHER_COORDINATOR = "other coordinator"  # encrypted to a key this database lacks
+    INVALID_DATA = "invalid data"  # an interview fails its form's checks
+
+
 class BundleRejected(BundleError):
-    """A bundle that must not be applied; `str()` is the reason, naming what is wrong."""
+    """A bundle that must not be applied; `str()` is the reason, naming what is wrong.
+
+    `reason` says which kind of refusal it is and `laptop`, `when`, `sequence`
+    the facts the app needs to word it; `str()` has the rest.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        reason: Refusal = Refusal.DAMAGED,
+        *,
+        laptop: str | None = None,
+        when: datetime | None = None,
+        sequence: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.laptop = laptop
+        self.when = when
+        self.sequence = sequence
 
 
 class BundleWaiting(BundleError):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from app.bundle.canon import b64d, canonical_json, fingerprint
-from app.bundle.errors import BundleRejected
+from app.bundle.errors import BundleRejected, Refusal
 
 FORMAT_NAME = "samluat-bundle"
 FORMAT_VERSION = 1
@@ -96,9 +96,9 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def reject(message: str) -> BundleRejected:
+def reject(message: str, reason: Refusal = Refusal.DAMAGED) -> BundleRejected:
     """A `BundleRejected` (a helper so that call sites read `raise reject(...)`)."""
-    return BundleRejected(message)
+    return BundleRejected(message, reason)
 
 
 # -- header ------------------------------------------------------------------------
@@ -197,7 +197,10 @@ def parse_header(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Header:
     if obj.get("format") != FORMAT_NAME:
         raise reject(f"{where}: not a Samluat bundle")
     if obj.get("version") != FORMAT_VERSION:
-        raise reject(f"{where}: format version {obj.get('version')!r} is not supported")
+        raise reject(
+            f"{where}: format version {obj.get('version')!r} is not supported",
+            Refusal.NEWER_FORMAT,
+        )
     bundle_id = _want(obj, "bundle_id", str, where)
     if not _ID.match(bundle_id):
         raise reject(f"{where}: 'bundle_id' is invalid")
@@ -276,20 +279,26 @@ def read_envelope(path: Path, limits: Limits = DEFAULT_LIMITS) -> Envelope:
         with open(path, "rb") as handle:
             size = handle.seek(0, 2)
             if size < PREFIX.size + TRAILER.size + len(AGE_MAGIC):
-                raise reject("the file is too short to be a bundle (truncated?)")
+                raise reject("the file is too short to be a bundle (truncated?)", Refusal.TRUNCATED)
             if size > limits.max_file:
                 raise reject(f"the file is absurdly large ({size} bytes)")
             handle.seek(0)
             magic, version, header_length = PREFIX.unpack(handle.read(PREFIX.size))
             if magic != MAGIC:
-                raise reject("this is not a Samluat bundle (wrong magic bytes)")
+                raise reject(
+                    "this is not a Samluat bundle (wrong magic bytes)", Refusal.NOT_A_BUNDLE
+                )
             if version != FORMAT_VERSION:
-                raise reject(f"bundle format version {version} is not supported")
+                raise reject(
+                    f"bundle format version {version} is not supported", Refusal.NEWER_FORMAT
+                )
             if not 1 <= header_length <= limits.max_header:
                 raise reject(f"the header length ({header_length}) is absurd")
             payload_offset = PREFIX.size + header_length
             if payload_offset + TRAILER.size + len(AGE_MAGIC) > size:
-                raise reject("the file is truncated (the header runs past its end)")
+                raise reject(
+                    "the file is truncated (the header runs past its end)", Refusal.TRUNCATED
+                )
             header_bytes = handle.read(header_length)
             prefix = PREFIX.pack(magic, version, header_length) + header_bytes
             handle.seek(size - TRAILER.size)
@@ -297,14 +306,21 @@ def read_envelope(path: Path, limits: Limits = DEFAULT_LIMITS) -> Envelope:
                 handle.read(TRAILER.size)
             )
             if trailer_magic != TRAILER_MAGIC:
-                raise reject("the file is truncated or damaged (no signature trailer)")
+                raise reject(
+                    "the file is truncated or damaged (no signature trailer)", Refusal.TRUNCATED
+                )
             if payload_length != size - payload_offset - TRAILER.size:
-                raise reject("the file is truncated or damaged (payload length mismatch)")
+                raise reject(
+                    "the file is truncated or damaged (payload length mismatch)",
+                    Refusal.TRUNCATED,
+                )
             handle.seek(payload_offset)
             if handle.read(len(AGE_MAGIC)) != AGE_MAGIC:
                 raise reject("the encrypted payload is not in age format")
     except OSError as error:
-        raise reject(f"the file cannot be read: {error.strerror or error}") from None
+        raise reject(
+            f"the file cannot be read: {error.strerror or error}", Refusal.UNREADABLE
+        ) from None
     header = parse_header(header_bytes, limits)
     return Envelope(
         path=path,
@@ -344,7 +360,7 @@ def hash_file(envelope: Envelope) -> tuple[str, bytes]:
                 payload.update(chunk[lo:hi])
             position += len(chunk)
     if position != envelope.size:
-        raise reject("the file changed while it was being read")
+        raise reject("the file changed while it was being read", Refusal.CHANGED_WHILE_READING)
     return whole.hexdigest(), payload.digest()
 
 

@@ -31,7 +31,7 @@ from app.bundle import format as fmt
 from app.bundle.applier import Applier, ApplyStats
 from app.bundle.canon import parse_time, time_text
 from app.bundle.decrypt import decrypt_payload
-from app.bundle.errors import BundleError, BundleRejected, BundleWaiting
+from app.bundle.errors import BundleError, BundleRejected, BundleWaiting, Refusal
 from app.bundle.keys import AgeIdentity, load_local_keys, verify
 from app.bundle.merge import refresh_summaries, update_business_keys
 from app.bundle.precheck import PrecheckTask, precheck
@@ -73,6 +73,7 @@ class ImportResult:
     sha256: str | None = None
     quarantined: Path | None = None
     stats: dict[str, int] = field(default_factory=dict)
+    refusal: BundleRejected | None = None  # why it was refused, for the app to word
 
     @property
     def ok(self) -> bool:
@@ -230,12 +231,16 @@ def _check_read(
             raise BundleRejected(
                 f"signed by an unknown device {header.source_name!r} ({header.source_device_id}, "
                 f"key {header.signer_fingerprint}): register its card first "
-                "(samluat keys register)"
+                "(samluat keys register)",
+                Refusal.UNKNOWN_LAPTOP,
+                laptop=header.source_name,
             )
         if device.public_key != header.signing_key:
             raise BundleRejected(
                 f"signed with key {header.signer_fingerprint}, which is not the registered key of "
-                f"device {device.name!r}"
+                f"device {device.name!r}",
+                Refusal.NOT_ITS_KEY,
+                laptop=device.name,
             )
         message = fmt.signature_message(
             envelope.prefix_sha256, envelope.payload_length, payload_sha
@@ -245,22 +250,32 @@ def _check_read(
         ):
             raise BundleRejected(
                 f"the signature of device {device.name!r} does not verify: the file was "
-                "damaged or altered after it was signed"
+                "damaged or altered after it was signed",
+                Refusal.BAD_SIGNATURE,
+                laptop=device.name,
             )
         if device.revoked_at is not None:
             raise BundleRejected(
                 f"device {device.name!r} was revoked on {time_text(device.revoked_at)}; its "
-                "bundles are refused"
+                "bundles are refused",
+                Refusal.REVOKED,
+                laptop=device.name,
+                when=device.revoked_at,
             )
         if header.kind == fmt.KIND_FIELD:
             if header.target != fmt.TARGET_COORDINATOR:
                 raise BundleRejected("a field bundle must be addressed to the coordinator")
         else:
             if device.role != DeviceRole.COORDINATOR.value:
-                raise BundleRejected(f"device {device.name!r} is not a trusted coordinator")
+                raise BundleRejected(
+                    f"device {device.name!r} is not a trusted coordinator",
+                    Refusal.NOT_A_COORDINATOR,
+                    laptop=device.name,
+                )
             if header.target != target.device_id:
                 raise BundleRejected(
-                    f"addressed to another laptop ({header.target}), not to this one"
+                    f"addressed to another laptop ({header.target}), not to this one",
+                    Refusal.FOR_ANOTHER_LAPTOP,
                 )
         replay = session.execute(
             select(T_IMPORTED.c.id, T_IMPORTED.c.sequence).where(
@@ -275,7 +290,10 @@ def _check_read(
         if replay is not None and replay.id == header.bundle_id:
             raise BundleRejected(
                 f"bundle {header.sequence} of device {header.source_name!r} was already imported "
-                "from a different file: this one is a replay or a forgery"
+                "from a different file: this one is a replay or a forgery",
+                Refusal.REPLAYED,
+                laptop=header.source_name,
+                sequence=header.sequence,
             )
         if replay is not None:
             # Signed by the device's own key, so written by that laptop (or a copy of
@@ -284,7 +302,10 @@ def _check_read(
                 f"device {header.source_name!r} used bundle number {header.sequence} twice "
                 f"(first for bundle {replay.id}): if the laptop was restored from a backup, "
                 "send it a coordinator bundle and have it export again (its next bundle "
-                "carries this one's work); otherwise this file is a replay or a forgery"
+                "carries this one's work); otherwise this file is a replay or a forgery",
+                Refusal.NUMBER_REUSED,
+                laptop=header.source_name,
+                sequence=header.sequence,
             )
     return _Checked(envelope, file_sha, payload_sha), None
 
@@ -331,7 +352,8 @@ def import_bundle(
         if not mine & set(header.recipients):
             raise BundleRejected(
                 f"encrypted to another coordinator's key ({', '.join(header.recipients)[:80]}); "
-                f"this database opens {', '.join(sorted(mine)) or 'no key (unlock yours)'}"
+                f"this database opens {', '.join(sorted(mine)) or 'no key (unlock yours)'}",
+                Refusal.OTHER_COORDINATOR,
             )
         stats = _decrypt_and_apply(
             target, checked, keys, limits, forms or FormCache(), progress, cancel
@@ -342,7 +364,9 @@ def import_bundle(
     except BundleRejected as error:
         where = quarantine(path, str(error), quarantine_dir, sha)
         log.warning("bundle %s rejected: %s", readable_name(path.name), error)
-        return _result(path, ImportStatus.REJECTED, str(error), header, sha, quarantined=where)
+        return _result(
+            path, ImportStatus.REJECTED, str(error), header, sha, quarantined=where, refusal=error
+        )
     result = _result(
         path,
         ImportStatus.APPLIED,
@@ -364,6 +388,7 @@ def _result(
     *,
     quarantined: Path | None = None,
     stats: dict[str, int] | None = None,
+    refusal: BundleRejected | None = None,
 ) -> ImportResult:
     return ImportResult(
         path=path,
@@ -377,6 +402,7 @@ def _result(
         sha256=sha,
         quarantined=quarantined,
         stats=stats or {},
+        refusal=refusal,
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.bundle.errors import BundleError, KeyFileError, KeysNotSetUpError, LaptopRevokedError
 from app.bundle.export import ExportResult, export_field_bundle
-from app.bundle.importer import ImportStatus, import_many
+from app.bundle.importer import ImportResult, ImportStatus, import_many
 from app.bundle.keys import (
     COORDINATOR_IDENTITY_FILE,
     AgeIdentity,
@@ -26,6 +26,7 @@ from app.bundle.target import BundleTarget, is_coordinator_database
 from app.core import paths
 from app.core.errors import SamluatError
 from app.core.i18n import N_, _
+from app.fieldwork.refusals import refusal_text
 from app.store import LocalStore
 
 log = logging.getLogger(__name__)
@@ -119,12 +120,7 @@ def sync_pass(
     report: SyncReport = sync_folder(
         target, folder, identities=identities, progress=told, cancel=cancel
     )
-    problems = [
-        f"{r.name}: {r.message}"
-        for r in report.imported
-        if r.status not in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
-    ]
-    problems += report.errors
+    problems = _refused(report.imported) + report.errors
     if report.write_error is not None:
         problems.append(write_problem(report.write_error))
     if report.key_locked:
@@ -168,12 +164,13 @@ def import_bundle_files(
         imported=sum(1 for r in results if r.status is ImportStatus.APPLIED),
         written=0,
         waiting=sum(1 for r in results if r.status is ImportStatus.WAITING),
-        problems=[
-            f"{r.name}: {r.message}"
-            for r in results
-            if r.status not in (ImportStatus.APPLIED, ImportStatus.ALREADY, ImportStatus.WAITING)
-        ],
+        problems=_refused(results),
     )
+
+
+def _refused(results: Sequence[ImportResult]) -> list[str]:
+    """A line for each file refused, in the UI's language."""
+    return [refusal_text(r) for r in results if r.status is ImportStatus.REJECTED]
 
 
 def write_everything(

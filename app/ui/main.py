@@ -18,6 +18,7 @@ from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
 from app.ui.errors import install_excepthooks
 from app.ui.fonts import install_fonts, ui_font
+from app.ui.qt_texts import install_qt_texts
 from app.ui.settings.store import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Samluat")
+    install_qt_texts(app)
     install_excepthooks()
     window = build_window(forms_dir=args.forms, lang=args.lang, lao_family=install_fonts())
     if fills_screen(window):

@@ -3,7 +3,6 @@ field, message-box buttons. Qt has no Lao translation; ours comes from the catal
 
 from __future__ import annotations
 
-from pytestqt.qtbot import QtBot
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QApplication,
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+from pytestqt.qtbot import QtBot
 
 from app.core.i18n import translator
 from app.ui.app_window import AppWindow

@@ -120,13 +120,15 @@ def sync_pass(
     report: SyncReport = sync_folder(
         target, folder, identities=identities, progress=told, cancel=cancel
     )
-    problems = _refused(report.imported) + report.errors
+    # What concerns the whole pass first: the app shows only the first few lines.
+    problems = list(report.errors)
     if report.write_error is not None:
         problems.append(write_problem(report.write_error))
     if report.key_locked:
         problems.append(
             _("The laptops' bundles were not imported: unlock the coordinator key with Sync now.")
         )
+    problems += _refused(report.imported)
     outcome = SyncOutcome(
         folder=folder,
         imported=sum(1 for r in report.imported if r.status is ImportStatus.APPLIED),

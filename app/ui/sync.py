@@ -31,6 +31,7 @@ from app.ui.workers import Job, Task, run_task
 log = logging.getLogger(__name__)
 
 INTERVAL_MS = 5 * 60 * 1000
+SHOWN_PROBLEMS = 3  # the rest are counted (each refused file is in the quarantine folder)
 
 
 class SyncController(QObject):
@@ -159,8 +160,13 @@ class SyncController(QObject):
             )
         if outcome.waiting:
             text += " " + _("{count} waiting for an earlier bundle.").format(count=outcome.waiting)
-        if outcome.problems:
-            text += " " + _("Refused: {problems}").format(problems="; ".join(outcome.problems[:3]))
+        if outcome.problems:  # each its own line: they are sentences, some long
+            shown = outcome.problems[:SHOWN_PROBLEMS]
+            text += "\n" + "\n".join(shown)
+            if len(outcome.problems) > len(shown):
+                text += "\n" + _("… and {count} more.").format(
+                    count=len(outcome.problems) - len(shown)
+                )
         self._finish(text, outcome.ok)
 
     def _failed(self, error: BaseException) -> None:

@@ -13,8 +13,10 @@ for this database, then writes what is new for the others:
 Sync tools write files under temporary names and grow them in place, and
 leave conflict copies next to the original. So a pass ignores hidden and
 temporary names, files modified within `settle_seconds`, and files whose
-size or time changes while it looks; conflict copies are ordinary files
-(bundles are identified by content, never by name). It never deletes,
+size or time changes while it looks (a file dated in the future, from a
+laptop whose clock is ahead, is taken when it does not change for a
+moment); conflict copies are ordinary files (bundles are identified by
+content, never by name). It never deletes,
 renames or rewrites anything in the folder: its own memory of what it has
 seen lives in the user data folder. That memory is dropped when this database
 has fewer bundles than at the last pass (restored from an older backup), and
@@ -79,6 +81,9 @@ PARTIAL_MARKERS = (
 )
 MAX_DEPTH = 3
 DEFAULT_SETTLE_SECONDS = 3.0
+# FAT sticks keep times to 2 s; later than that is a clock ahead of this one.
+FUTURE_TOLERANCE_SECONDS = 2.0
+FUTURE_RECHECK_SECONDS = 2.0
 # `bundle_file_name`: kind, source, whom it is for, sequence (found inside the
 # longer names sync tools give partial files and conflict copies).
 BUNDLE_NAME = re.compile(
@@ -158,6 +163,7 @@ def candidate_files(
     """
     ready: list[Path] = []
     busy: list[Path] = []
+    ahead: list[tuple[Path, tuple[int, int]]] = []  # modified later than now
     now = time.time()
 
     def walk(directory: Path, depth: int) -> None:
@@ -182,7 +188,11 @@ def candidate_files(
                 info = entry.stat()
             except OSError:
                 continue
-            if now - info.st_mtime < settle_seconds:
+            age = now - info.st_mtime
+            if age < -FUTURE_TOLERANCE_SECONDS:
+                ahead.append((entry, (info.st_size, info.st_mtime_ns)))
+                continue
+            if age < settle_seconds:
                 still_writing(entry)
                 continue
             ready.append(entry)
@@ -192,6 +202,22 @@ def candidate_files(
             busy.append(entry)
 
     walk(folder, 0)
+    if ahead:
+        # Modified "in the future": written by a laptop whose clock is ahead (offline
+        # laptops drift, or lose their date) and copied with its time. Age cannot
+        # say whether it is complete; not changing for a moment can.
+        if settle_seconds > 0:
+            time.sleep(min(settle_seconds, FUTURE_RECHECK_SECONDS))
+        for entry, before in ahead:
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            if (info.st_size, info.st_mtime_ns) == before:
+                ready.append(entry)
+            else:
+                still_writing(entry)
+        ready.sort(key=lambda path: path.relative_to(folder).parts)  # the walk's order
     return ready, busy
 
 

@@ -408,3 +408,54 @@ def test_after_a_restore_the_folder_is_read_again(
     target = reopen(coordinator)
     restored = sync_folder(target, folder, identities=[coordinator.identity], settle_seconds=0)
     assert [r.status for r in restored.imported] == [ImportStatus.APPLIED], restored.lines()
+
+
+# --- K: a laptop whose clock is ahead -----------------------------------------------------
+
+
+def test_a_bundle_dated_in_the_future_is_imported_once_it_stops_changing(
+    coordinator: Coordinator, laptop: Field, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An offline laptop's clock a day ahead: its bundle, copied with its time, used to
+    count as "still being written" at the coordinator until that day came."""
+    folder = tmp_path / "usb"
+    written = export_field_bundle(laptop.target, folder=folder)
+    assert written is not None
+    tomorrow = time.time() + 86_400
+    os.utime(written.path, (tomorrow, tomorrow))
+    waits: list[float] = []
+    monkeypatch.setattr("app.bundle.sync.time.sleep", waits.append)
+    report = sync_folder(
+        coordinator.target, folder, identities=[coordinator.identity], settle_seconds=60
+    )
+    assert report.skipped_partial == [], report.lines()
+    assert [r.status for r in report.imported] == [ImportStatus.APPLIED]
+    assert waits == [2.0]  # one short look, not the whole settle time
+
+
+def test_a_file_dated_in_the_future_that_grows_while_looked_at_waits(
+    coordinator: Coordinator, laptop: Field, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "usb"
+    written = export_field_bundle(laptop.target, folder=folder)
+    assert written is not None
+    whole = written.path.read_bytes()
+    written.path.write_bytes(whole[:1000])  # the copy has only begun
+    tomorrow = time.time() + 86_400
+    os.utime(written.path, (tomorrow, tomorrow))
+
+    def copy_goes_on(_seconds: float) -> None:  # the rest arrives while the pass looks
+        written.path.write_bytes(whole)
+        os.utime(written.path, (tomorrow + 1, tomorrow + 1))
+
+    monkeypatch.setattr("app.bundle.sync.time.sleep", copy_goes_on)
+    report = sync_folder(
+        coordinator.target, folder, identities=[coordinator.identity], settle_seconds=60
+    )
+    assert report.skipped_partial == [written.path] and report.imported == []
+    assert not list((tmp_path / "samluat-home").rglob("*.reason.txt"))  # not quarantined
+    monkeypatch.setattr("app.bundle.sync.time.sleep", lambda _seconds: None)
+    report = sync_folder(
+        coordinator.target, folder, identities=[coordinator.identity], settle_seconds=60
+    )
+    assert [r.status for r in report.imported] == [ImportStatus.APPLIED]

@@ -341,12 +341,12 @@ def import_bundle(
     header: fmt.Header | None = None
     try:
         envelope = fmt.read_envelope(path, limits)
+        header = envelope.header  # as the file claims it (refusals say who it claims)
         sha, payload_sha = fmt.hash_file(envelope)  # from here on, a refused file has a hash
         checked, early = _check_read(target, envelope, sha, payload_sha)
         if early is not None:
             return early
         assert checked is not None
-        header = checked.envelope.header
         keys = _identities(target, header, identities)
         mine = {k.fingerprint for k in keys}
         if not mine & set(header.recipients):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.bundle.errors import BundleRejected, Refusal
+from app.bundle.format import KIND_COORDINATOR
 from app.bundle.importer import ImportResult
 from app.core.i18n import _
 
@@ -20,13 +21,18 @@ def refusal_text(result: ImportResult) -> str:
     refusal = result.refusal
     if refusal is None:  # not refused by a check (nothing else reaches here today)
         return f"{result.name}: {result.message}"
-    return f"{result.name}: {_reason(refusal, result.source_name)}"
+    return f"{result.name}: {_reason(refusal, result)}"
 
 
-def _reason(refusal: BundleRejected, sender: str | None) -> str:
-    laptop = refusal.laptop or sender or "?"
+def _reason(refusal: BundleRejected, result: ImportResult) -> str:
+    laptop = refusal.laptop or result.source_name or "?"
     number = refusal.sequence if refusal.sequence is not None else "?"
     match refusal.reason:
+        case Refusal.UNKNOWN_LAPTOP if result.kind == KIND_COORDINATOR:
+            return _(
+                "sent by the coordinator “{laptop}”, whom this laptop does not trust yet: "
+                "Samluat → Keys and laptops… → Trust a coordinator card…, then sync again."
+            ).format(laptop=laptop)
         case Refusal.UNKNOWN_LAPTOP:
             return _(
                 "sent by “{laptop}”, which is not registered on this computer. Register its "

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from app.bundle.errors import BundleRejected, Refusal
-from app.bundle.export import export_field_bundle
+from app.bundle.export import export_coordinator_bundle, export_field_bundle
 from app.bundle.importer import ImportResult, ImportStatus
+from app.bundle.keys import init_device_keys, register_device
 from app.core.i18n import translator
 from app.fieldwork.keyring import revoke_laptop
 from app.fieldwork.refusals import refusal_text
@@ -109,6 +110,28 @@ def test_a_file_cut_short_or_altered_says_what_to_do_in_lao(
     assert "ບໍ່ແມ່ນໄຟລ໌ຂໍ້ມູນຂອງ" in refused(coordinator, note)
     # Nothing was stored from any of them.
     assert coordinator.store.list_submissions().total == 0
+
+
+def test_a_coordinator_the_laptop_does_not_trust_points_to_trusting_its_card(
+    laptops: tuple[Coordinator, Field, Field], tmp_path: Path
+) -> None:
+    _coordinator, registered, _stranger = laptops
+    other = make_coordinator(tmp_path, name="ຜູ້ປະສານງານ-ໃໝ່")
+    try:
+        register_device(other.target, init_device_keys(registered.target).card())
+        reply = export_coordinator_bundle(
+            other.target, device_id=registered.device_id, folder=tmp_path / "stick"
+        )
+        assert reply is not None
+        outcome = import_bundle_files(registered.store, [reply.path])
+        assert outcome.imported == 0
+        assert outcome.problems == [
+            f"{reply.path.name}: sent by the coordinator “ຜູ້ປະສານງານ-ໃໝ່”, whom this laptop "
+            "does not trust yet: Samluat → Keys and laptops… → Trust a coordinator card…, "
+            "then sync again."
+        ]
+    finally:
+        other.close()
 
 
 @pytest.mark.parametrize("reason", list(Refusal))

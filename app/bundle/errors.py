@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from app.core.errors import SamluatError
+from app.store.fileio import readable_name
 
 
 class BundleError(SamluatError):
@@ -79,6 +81,17 @@ class BundleWaiting(BundleError):
 
 class BundleWriteError(BundleError):
     """A bundle could not be written or did not verify after writing."""
+
+
+class FolderWriteError(BundleWriteError):
+    """The folder would not take the bundle: full, write-protected, pulled out, not a
+    folder. `errno` says which (the app words the common ones)."""
+
+    def __init__(self, folder: Path, error: OSError) -> None:
+        self.folder = folder
+        self.errno = error.errno
+        where = readable_name(folder)
+        super().__init__(f"cannot write a bundle into {where}: {error.strerror or error}")
 
 
 class LaptopRevokedError(BundleError):

@@ -10,6 +10,7 @@ and signature.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -22,7 +23,7 @@ from typing import Any
 import pyrage
 
 from app.bundle import format as fmt
-from app.bundle.errors import BundleRejected, BundleWriteError
+from app.bundle.errors import BundleRejected, BundleWriteError, FolderWriteError
 from app.bundle.keys import LocalKeys, parse_recipient, sign, verify
 from app.store.fileio import fsync_dir
 
@@ -87,13 +88,18 @@ class _HashingWriter(io.RawIOBase):
         self._handle = handle
         self.sha256 = hashlib.sha256()
         self.length = 0
+        self.failure: OSError | None = None  # pyrage reports it as its own error type
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
         chunk = bytes(data)
-        self._handle.write(chunk)
+        try:
+            self._handle.write(chunk)
+        except OSError as error:
+            self.failure = error
+            raise
         self.sha256.update(chunk)
         self.length += len(chunk)
         return len(chunk)
@@ -189,11 +195,14 @@ def write_bundle(
         raise BundleWriteError(f"Invalid bundle file name {file_name!r}.")
     if header.signing_key != keys.public or header.source_device_id != keys.device_id:
         raise BundleWriteError("The header does not name this laptop's key.")
-    folder.mkdir(parents=True, exist_ok=True)
     final = folder / file_name
+    tmp = folder / f".{file_name}.partial"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FolderWriteError(folder, error) from error
     if final.exists():
         raise BundleWriteError(f"{final} already exists.")
-    tmp = folder / f".{file_name}.partial"
     age_recipients = [parse_recipient(r) for r in recipients]
     header_bytes = header.encode()
     prefix = fmt.PREFIX.pack(fmt.MAGIC, fmt.FORMAT_VERSION, len(header_bytes)) + header_bytes
@@ -218,6 +227,8 @@ def write_bundle(
             except BundleWriteError:
                 raise
             except Exception as error:  # pyrage raises its own types and OSError
+                if sink.failure is not None:  # the folder refused the bytes (a full stick)
+                    raise sink.failure from None
                 raise BundleWriteError(f"Encrypting the bundle failed: {error}") from error
             declared = {k: v for k, v in header.counts.items() if v}
             if counts != declared:
@@ -239,8 +250,13 @@ def write_bundle(
             raise BundleWriteError(f"{final} already exists.")
         os.replace(tmp, final)
         fsync_dir(folder)
+    except OSError as error:  # full, write-protected, pulled out
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise FolderWriteError(folder, error) from error
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise
     written = verify_written(final, expected_payload_sha=payload_sha)
     log.info("wrote bundle %s (%d bytes)", final.name, written.size)

@@ -7,12 +7,19 @@ and a short account of what happened that a person can read.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.bundle.errors import BundleError, KeyFileError, KeysNotSetUpError, LaptopRevokedError
+from app.bundle.errors import (
+    BundleError,
+    FolderWriteError,
+    KeyFileError,
+    KeysNotSetUpError,
+    LaptopRevokedError,
+)
 from app.bundle.export import ExportResult, export_field_bundle
 from app.bundle.importer import ImportResult, ImportStatus, import_many
 from app.bundle.keys import (
@@ -28,6 +35,7 @@ from app.core.errors import SamluatError
 from app.core.i18n import N_, _
 from app.fieldwork.refusals import refusal_text
 from app.store import LocalStore
+from app.store.fileio import readable_name
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +87,30 @@ def write_problem(error: BundleError) -> str:
             "No coordinator is trusted on this laptop yet, so nothing can be sent: a "
             "supervisor trusts the coordinator's card under Samluat → Keys and laptops…"
         )
+    if isinstance(error, FolderWriteError):
+        return _folder_problem(error)
     if isinstance(error, LaptopRevokedError):
         return _(
             "The coordinator revoked this laptop: the bundles it writes are refused. Ask your "
             "coordinator what to do with its data."
         )
     return _("No bundle was written: {reason}").format(reason=error)
+
+
+def _folder_problem(error: FolderWriteError) -> str:
+    """A folder that would not take this laptop's bundle, said so a person can act."""
+    folder = readable_name(error.folder)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _(
+            "No bundle was written: {folder} is full. Make room on the stick (or use "
+            "another one), then sync again; nothing is lost meanwhile."
+        ).format(folder=folder)
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _(
+            "No bundle was written: {folder} cannot be written to (a write-protected stick "
+            "or card, or a folder of another user). Nothing is lost meanwhile."
+        ).format(folder=folder)
+    return _("No bundle was written into {folder}: {reason}").format(folder=folder, reason=error)
 
 
 def sync_pass(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.bundle.errors import BundleError
+from app.bundle.errors import BundleError, FolderWriteError
 from app.bundle.export import export_coordinator_bundle, export_field_bundle
 from app.bundle.format import read_envelope
 from app.bundle.importer import ImportStatus, import_bundle
@@ -302,14 +302,14 @@ def test_a_bundle_that_could_not_be_written_leaves_no_gap(
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the stick's folder should be", encoding="utf-8")
     for _attempt in range(2):
-        with pytest.raises(OSError):
+        with pytest.raises(FolderWriteError):
             export_field_bundle(field.target, folder=blocked / "usb")
     written = export_field_bundle(field.target, folder=tmp_path / "usb")
     assert written is not None and written.sequence == 1
     assert _import(coordinator, written.path).ok
     assert sequence_gaps(coordinator.target) == []
     # The same for the coordinator's reply.
-    with pytest.raises(OSError):
+    with pytest.raises(FolderWriteError):
         export_coordinator_bundle(
             coordinator.target, device_id=field.device_id, folder=blocked / "usb"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,84 @@ def test_everything_is_written_by_a_laptop_not_by_the_coordinator(tmp_path: Path
         second = write_everything(field.store, folder)  # on request, again and again
         assert first.counts["revisions"] == second.counts["revisions"] == 1
         assert first.path != second.path and second.sequence == first.sequence + 1
+    finally:
+        field.close()
+        coordinator.close()
+
+
+@pytest.mark.parametrize(
+    ("failure", "english", "lao"),
+    [
+        (errno.ENOSPC, "is full. Make room on the stick", "ເຕັມ"),
+        (errno.EROFS, "cannot be written to (a write-protected stick", "ຂຽນໃສ່ບໍ່ໄດ້"),
+    ],
+)
+def test_a_full_or_locked_stick_is_explained_and_what_arrived_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: int, english: str, lao: str
+) -> None:
+    """The stick fills up (or is write-protected) as the laptop writes its bundle: the pass
+    still reports the coordinator's bundle it took, says what to do, leaves no partial
+    file, and once there is room writes bundle 1 (the number was given back)."""
+    import os
+    import time
+
+    from app.bundle.export import export_coordinator_bundle
+    from app.core.i18n import translator
+
+    coordinator = make_coordinator(tmp_path)
+    field = make_field(tmp_path, coordinator, "laptop1")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    try:
+        field.interview(dict(synthetic_documents(count=1)[0]))
+        back = export_coordinator_bundle(
+            coordinator.target, device_id=field.device_id, folder=folder
+        )
+        assert back is not None
+        os.utime(back.path, (time.time() - 120, time.time() - 120))
+
+        real_open = open
+
+        class Stick:  # takes 2,000 bytes, then is full; a locked one takes none
+            def __init__(self, path: Path, mode: str) -> None:
+                if failure == errno.EROFS:
+                    raise OSError(failure, os.strerror(failure), str(path))
+                self.handle = real_open(path, mode)
+                self.room = 2_000
+
+            def write(self, data: bytes) -> int:
+                if len(data) > self.room:
+                    raise OSError(failure, os.strerror(failure))
+                self.room -= len(data)
+                return self.handle.write(data)
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(self.handle, name)
+
+            def __enter__(self) -> Stick:
+                return self
+
+            def __exit__(self, *_exc: object) -> None:
+                self.handle.close()
+
+        monkeypatch.setattr("app.bundle.writer.open", Stick, raising=False)
+        outcome = sync_pass(field.store, folder)
+        assert outcome.imported == 1 and outcome.written == 0
+        assert len(outcome.problems) == 1 and english in outcome.problems[0]
+        assert sorted(p.name for p in folder.iterdir()) == [back.path.name]  # no .partial
+        translator.set_language("lo")
+        try:
+            again = sync_pass(field.store, folder)
+        finally:
+            translator.set_language("en")
+        assert again.imported == 0  # the coordinator's bundle is remembered, not re-read
+        assert lao in again.problems[0] and "Errno" not in again.problems[0]
+
+        monkeypatch.undo()  # room made on the stick
+        written = sync_pass(field.store, folder)
+        assert written.ok and written.written == 1
+        names = [p.name for p in folder.iterdir() if p.name != back.path.name]
+        assert len(names) == 1 and names[0].endswith("-000001.samluat")
     finally:
         field.close()
         coordinator.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.bundle.export import ExportResult
+from app.core.errors import SamluatError
 from app.core.i18n import _
 from app.fieldwork.syncing import (
     SyncOutcome,
@@ -25,7 +26,9 @@ from app.fieldwork.syncing import (
     sync_pass,
     write_everything,
 )
+from app.store.errors import StorageFullError, StorageIOError
 from app.ui.context import AppContext
+from app.ui.messages import user_message
 from app.ui.workers import Job, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -170,8 +173,26 @@ class SyncController(QObject):
         self._finish(text, outcome.ok)
 
     def _failed(self, error: BaseException) -> None:
-        self._finish(_("Sync failed: {error}").format(error=error), False)
+        self._finish(_("Sync failed: {error}").format(error=_failure_text(error)), False)
 
     def _finish(self, text: str, ok: bool) -> None:
         self.last_status = text
         self.sig_sync_finished.emit(text, ok)
+
+
+def _failure_text(error: BaseException) -> str:
+    """Why a pass stopped, in the UI's language (the store's own words are English and
+    speak of answers; here a bundle was being imported)."""
+    if isinstance(error, StorageFullError):
+        return _(
+            "this computer's disk is full. The bundle being imported was not applied; those "
+            "before it are kept. Free some space, then sync again."
+        )
+    if isinstance(error, StorageIOError):
+        return _(
+            "the computer reported a disk error. The bundle being imported was not applied; "
+            "sync again, and if it keeps happening, back up the database and check the disk."
+        )
+    if isinstance(error, SamluatError):
+        return user_message(error)
+    return str(error)  # a bug: the worker logged it with its traceback

@@ -105,6 +105,12 @@ def _folder_problem(error: FolderWriteError) -> str:
             "No bundle was written: {folder} is full. Make room on the stick (or use "
             "another one), then sync again; nothing is lost meanwhile."
         ).format(folder=folder)
+    if error.errno == errno.EFBIG:  # FAT32 sticks take files of at most 4 GB
+        return _(
+            "No bundle was written: it is larger than {folder} can hold in one file (4 GB on "
+            "most sticks). Use a stick formatted as exFAT or NTFS, or sync with the "
+            "coordinator first: acknowledged recordings are not sent again."
+        ).format(folder=folder)
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return _(
             "No bundle was written: {folder} cannot be written to (a write-protected stick "

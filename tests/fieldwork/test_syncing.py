@@ -101,6 +101,7 @@ def test_everything_is_written_by_a_laptop_not_by_the_coordinator(tmp_path: Path
     [
         (errno.ENOSPC, "is full. Make room on the stick", "ເຕັມ"),
         (errno.EROFS, "cannot be written to (a write-protected stick", "ຂຽນໃສ່ບໍ່ໄດ້"),
+        (errno.EFBIG, "Use a stick formatted as exFAT or NTFS", "exFAT"),
     ],
 )
 def test_a_full_or_locked_stick_is_explained_and_what_arrived_is_kept(

@@ -76,6 +76,7 @@ log = logging.getLogger(__name__)
 RECORDS_PER_PART = 2_000
 PARADATA_ALONE_AFTER = timedelta(days=1)  # see `_FieldSelection.worth_writing`
 SESSION_EVENTS = frozenset({EventKind.LOGIN.value, EventKind.LOGOUT.value})
+RESEND_RECORDINGS_AFTER = timedelta(days=7)  # see `_recently_sent_attachments`
 T_IMPORTED = ImportedBundle.__table__  # type: ignore[attr-defined]
 
 
@@ -343,7 +344,31 @@ def _sent(connection: Connection) -> set[tuple[str, str]]:
     }
 
 
-def _select_field(connection: Connection, everything: bool, local_device: str) -> _FieldSelection:
+def _recently_sent_attachments(connection: Connection, now: datetime) -> set[str]:
+    """Recordings and photos this laptop put in a bundle in the last week, not
+    acknowledged yet. The next bundles leave them out (their revisions still travel; the
+    coordinator applies such a bundle once the one with the recordings is in), so that
+    hours of audio do not travel again in every bundle until the coordinator answers.
+    A week without an acknowledgement sends them again: that bundle may be lost."""
+    since = now - RESEND_RECORDINGS_AFTER
+    return {
+        str(key)
+        for (key,) in connection.execute(
+            select(T_OUTITEM.c.item_key)
+            .join(T_OUT, T_OUT.c.id == T_OUTITEM.c.bundle_id)
+            .where(
+                T_OUTITEM.c.kind == ItemKind.ATTACHMENT.value,
+                T_OUT.c.kind == fmt.KIND_FIELD,
+                T_OUT.c.created_at >= since,
+                T_OUT.c.created_at <= now,  # a clock set back: not "recent", send again
+            )
+        )
+    }
+
+
+def _select_field(
+    connection: Connection, everything: bool, local_device: str, now: datetime
+) -> _FieldSelection:
     finalised = RevisionStatus.FINALISED.value
     rev_meta = {
         r.rev_id: r
@@ -411,6 +436,8 @@ def _select_field(connection: Connection, everything: bool, local_device: str) -
         _in(connection, T_LINK.c.rev_id, closure), key=lambda x: (x["rev_id"], x["name"])
     )
     shas = {x["sha256"] for x in links} - delivered_atts
+    if not everything:
+        shas -= _recently_sent_attachments(connection, now)
     attachments = sorted(
         (
             {"sha256": a["sha256"], "size": a["size"], "media_type": a["media_type"]}
@@ -694,8 +721,9 @@ def export_field_bundle(
                 "No coordinator key is trusted on this laptop yet. Import the coordinator's "
                 "card first (samluat keys trust-coordinator)."
             )
-        selection = _select_field(session.connection(), everything, target.device_id)
-    if only_if_new and not selection.worth_writing(utcnow()):
+        now = utcnow()
+        selection = _select_field(session.connection(), everything, target.device_id, now)
+    if only_if_new and not selection.worth_writing(now):
         return None
     counts = selection.counts()
     bundle_id, sequence, covers = _reserve(

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from app.bundle.export import export_coordinator_bundle, export_field_bundle
+from sqlalchemy import update
+
+from app.bundle.applier import T_OUT
+from app.bundle.export import (
+    RESEND_RECORDINGS_AFTER,
+    export_coordinator_bundle,
+    export_field_bundle,
+)
 from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.keys import (
     AgeIdentity,
@@ -26,6 +34,7 @@ from app.engine.synthetic import generate
 from app.store.crypto import KdfParams
 from app.store.repo_paradata import EventIn, EventKind
 from app.store.store import LocalStore, create_store, open_store
+from app.store.types import utcnow
 
 REPO = Path(__file__).resolve().parents[2]
 FAST_KDF = KdfParams(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
@@ -128,6 +137,16 @@ class Field:
         )
         self.store.finalise(instance_id=instance_id)
         return instance_id
+
+    def a_week_goes_by(self) -> None:
+        """Date this laptop's bundles back past the resend time: recordings in them that
+        were not acknowledged travel again in its next bundle."""
+        with self.target.session(write=True) as session:
+            session.connection().execute(
+                update(T_OUT).values(
+                    created_at=utcnow() - RESEND_RECORDINGS_AFTER - timedelta(minutes=1)
+                )
+            )
 
     def edit(self, instance_id: str, document: dict[str, Any], reason: str = "fix") -> str:
         draft = self.store.start_edit(instance_id=instance_id, reason=reason)

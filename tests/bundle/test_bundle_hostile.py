@@ -92,6 +92,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     assert imported is not None
     assert import_bundle(coordinator.target, imported.path, identities=[coordinator.identity]).ok
     field.interview(dict(docs[4]))
+    field.a_week_goes_by()  # no acknowledgement: the base bundle carries the recording again
     base = export_field_bundle(field.target, folder=root / "good")
     assert base is not None
     collect = _Collect()

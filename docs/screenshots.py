@@ -3,7 +3,8 @@
 Runs the real app under Xvfb (`xvfb-run -a -s "-screen 0 1366x768x24"`) in a
 throw-away SAMLUAT_HOME, drives it like a user (first run, login, home,
 a questionnaire page with the perception grid, the interview workspace,
-settings, the finalise check, the coordinator's queues and keys, a review)
+settings, the finalise check, the coordinator's queues and keys, a review,
+refused files and the file chooser)
 and saves PNGs of the whole screen into docs/screenshots/. It runs once per
 language at 100 % and once more in Lao at 150 % zoom (QT_SCALE_FACTOR=1.5).
 Look at every picture after a change.
@@ -78,11 +79,13 @@ def shoot(lang: str, scale: str) -> int:
     from app.ui.context import AppContext
     from app.ui.fonts import install_fonts, ui_font
     from app.ui.main import build_window
+    from app.ui.qt_texts import install_qt_texts
     from app.ui.settings.store import SettingsStore
 
     suffix = lang if scale in ("1", "1.0") else f"{lang}_{round(float(scale) * 100)}"
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Samluat")
+    install_qt_texts(app)  # as app.ui.main does
     lao = install_fonts()
     settings = SettingsStore()
     settings.update(ui_language=lang, form_language=lang)
@@ -354,6 +357,36 @@ def shoot(lang: str, scale: str) -> int:
     centre(assign, upper=True)
     snap("15_assign_cases")
     assign.reject()
+    settle(0.1)
+
+    # Files chosen by hand and refused: each named with why, in the UI's language.
+    from app.bundle import format as bundle_format
+
+    received = Path(tempfile.mkdtemp(prefix="samluat-shots-received-"))
+    photo = received / "IMG_2041.samluat"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + bytes(4000))  # a photo renamed by a chat app
+    cut = received / "samluat-field-2c41fca8-to-coordinator-000003.samluat"
+    cut.write_bytes(bundle_format.MAGIC + bytes(12))  # the copy stopped early
+    assert window.sync.import_files([photo, cut])
+    wait(lambda: "IMG_2041" in window.home.sync_status.text())
+    window.home.table.clearSelection()
+    snap("17_import_refused")
+
+    # Import bundle files…: Qt's own file chooser, in the UI's language.
+    from PySide6.QtCore import QTimer
+
+    def shoot_chooser() -> None:
+        chooser = app.activeModalWidget()
+        if chooser is None:
+            QTimer.singleShot(100, shoot_chooser)
+            return
+        chooser.resize(900, 520)
+        centre(chooser, upper=True)
+        snap("18_import_file_chooser")
+        chooser.close()
+
+    QTimer.singleShot(300, shoot_chooser)
+    window.choose_bundle_files()  # returns when the chooser closes
     settle(0.1)
 
     # A sync pass as the status bar shows it: the words a pass reports, held on screen.

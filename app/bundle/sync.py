@@ -16,12 +16,12 @@ temporary names, files modified within `settle_seconds`, and files whose
 size or time changes while it looks (a file dated in the future, from a
 laptop whose clock is ahead, is taken when it does not change for a
 moment); conflict copies are ordinary files (bundles are identified by
-content, never by name). It never deletes,
-renames or rewrites anything in the folder: its own memory of what it has
-seen lives in the user data folder. That memory is dropped when this database
-has fewer bundles than at the last pass (restored from an older backup), and
-the files it refused are tried again when the laptops it accepts change (a
-laptop synced before its card was registered).
+content, never by name). It never deletes, renames or rewrites anything in
+the folder: its own memory of what it has seen lives in the user data folder.
+That memory is dropped when this database has fewer bundles than at the last
+pass (restored from an older backup), and the files it refused are tried
+again when the laptops it accepts change (a laptop synced before its card was
+registered).
 
 The names the exporter gives (`samluat-field-…-to-coordinator-000007.samluat`)
 are trusted for one thing only: a file still being written whose name says it

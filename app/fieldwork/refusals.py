@@ -8,12 +8,11 @@ that says what happened and what to do, pointing to the app's screens.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from app.bundle.errors import BundleRejected, Refusal
 from app.bundle.format import KIND_COORDINATOR
 from app.bundle.importer import ImportResult
 from app.core.i18n import _
+from app.core.times import when_text
 
 
 def refusal_text(result: ImportResult) -> str:
@@ -49,7 +48,7 @@ def _reason(refusal: BundleRejected, result: ImportResult) -> str:
             ).format(laptop=laptop)
         case Refusal.REVOKED:
             return _("“{laptop}” was revoked on {date}; its bundles are refused.").format(
-                laptop=laptop, date=_local_time(refusal.when)
+                laptop=laptop, date=when_text(refusal.when) or "?"
             )
         case Refusal.NOT_A_COORDINATOR:
             return _("“{laptop}” is not a coordinator this laptop trusts.").format(laptop=laptop)
@@ -87,10 +86,3 @@ def _reason(refusal: BundleRejected, result: ImportResult) -> str:
     return _("damaged, or not written by Samluat ({detail}). Ask for the file again.").format(
         detail=refusal
     )
-
-
-def _local_time(moment: datetime | None) -> str:
-    """`2026-11-28 18:33` in this computer's time zone (stored times are UTC)."""
-    if moment is None:
-        return "?"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.i18n import N_, _
+from app.core.times import when_text
 from app.fieldwork.reviewing import SubmissionStory, load_story, review
 from app.store import LocalStore
 from app.store.repo_reviews import ReviewInfo
 from app.store.repo_submissions import RevisionInfo
 from app.store.tables import ReviewOutcome
-from app.ui.home.models import returned_note, status_text, when_text
+from app.ui.home.models import returned_note, status_text
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import show_problem, user_message
 from app.ui.widgets import ErrorLabel, Heading, add_dialog_footer, wrapping_label

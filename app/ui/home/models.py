@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -16,6 +15,7 @@ from PySide6.QtCore import (
 )
 
 from app.core.i18n import N_, _, translator
+from app.core.times import when_text
 from app.store.tables import ReviewOutcome
 from app.ui.home.cases import CaseRow, pick
 
@@ -47,12 +47,6 @@ def status_text(status: str) -> str:
 def returned_note(comment: str, reviewer: str) -> str:
     """The line an interviewer sees on a form returned to them."""
     return _("Returned by {name}: {comment}").format(name=reviewer, comment=comment)
-
-
-def when_text(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 class CaseTableModel(QAbstractTableModel):

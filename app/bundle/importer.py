@@ -101,6 +101,8 @@ REASON_SUFFIX = ".reason.txt"
 # File names are at most 255 bytes (ext4; 255 UTF-16 units on NTFS and APFS), and the
 # reason file adds its suffix to the copy's name.
 QUARANTINE_NAME_BYTES = 255 - len(REASON_SUFFIX)
+# Refused files larger than this get their reason written, not a copy.
+QUARANTINE_COPY_LIMIT = 512 * 1024**2
 
 
 def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Path | None:
@@ -110,10 +112,15 @@ def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Pat
     (undecodable bytes of the name written as `\\xe9`, long names cut to fit,
     keeping the suffix). A different file already kept under that name is left
     alone: this one gets a short hash of its bytes added to its name. The same
-    bytes again are not copied twice; their reason is the latest one.
+    bytes again are not copied twice; their reason is the latest one. A file
+    over `QUARANTINE_COPY_LIMIT` gets its reason only (None is returned).
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        size = path.stat().st_size
+        if size > QUARANTINE_COPY_LIMIT:
+            _record_without_copy(path, reason, folder, sha256, size)
+            return None
         tmp = folder / f".incoming-{uuid.uuid4().hex[:12]}.partial"
         try:
             digest = _copy_hashing(path, tmp)
@@ -137,6 +144,32 @@ def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Pat
     except OSError:
         log.warning("could not quarantine %s", readable_name(path), exc_info=True)
         return None
+
+
+def _record_without_copy(
+    path: Path, reason: str, folder: Path, sha256: str | None, size: int
+) -> None:
+    """The `.reason.txt` of a refused file too large to copy (hours of audio cut short):
+    copies of such files would fill the disk the database needs, and the original stays
+    where it is. Never written over another file's reason."""
+    prefix, name = (sha256 or "unreadable")[:16], readable_name(path.name)
+    for tag in ("", uuid.uuid4().hex[:8]):
+        target = folder / (quarantine_name(prefix, name, tag) + REASON_SUFFIX)
+        if not os.path.lexists(target):
+            break
+    text = json_bytes(
+        {
+            "file": readable_name(path),
+            "rejected_at": time_text(utcnow()),
+            "reason": reason,
+            "sha256": sha256,
+            "size": size,
+            "copied": False,
+            "app_version": __version__,
+        },
+        sort_keys=False,
+    )
+    target.write_bytes(text + b"\n")
 
 
 def _copy_hashing(source: Path, dest: Path) -> str:

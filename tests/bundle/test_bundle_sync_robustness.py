@@ -459,3 +459,44 @@ def test_a_file_dated_in_the_future_that_grows_while_looked_at_waits(
         coordinator.target, folder, identities=[coordinator.identity], settle_seconds=60
     )
     assert [r.status for r in report.imported] == [ImportStatus.APPLIED]
+
+
+# --- L: a refused file too large to copy --------------------------------------------------
+
+
+def test_a_huge_refused_file_gets_its_reason_but_no_copy(
+    coordinator: Coordinator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hours of audio cut short on the stick: a copy in quarantine would take the disk the
+    database needs. Its reason is kept; the file itself stays where it was."""
+    field = make_field(tmp_path, coordinator, "laptop-audio")
+    try:
+        field.interview(dict(synthetic_documents()[0]), attachment=os.urandom(400_000))
+        written = export_field_bundle(field.target, folder=tmp_path / "usb")
+        assert written is not None
+        whole = written.path.read_bytes()
+        written.path.write_bytes(whole[: len(whole) // 2])  # the copy stopped half way
+        monkeypatch.setattr("app.bundle.importer.QUARANTINE_COPY_LIMIT", 100_000)
+        quarantine = tmp_path / "q"
+        result = import_bundle(
+            coordinator.target,
+            written.path,
+            identities=[coordinator.identity],
+            quarantine_dir=quarantine,
+        )
+        assert result.status is ImportStatus.REJECTED and result.quarantined is None
+        kept = list(quarantine.iterdir())
+        assert len(kept) == 1 and kept[0].name.endswith(".reason.txt")
+        record = json.loads(kept[0].read_text(encoding="utf-8"))
+        assert record["copied"] is False and record["size"] == len(whole) // 2
+        assert "truncated" in record["reason"] or "damaged" in record["reason"]
+        assert written.path.read_bytes() == whole[: len(whole) // 2]  # left where it was
+        # Small refused files are still copied beside their reason.
+        small = tmp_path / "usb" / "small.samluat"
+        small.write_bytes(whole[:5_000])
+        result = import_bundle(
+            coordinator.target, small, identities=[coordinator.identity], quarantine_dir=quarantine
+        )
+        assert result.quarantined is not None and result.quarantined.is_file()
+    finally:
+        field.close()

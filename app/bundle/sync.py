@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -155,15 +156,17 @@ def candidate_files(
     *,
     settle_seconds: float,
     not_mine: Callable[[str], bool] | None = None,
+    seen: Callable[[Path, str], bool] | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """(complete-looking bundle files, bundle files still being written), sorted by name.
 
     Files still being written whose name `not_mine` says is for someone else are
-    in neither list.
+    in neither list. A file dated in the future that `seen(path, signature)` knows
+    unchanged is ready without the look that such files otherwise get.
     """
     ready: list[Path] = []
     busy: list[Path] = []
-    ahead: list[tuple[Path, tuple[int, int]]] = []  # modified later than now
+    ahead: list[tuple[Path, str]] = []  # modified later than now, with their signature
     now = time.time()
 
     def walk(directory: Path, depth: int) -> None:
@@ -190,7 +193,10 @@ def candidate_files(
                 continue
             age = now - info.st_mtime
             if age < -FUTURE_TOLERANCE_SECONDS:
-                ahead.append((entry, (info.st_size, info.st_mtime_ns)))
+                if seen is not None and seen(entry, _signature_of(info)):
+                    ready.append(entry)  # taken or judged at an earlier pass
+                else:
+                    ahead.append((entry, _signature_of(info)))
                 continue
             if age < settle_seconds:
                 still_writing(entry)
@@ -213,7 +219,7 @@ def candidate_files(
                 info = entry.stat()
             except OSError:
                 continue
-            if (info.st_size, info.st_mtime_ns) == before:
+            if _signature_of(info) == before:
                 ready.append(entry)
             else:
                 still_writing(entry)
@@ -244,9 +250,13 @@ def _key(path: Path, folder: Path) -> str:
 
 def _signature(path: Path) -> str | None:
     try:
-        info = path.stat()
+        return _signature_of(path.stat())
     except OSError:
         return None
+
+
+def _signature_of(info: os.stat_result) -> str:
+    """What the memory compares to tell whether a file changed: size and time."""
     return f"{info.st_size}:{info.st_mtime_ns}"
 
 
@@ -297,6 +307,7 @@ def sync_folder(
         folder,
         settle_seconds=settle_seconds,
         not_mine=lambda name: named_for_someone_else(name, target.device_id, coordinator),
+        seen=lambda path, signature: seen.get(_key(path, folder)) == signature,
     )
     report.skipped_partial.extend(busy)
     owned = forms is None

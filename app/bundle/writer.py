@@ -250,13 +250,11 @@ def write_bundle(
             raise BundleWriteError(f"{final} already exists.")
         os.replace(tmp, final)
         fsync_dir(folder)
-    except OSError as error:  # full, write-protected, pulled out
+    except BaseException as error:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        raise FolderWriteError(folder, error) from error
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        if isinstance(error, OSError):  # full, write-protected, pulled out
+            raise FolderWriteError(folder, error) from error
         raise
     written = verify_written(final, expected_payload_sha=payload_sha)
     log.info("wrote bundle %s (%d bytes)", final.name, written.size)

@@ -431,6 +431,12 @@ def test_a_bundle_dated_in_the_future_is_imported_once_it_stops_changing(
     assert report.skipped_partial == [], report.lines()
     assert [r.status for r in report.imported] == [ImportStatus.APPLIED]
     assert waits == [2.0]  # one short look, not the whole settle time
+    # The next passes know the file: no look, nothing imported again.
+    again = sync_folder(
+        coordinator.target, folder, identities=[coordinator.identity], settle_seconds=60
+    )
+    assert again.imported == [] and again.skipped_partial == []
+    assert waits == [2.0]
 
 
 def test_a_file_dated_in_the_future_that_grows_while_looked_at_waits(

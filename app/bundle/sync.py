@@ -248,7 +248,7 @@ def _key(path: Path, folder: Path) -> str:
     return readable_name(path.relative_to(folder))
 
 
-def _signature(path: Path) -> str | None:
+def file_signature(path: Path) -> str | None:
     try:
         return _signature_of(path.stat())
     except OSError:
@@ -314,7 +314,7 @@ def sync_folder(
     forms = forms or FormCache(workers=default_workers())
     todo = []
     for path in ready:
-        signature = _signature(path)
+        signature = file_signature(path)
         key = _key(path, folder)
         if signature is None or seen.get(key) == signature:
             continue
@@ -335,7 +335,7 @@ def sync_folder(
             result = import_bundle(
                 target, path, identities=identities, quarantine_dir=quarantine_dir, forms=forms
             )
-            if _signature(path) != signature:
+            if file_signature(path) != signature:
                 report.skipped_partial.append(path)  # changed while we read it: next pass
                 continue
             report.imported.append(result)
@@ -382,7 +382,7 @@ def sync_folder(
         except BundleError as error:
             report.write_error = error
     for written in report.written:
-        signature = _signature(written.path)
+        signature = file_signature(written.path)
         if signature is not None:
             seen[_key(written.path, folder)] = signature
     state.update(_database_state(target))

@@ -1,4 +1,8 @@
-"""`samluat sync --folder DIR`: one folder-sync pass (import what is for us, write what is new)."""
+"""`samluat sync --folder DIR`: one folder-sync pass (import what is for us, write what is new).
+
+`--list-delivered` and `--remove-delivered` say which bundle files in the folder
+have done their work, and remove them (see `app.bundle.tidy`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from app.bundle.sync import DEFAULT_SETTLE_SECONDS, sync_folder
+from app.bundle.tidy import delivered_files, remove_delivered
 from app.cli.bundle import (
     add_identity_arguments,
     add_target_arguments,
@@ -14,6 +19,7 @@ from app.cli.bundle import (
     unlock_identities,
 )
 from app.cli.files import require_folder
+from app.store.fileio import readable_name
 from app.store.tables import Device, DeviceRole
 
 
@@ -33,6 +39,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sync.add_argument("--no-write", action="store_true", help="only import")
     sync.add_argument("--quarantine", type=Path, default=None, metavar="DIR")
+    tidy = sync.add_mutually_exclusive_group()
+    tidy.add_argument(
+        "--list-delivered",
+        action="store_true",
+        help="no pass: list the bundle files in the folder this database knows are delivered "
+        "(acknowledged, imported here, or replaced by a newer one)",
+    )
+    tidy.add_argument(
+        "--remove-delivered",
+        action="store_true",
+        help="after the pass, remove the bundle files this database knows are delivered",
+    )
     sync.set_defaults(handler=run_sync)
 
 
@@ -44,6 +62,12 @@ def run_sync(args: argparse.Namespace) -> int:
         with target.session() as session:
             local = session.get(Device, target.device_id)
             coordinator = local is not None and local.role == DeviceRole.COORDINATOR.value
+        if args.list_delivered:
+            files = delivered_files(target, args.folder, settle_seconds=args.settle)
+            for item in files:
+                print(item)
+            print(f"{len(files)} delivered file(s), {_megabytes(sum(f.size for f in files))}")
+            return 0
         identities = unlock_identities(args) if coordinator else []
         report = sync_folder(
             target,
@@ -53,9 +77,24 @@ def run_sync(args: argparse.Namespace) -> int:
             quarantine_dir=args.quarantine,
             write=not args.no_write,
         )
+        tidied = (
+            remove_delivered(delivered_files(target, args.folder, settle_seconds=args.settle))
+            if args.remove_delivered
+            else None
+        )
     for line in report.lines():
         print(line)
     for result in report.imported:
         for line in quarantine_lines(result):
             print(f"{result.name}: {line.strip()}")
-    return 0 if report.ok else 1
+    if tidied is not None:
+        for item in tidied.removed:
+            print(f"removed {item}")
+        for item, why in tidied.kept:
+            print(f"kept {readable_name(item.path.name)}: {why}")
+        print(f"removed {len(tidied.removed)} delivered file(s), {_megabytes(tidied.freed)} freed")
+    return 0 if report.ok and (tidied is None or not tidied.kept) else 1
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"

@@ -284,6 +284,16 @@ def test_cli_keys_bundle_sync(
     assert code == 0 and "already imported" in out and "wrote" in out
     code, out = run(["sync", "--folder", str(tmp_path / "out"), *fld, "--settle", "0"], pw)
     assert code == 0 and "acknowledgement" in out
+    # The laptop's bundle was acknowledged, the coordinator's answer imported: both may go.
+    before = sorted(p.name for p in (tmp_path / "out").iterdir())
+    tidy = ["sync", "--folder", str(tmp_path / "out"), *fld, "--settle", "0"]
+    code, out = run([*tidy, "--list-delivered"], pw)
+    assert code == 0 and "acknowledged by the coordinator" in out and "imported here" in out
+    assert "2 delivered file(s)" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == before  # listed only
+    code, out = run([*tidy, "--remove-delivered"], pw)
+    assert code == 0 and "removed 2 delivered file(s)" in out
+    assert len(list((tmp_path / "out").iterdir())) == len(before) - 2
     code, out = run(["keys", "list", *coord], pw)
     assert code == 0 and fingerprint in out
     report = json.loads((next((tmp_path / "q").glob("*.reason.txt"))).read_text())

@@ -74,6 +74,7 @@ class TidyReport:
 
     removed: list[DeliveredFile] = field(default_factory=list)
     kept: list[tuple[DeliveredFile, str]] = field(default_factory=list)  # with why not removed
+    gone: list[DeliveredFile] = field(default_factory=list)  # removed by someone else meanwhile
 
     @property
     def freed(self) -> int:
@@ -212,7 +213,7 @@ def remove_delivered(files: Sequence[DeliveredFile]) -> TidyReport:
     for item in files:
         now = file_signature(item.path)
         if now is None:
-            report.kept.append((item, "no longer there"))
+            report.gone.append(item)
             continue
         if now != item.signature:
             report.kept.append((item, "changed since it was looked at"))

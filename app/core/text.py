@@ -1,4 +1,4 @@
-"""Line-break opportunities for Lao text.
+"""Text for people: line-break opportunities for Lao text, and file sizes.
 
 Lao is written without spaces between words, and neither Qt nor ReportLab
 knows where a Lao line may break: a long statement either overflows or is
@@ -49,3 +49,13 @@ def with_breaks(text: str) -> str:
 def without_breaks(text: str) -> str:
     """Undo `with_breaks` (e.g. before copying displayed text to the clipboard)."""
     return text.replace(ZWSP, "")
+
+
+def human_size(size: int) -> str:
+    """`512 B`, `3.4 MB`, `1.2 GB`: a file's size for people (units are the same in Lao)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
 from app.core.errors import SamluatError
 from app.core.i18n import _
+from app.fieldwork.tidying import DeliveredList, file_lines, removal_question
 from app.store import LocalStore
 from app.ui.accounts.dialog import AccountsDialog, may_manage_accounts
 from app.ui.assign.dialog import AssignDialog, may_assign
@@ -91,6 +93,7 @@ class AppWindow(QMainWindow):
         self.home.sig_sync_requested.connect(self.sync.sync_now)
         self.sync.sig_key_needed.connect(self.unlock_coordinator_key)
         self.sync.sig_sync_finished.connect(self.home.show_sync_status)
+        self.sync.sig_delivered_listed.connect(self.confirm_removing_delivered)
         self.busy = BusyIndicator()
         self.statusBar().addPermanentWidget(self.busy, 1)
         self.sync.sig_sync_started.connect(self._sync_started)
@@ -121,6 +124,8 @@ class AppWindow(QMainWindow):
         self.import_action.triggered.connect(self.choose_bundle_files)
         self.everything_action = QAction(self)
         self.everything_action.triggered.connect(self.choose_folder_for_everything)
+        self.tidy_action = QAction(self)
+        self.tidy_action.triggered.connect(lambda: self.sync.list_delivered())
         self.merge_action = QAction(self)
         self.merge_action.triggered.connect(self.open_merge)
         self.assign_action = QAction(self)
@@ -141,6 +146,7 @@ class AppWindow(QMainWindow):
             self.sync_action,
             self.import_action,
             self.everything_action,
+            self.tidy_action,
             self.keys_action,
             self.logout_action,
         ):
@@ -162,6 +168,13 @@ class AppWindow(QMainWindow):
             _(
                 "Every finalised form on this laptop, even those the coordinator already has: "
                 "for a coordinator who lost data"
+            )
+        )
+        self.tidy_action.setText(_("Remove delivered bundles from the sync folder…"))
+        self.tidy_action.setToolTip(
+            _(
+                "Bundles the coordinator has, or this computer imported: the stick or shared "
+                "folder fills up otherwise"
             )
         )
         self.keys_action.setText(_("Keys and laptops…"))
@@ -187,6 +200,7 @@ class AppWindow(QMainWindow):
         self.sync_action.setEnabled(store is not None)
         self.import_action.setEnabled(store is not None)
         self.everything_action.setEnabled(store is not None)
+        self.tidy_action.setEnabled(store is not None)
         self.keys_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.merge_action.setEnabled(store is not None and may_merge(store))
@@ -358,6 +372,26 @@ class AppWindow(QMainWindow):
         )
         if name:
             self.sync.write_everything(Path(name))
+
+    def confirm_removing_delivered(self, found: DeliveredList) -> None:
+        """Ask before removing anything from the sync folder; Keep is the default."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(_("Remove delivered bundles"))
+        box.setText(removal_question(found))
+        box.setDetailedText(file_lines(found))
+        remove = box.addButton(_("Remove"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(_("Keep"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # Enter must never delete by accident
+        box.setEscapeButton(keep)
+
+        def answered() -> None:
+            if box.clickedButton() is remove:
+                self.sync.remove_delivered(found)
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        box.open()
 
     def unlock_coordinator_key(self) -> None:
         """Ask for the coordinator key's passphrase, then run the pass that needed it."""

@@ -5,7 +5,9 @@ Nothing is synced until a sync folder is set in Settings. On a coordinator's
 database the laptops' bundles need the coordinator key: Sync now and
 Import bundle files… ask for it once per session (`sig_key_needed`); the
 timer's passes never ask. A field laptop can also write a bundle of
-everything it has, for a coordinator who lost data (`write_everything`).
+everything it has, for a coordinator who lost data (`write_everything`), and
+clear the bundles in the sync folder it knows are delivered (`list_delivered`,
+then, once the person agreed, `remove_delivered`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from app.fieldwork.syncing import (
     sync_pass,
     write_everything,
 )
+from app.fieldwork.tidying import DeliveredList, list_delivered, nothing_to_remove, remove_listed
 from app.store.errors import StorageFullError, StorageIOError
 from app.ui.context import AppContext
 from app.ui.messages import user_message
@@ -41,6 +44,7 @@ class SyncController(QObject):
     sig_sync_started = Signal()  # `task` is the pass just started
     sig_key_needed = Signal()  # Sync now on a coordinator's database, its key still locked
     sig_sync_finished = Signal(str, bool)  # a sentence for people, whether all went well
+    sig_delivered_listed = Signal(object)  # a DeliveredList with files: ask before removing
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +150,46 @@ class SyncController(QObject):
             lambda job: write_everything(store, folder, progress=job.progress),
             name="write-everything",
             on_success=done,
+            on_failure=self._failed,
+        )
+        self.sig_sync_started.emit()
+        return True
+
+    def list_delivered(self) -> bool:
+        """Look for delivered bundles in the sync folder (reads every file there, so off
+        the UI thread); `sig_delivered_listed` follows when there are some. False when
+        that cannot start now (no folder, not logged in, a pass running)."""
+        store, folder = self.ctx.store, self.folder()
+        if store is None or folder is None:
+            if folder is None:
+                self._finish(_("Choose a sync folder in Settings first."), False)
+            return False
+        if self.task is not None and not self.task.done:
+            return False
+
+        def listed(found: DeliveredList) -> None:
+            if found.files:
+                self.sig_delivered_listed.emit(found)
+            else:
+                self._finish(nothing_to_remove(found.folder), True)
+
+        self.task = run_task(
+            lambda job: list_delivered(store, folder, progress=job.progress),
+            name="list-delivered",
+            on_success=listed,
+            on_failure=self._failed,
+        )
+        self.sig_sync_started.emit()
+        return True
+
+    def remove_delivered(self, found: DeliveredList) -> bool:
+        """Remove the files the person agreed to remove; False when a pass is running."""
+        if self.task is not None and not self.task.done:
+            return False
+        self.task = run_task(
+            lambda _job: remove_listed(found),
+            name="remove-delivered",
+            on_success=lambda done: self._finish(*done),
             on_failure=self._failed,
         )
         self.sig_sync_started.emit()

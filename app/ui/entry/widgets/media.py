@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.core.i18n import _
+from app.core.text import human_size
 from app.engine.model import Kind
 from app.ui.entry.widgets.base import QuestionWidget
 
@@ -36,15 +37,6 @@ def multimedia() -> Any | None:
         log.info("Qt Multimedia is not available: %s", error)
         return None
     return QtMultimedia
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 class MediaWidget(QuestionWidget):

@@ -105,7 +105,15 @@ QUARANTINE_NAME_BYTES = 255 - len(REASON_SUFFIX)
 QUARANTINE_COPY_LIMIT = 512 * 1024**2
 
 
-def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Path | None:
+def quarantine(
+    path: Path,
+    reason: str,
+    folder: Path,
+    sha256: str | None,
+    *,
+    refusal: BundleRejected | None = None,
+    header: fmt.Header | None = None,
+) -> Path | None:
     """Copy `path` into `folder` with a `.reason.txt` beside it; the original stays.
 
     The copy is named `<first 16 digits of sha256, or "unreadable">-<file name>`
@@ -113,13 +121,16 @@ def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Pat
     keeping the suffix). A different file already kept under that name is left
     alone: this one gets a short hash of its bytes added to its name. The same
     bytes again are not copied twice; their reason is the latest one. A file
-    over `QUARANTINE_COPY_LIMIT` gets its reason only (None is returned).
+    over `QUARANTINE_COPY_LIMIT` gets its reason only (None is returned). The
+    reason file also keeps the refusal's kind and facts and who the file claims to
+    come from, for the app to word it in its language (`app.bundle.refused`).
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
         size = path.stat().st_size
+        record = _reason_record(path, reason, sha256, refusal, header)
         if size > QUARANTINE_COPY_LIMIT:
-            _record_without_copy(path, reason, folder, sha256, size)
+            _record_without_copy(path, record, folder, sha256, size)
             return None
         tmp = folder / f".incoming-{uuid.uuid4().hex[:12]}.partial"
         try:
@@ -129,16 +140,7 @@ def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Pat
             )
         finally:
             tmp.unlink(missing_ok=True)
-        text = json_bytes(
-            {
-                "file": readable_name(path),
-                "rejected_at": time_text(utcnow()),
-                "reason": reason,
-                "sha256": sha256 or digest,
-                "app_version": __version__,
-            },
-            sort_keys=False,
-        )
+        text = json_bytes({**record, "sha256": sha256 or digest}, sort_keys=False)
         dest.with_name(dest.name + REASON_SUFFIX).write_bytes(text + b"\n")
         return dest
     except OSError:
@@ -146,8 +148,39 @@ def quarantine(path: Path, reason: str, folder: Path, sha256: str | None) -> Pat
         return None
 
 
+def _reason_record(
+    path: Path,
+    reason: str,
+    sha256: str | None,
+    refusal: BundleRejected | None,
+    header: fmt.Header | None,
+) -> dict[str, Any]:
+    """What a `.reason.txt` holds (read back by `app.bundle.refused`)."""
+    record: dict[str, Any] = {
+        "file": readable_name(path),
+        "rejected_at": time_text(utcnow()),
+        "reason": reason,
+        "sha256": sha256,
+        "app_version": __version__,
+    }
+    if refusal is not None:
+        record["refusal"] = {
+            "kind": refusal.reason.value,
+            "laptop": refusal.laptop,
+            "when": time_text(refusal.when),
+            "sequence": refusal.sequence,
+        }
+    if header is not None:  # who the file claims to come from (not verified if refused)
+        record["claimed"] = {
+            "kind": header.kind,
+            "source_name": header.source_name,
+            "sequence": header.sequence,
+        }
+    return record
+
+
 def _record_without_copy(
-    path: Path, reason: str, folder: Path, sha256: str | None, size: int
+    path: Path, record: dict[str, Any], folder: Path, sha256: str | None, size: int
 ) -> None:
     """The `.reason.txt` of a refused file too large to copy (hours of audio cut short):
     copies of such files would fill the disk the database needs, and the original stays
@@ -157,18 +190,7 @@ def _record_without_copy(
         target = folder / (quarantine_name(prefix, name, tag) + REASON_SUFFIX)
         if not os.path.lexists(target):
             break
-    text = json_bytes(
-        {
-            "file": readable_name(path),
-            "rejected_at": time_text(utcnow()),
-            "reason": reason,
-            "sha256": sha256,
-            "size": size,
-            "copied": False,
-            "app_version": __version__,
-        },
-        sort_keys=False,
-    )
+    text = json_bytes({**record, "size": size, "copied": False}, sort_keys=False)
     target.write_bytes(text + b"\n")
 
 
@@ -395,7 +417,7 @@ def import_bundle(
         log.info("bundle %s waits: %s", readable_name(path.name), error)
         return _result(path, ImportStatus.WAITING, str(error), header, sha)
     except BundleRejected as error:
-        where = quarantine(path, str(error), quarantine_dir, sha)
+        where = quarantine(path, str(error), quarantine_dir, sha, refusal=error, header=header)
         log.warning("bundle %s rejected: %s", readable_name(path.name), error)
         return _result(
             path, ImportStatus.REJECTED, str(error), header, sha, quarantined=where, refusal=error

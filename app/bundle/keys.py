@@ -282,7 +282,7 @@ def read_card(path: Path, expected_format: str) -> dict[str, Any]:
         card = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise KeyFileError(f"Cannot read {path}: {error.strerror or error}.") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # (JSON nested absurdly deep)
         raise KeyFileError(f"{path} is not a Samluat card (not JSON).") from None
     if not isinstance(card, dict) or card.get("format") != expected_format:
         raise KeyFileError(f"{path} is not a {expected_format.split('/')[0]} file.")

@@ -418,6 +418,8 @@ def read_document(path: Path) -> dict[str, Any]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise SamluatError(f"{path}: not valid JSON: {error}") from error
+    except RecursionError:
+        raise SamluatError(f"{path}: not valid JSON: nested too deeply") from None
     if not isinstance(document, dict):
         raise SamluatError(f"{path}: not a document (expected a JSON object)")
     return document

@@ -60,6 +60,8 @@ def run_fill(args: argparse.Namespace) -> int:
         raise SamluatError(
             f"{args.answers}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
         ) from None
+    except RecursionError:
+        raise SamluatError(f"{args.answers}: not valid JSON: nested too deeply") from None
     if not isinstance(answers, dict):
         raise SamluatError(f"{args.answers}: expected a JSON object of field name → value")
     session = FormSession(form, language=args.lang)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from app.bundle.errors import BundleRejected, Refusal
 from app.bundle.format import KIND_COORDINATOR
 from app.bundle.importer import ImportResult
+from app.bundle.refused import RefusedFile
 from app.core.i18n import _
 from app.core.times import when_text
 
@@ -20,14 +21,23 @@ def refusal_text(result: ImportResult) -> str:
     refusal = result.refusal
     if refusal is None:  # not refused by a check (nothing else reaches here today)
         return f"{result.name}: {result.message}"
-    return f"{result.name}: {_reason(refusal, result)}"
+    return f"{result.name}: {_reason(refusal, result.source_name, result.kind)}"
 
 
-def _reason(refusal: BundleRejected, result: ImportResult) -> str:
-    laptop = refusal.laptop or result.source_name or "?"
+def refused_file_text(item: RefusedFile) -> str:
+    """Why a file kept in the quarantine folder was refused, in the UI's language (the
+    English reason for files refused by an app that did not record the kind)."""
+    if item.refusal is None:
+        return item.reason
+    return _reason(item.refusal, item.claimed_source, item.claimed_kind)
+
+
+def _reason(refusal: BundleRejected, source: str | None, bundle_kind: str | None) -> str:
+    """`source` and `bundle_kind`: as the file's header claims them, if it was read."""
+    laptop = refusal.laptop or source or "?"
     number = refusal.sequence if refusal.sequence is not None else "?"
     match refusal.reason:
-        case Refusal.UNKNOWN_LAPTOP if result.kind == KIND_COORDINATOR:
+        case Refusal.UNKNOWN_LAPTOP if bundle_kind == KIND_COORDINATOR:
             return _(
                 "sent by the coordinator “{laptop}”, whom this laptop does not trust yet: "
                 "Samluat → Keys and laptops… → Trust a coordinator card…, then sync again."

@@ -404,3 +404,20 @@ def test_a_card_path_that_is_a_folder_is_an_error_not_a_traceback(
     assert (code, out) == (1, "")
     assert err == f"error: --out {folder}: this is a folder, give a file name\n"
     assert list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_a_card_that_is_not_one_is_named_as_such(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    # Cards come on sticks and through chat apps: anything may arrive under that name.
+    for name, data in (
+        ("photo.card.json", b"\xff\xd8\xff\xe0" + bytes(200)),
+        ("nested.card.json", b"[" * 30_000 + b"]" * 30_000),  # under the size limit
+        ("list.card.json", b"[1, 2]"),
+    ):
+        card = tmp_path / name
+        card.write_bytes(data)
+        code, out, err = run("keys", "register", str(card), *as_user(coordinator))
+        assert (code, out) == (1, ""), name
+        assert err.startswith("error: ") and str(card) in err and "card" in err, err
+        assert "Traceback" not in err

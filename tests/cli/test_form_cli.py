@@ -115,6 +115,10 @@ def test_fill_names_the_bad_answer(tmp_path: Path, capsys: pytest.CaptureFixture
     code, _out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
     assert code == 1
     assert f"{answers}:1:" in err and "not valid JSON" in err
+    answers.write_text("[" * 30_000 + "]" * 30_000, encoding="utf-8")
+    code, _out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert code == 1
+    assert f"{answers}: not valid JSON: nested too deeply" in err
     answers.write_text(json.dumps({"sys_name": "x"}), encoding="utf-8")
     code, _out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
     assert code == 1

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bundle.importer import default_quarantine_dir
 from app.core.errors import SamluatError
 from app.core.i18n import _
 from app.fieldwork.tidying import DeliveredList, file_lines, removal_question
@@ -45,6 +46,7 @@ from app.ui.login.first_run import FirstRunScreen
 from app.ui.login.login_screen import LoginScreen
 from app.ui.merge.dialog import MergeDialog, may_merge
 from app.ui.messages import show_problem
+from app.ui.refused import RefusedFilesDialog
 from app.ui.settings.dialog import SettingsDialog
 from app.ui.settings.store import Settings
 from app.ui.sync import SyncController
@@ -126,6 +128,8 @@ class AppWindow(QMainWindow):
         self.everything_action.triggered.connect(self.choose_folder_for_everything)
         self.tidy_action = QAction(self)
         self.tidy_action.triggered.connect(lambda: self.sync.list_delivered())
+        self.refused_action = QAction(self)
+        self.refused_action.triggered.connect(self.show_refused_files)
         self.merge_action = QAction(self)
         self.merge_action.triggered.connect(self.open_merge)
         self.assign_action = QAction(self)
@@ -147,6 +151,7 @@ class AppWindow(QMainWindow):
             self.import_action,
             self.everything_action,
             self.tidy_action,
+            self.refused_action,
             self.keys_action,
             self.logout_action,
         ):
@@ -177,6 +182,7 @@ class AppWindow(QMainWindow):
                 "folder fills up otherwise"
             )
         )
+        self.refused_action.setText(_("Refused bundle files…"))
         self.keys_action.setText(_("Keys and laptops…"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
@@ -201,6 +207,7 @@ class AppWindow(QMainWindow):
         self.import_action.setEnabled(store is not None)
         self.everything_action.setEnabled(store is not None)
         self.tidy_action.setEnabled(store is not None)
+        self.refused_action.setEnabled(store is not None)
         self.keys_action.setEnabled(store is not None)
         self.accounts_action.setEnabled(store is not None and may_manage_accounts(store))
         self.merge_action.setEnabled(store is not None and may_merge(store))
@@ -392,6 +399,11 @@ class AppWindow(QMainWindow):
 
         box.finished.connect(answered)
         box.open()
+
+    def show_refused_files(self) -> None:
+        dialog = RefusedFilesDialog(default_quarantine_dir(), self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def unlock_coordinator_key(self) -> None:
         """Ask for the coordinator key's passphrase, then run the pass that needed it."""

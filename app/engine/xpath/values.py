@@ -78,7 +78,7 @@ def parse_date(text: str) -> date | None:
         return None
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
+    except (ValueError, OverflowError):  # (a year of ten digits overflows a C int)
         return None
 
 
@@ -99,7 +99,7 @@ def parse_datetime(text: str) -> datetime | None:
                 int(fraction),
                 tzinfo=_tz(match[8]),
             )
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
         return value if value.tzinfo else value.replace(tzinfo=local_tz())
     as_date = parse_date(text)
@@ -118,7 +118,7 @@ def parse_time(text: str) -> time | None:
         return time(
             int(match[1]), int(match[2]), int(match[3] or 0), int(fraction), tzinfo=_tz(match[5])
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

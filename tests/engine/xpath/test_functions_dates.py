@@ -150,6 +150,13 @@ def test_decimal_time_is_the_fraction_of_the_local_day(vientiane: None) -> None:
     assert evaluate("decimal-time('')") == ""
     with pytest.raises(XPathEvalError):
         evaluate("decimal-time('later')")
+    # The calendar's last minute far west is past its end here: an error, not a crash.
+    with pytest.raises(XPathEvalError, match="out of range"):
+        evaluate("decimal-time('9999-12-31T23:59:59-14:00')")
+    with pytest.raises(XPathEvalError, match="out of range"):
+        evaluate("decimal-time('0001-01-01T00:00:00+14:00')")
+    with pytest.raises(XPathEvalError):
+        evaluate("decimal-time('3100102024-02-29T10:00:00')")
 
 
 @pytest.mark.parametrize(

@@ -162,6 +162,7 @@ def test_to_string_of_booleans_and_dates() -> None:
         ("24-02-29", None),
         ("2024-2-9", None),
         ("", None),
+        ("3100102024-02-29", None),  # a year too large for the calendar: not a date
     ],
 )
 def test_parse_date(text: str, expected: date | None) -> None:
@@ -174,12 +175,17 @@ def test_parse_datetime_keeps_the_offset() -> None:
     assert parse_datetime("2024-03-01T09:05Z") == datetime(2024, 3, 1, 9, 5, tzinfo=UTC)
     assert parse_datetime("2024-03-01T25:00:00") is None
     assert parse_datetime("2024-03-01") is not None  # a date is its local midnight
+    # Typed text with a year of ten digits is text, not a crash of the whole form.
+    assert parse_datetime("3100102024-02-29T10:00:00") is None
+    assert parse_datetime("3100102024-02-29") is None
+    assert math.isnan(to_number("3100102024-02-29"))
 
 
 def test_parse_time() -> None:
     assert parse_time("13:30") is not None
     assert parse_time("13:30:15.5+07:00") is not None
     assert parse_time("24:00") is None
+    assert parse_time("99999999999:00:00") is None
 
 
 def test_format_datetime_has_milliseconds_and_offset() -> None:

@@ -172,7 +172,11 @@ def decimal_time(ctx: Context, value: Value) -> Value:
         return _fraction_of_day(clock)
     instant = _instant(text, "decimal-time")
     assert isinstance(instant, datetime)  # text is not empty
-    return _fraction_of_day(instant.astimezone(local_tz()).time())
+    try:
+        local = instant.astimezone(local_tz())
+    except OverflowError:  # 9999-12-31T23:59-14:00 is in year 10000 here
+        raise XPathEvalError(f"decimal-time(): {text!r} is out of range for a date") from None
+    return _fraction_of_day(local.time())
 
 
 def _fraction_of_day(clock: time) -> float:

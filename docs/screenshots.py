@@ -389,6 +389,49 @@ def shoot(lang: str, scale: str) -> int:
     window.choose_bundle_files()  # returns when the chooser closes
     settle(0.1)
 
+    # Remove delivered bundles…: the question, with each file and why it may go.
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.bundle.tidy import Delivered, DeliveredFile
+    from app.fieldwork.tidying import DeliveredList
+
+    stick = Path(tempfile.mkdtemp(prefix="samluat-shots-stick-"))
+    # As the coordinator sees it: the laptops' bundles it imported, its own older reply.
+    delivered = []
+    for kind, to, number, why, size in (
+        ("field", "coordinator", 1, Delivered.IMPORTED, 48_211_904),
+        ("field", "coordinator", 2, Delivered.IMPORTED, 183_552),
+        ("coordinator", "2c41fca8", 1, Delivered.REPLACED, 24_310),
+    ):
+        source = "2c41fca8" if kind == "field" else "9b1c2d3e"
+        path = stick / f"samluat-{kind}-{source}-to-{to}-{number:06d}.samluat"
+        path.write_bytes(b"")
+        delivered.append(DeliveredFile(path, size, why, "laptop-07", number, ""))
+    window.confirm_removing_delivered(DeliveredList(stick, delivered))
+    wait(lambda: isinstance(app.activeModalWidget(), QMessageBox))
+    question = app.activeModalWidget()
+    assert isinstance(question, QMessageBox)
+    for button in question.buttons():  # "Show Details…": the list of files
+        if question.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
+            button.click()
+    settle(0.2)
+    centre(question, upper=True)
+    snap("19_remove_delivered")
+    question.reject()
+    settle(0.1)
+
+    # Refused bundle files…: what import refused (above), when and why.
+    from app.ui.refused import RefusedFilesDialog
+
+    window.show_refused_files()
+    wait(lambda: isinstance(top_dialog(), RefusedFilesDialog))
+    refused = top_dialog()
+    assert isinstance(refused, RefusedFilesDialog)
+    centre(refused, upper=True)
+    snap("20_refused_files")
+    refused.reject()
+    settle(0.1)
+
     # A sync pass as the status bar shows it: the words a pass reports, held on screen.
     from app.core.i18n import _
     from app.ui.workers import Job, run_task

@@ -457,6 +457,16 @@ def validate_document(
         raise BundleRejected(f"{record}: the document is nested too deeply") from None
     except SamluatError as error:
         raise BundleRejected(f"{record}: {str(error)[:300]}") from None
+    except Exception as error:
+        # A fault of the form engine, not of the document: this bundle is refused (and
+        # kept in quarantine, to import again after an update) instead of the exception
+        # ending the whole import, and every sync pass after it, at this file.
+        log.error("checking %s failed in the form engine", record, exc_info=True)
+        raise BundleRejected(
+            f"{record}: could not be checked: the form engine failed "
+            f"({type(error).__name__}: {str(error)[:200]}). Keep this file and report it; "
+            "import it again once Samluat is updated"
+        ) from None
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

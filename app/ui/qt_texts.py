@@ -6,7 +6,9 @@ Qt ships no Lao translation, so in the Lao interface its file chooser said
 (context, source text); `QtTexts` answers from our gettext catalogues, so the
 words live beside every other UI string and are checked the same way. Texts
 not listed here stay as Qt has them (key names such as Ctrl, Shift).
-A native dialog (Windows, macOS) is drawn by the system in its own language.
+A native dialog (Windows, macOS) is drawn by the system in its own language,
+and neither offers Lao: in the Lao interface the app uses Qt's own file
+choosers, which speak Lao through these catalogues.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 
 from app.core.i18n import DEFAULT_LANGUAGE, N_, _, translator
 
@@ -146,11 +148,21 @@ def install_qt_texts(app: QCoreApplication) -> None:
     _installed.append(texts)
     app.installTranslator(texts)
 
-    def switched(_language: str) -> None:
+    def switched(language: str) -> None:
         if not shiboken6.isValid(app) or not shiboken6.isValid(texts):
             return  # the application has ended (tests create more than one)
         app.removeTranslator(texts)
         app.installTranslator(texts)
+        use_own_dialogs(language)
 
+    use_own_dialogs(translator.language)
     translator.on_change(switched)
     log.debug("Qt's own texts come from our catalogues")
+
+
+def use_own_dialogs(language: str) -> None:
+    """Qt's own file choosers in any interface language but English: the system's are in
+    the system's language (Windows and macOS have no Lao), ours follow the app's."""
+    QCoreApplication.setAttribute(
+        Qt.ApplicationAttribute.AA_DontUseNativeDialogs, language != DEFAULT_LANGUAGE
+    )

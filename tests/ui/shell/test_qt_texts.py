@@ -3,7 +3,7 @@ field, message-box buttons. Qt has no Lao translation; ours comes from the catal
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -47,6 +47,16 @@ def test_the_import_file_chooser_speaks_lao(qtbot: QtBot, logged_in: AppWindow) 
     assert {"ເບິ່ງໃນ:", "ຊື່ໄຟລ໌:", "ປະເພດໄຟລ໌:"} <= set(labels)
     assert {"ເປີດ", "ຍົກເລີກ"} <= set(buttons)
     assert not {"&Look in:", "File &name:", "Cancel"} & set(labels + buttons)
+
+
+def test_the_lao_interface_uses_choosers_that_speak_lao(qtbot: QtBot) -> None:
+    # Windows and macOS draw their own choosers in the system's language, never Lao.
+    install_qt_texts(QApplication.instance())  # type: ignore[arg-type]
+    own = Qt.ApplicationAttribute.AA_DontUseNativeDialogs
+    translator.set_language("lo")
+    assert QApplication.testAttribute(own)  # what QFileDialog asks before going native
+    translator.set_language("en")
+    assert not QApplication.testAttribute(own)  # English: the system's own, as people know it
 
 
 def test_an_open_chooser_follows_a_language_switch(qtbot: QtBot) -> None:

@@ -84,10 +84,12 @@ class TidyReport:
 @dataclass(frozen=True)
 class _Seen:
     path: Path
-    header: fmt.Header
-    sha256: str
-    size: int
+    envelope: fmt.Envelope
     signature: str
+
+    @property
+    def header(self) -> fmt.Header:
+        return self.envelope.header
 
 
 def delivered_files(
@@ -98,104 +100,122 @@ def delivered_files(
     progress: Callable[[float, str], None] | None = None,
 ) -> list[DeliveredFile]:
     """The bundle files in `folder` (and its sub-folders, as sync reads them) that this
-    database knows to be delivered, in the folder's order. Reads every bundle file once
-    (to hash it); `progress(fraction, name)` follows the files."""
+    database knows to be delivered, in the folder's order.
+
+    Headers say which files may be delivered (a bundle id this database recorded as
+    applied, or wrote); only those are read whole, to compare their SHA-256 with the
+    one recorded: other laptops' recordings in a shared folder are not read.
+    `progress(fraction, name)` follows the files read whole."""
     ready, _busy = candidate_files(folder, settle_seconds=settle_seconds)
-    seen: list[_Seen] = []
-    for index, path in enumerate(ready):
-        if progress is not None:
-            progress(index / max(len(ready), 1), readable_name(path.name))
-        found = _read(path)
-        if found is not None:
-            seen.append(found)
+    seen = [found for found in map(_read_header, ready) if found is not None]
     coordinator = is_coordinator_database(target)
     me = target.device_id
     with target.session() as session:
         connection = session.connection()
         applied = {
-            str(row.sha256)
-            for row in _by_sha256(
+            str(row.id): str(row.sha256)
+            for row in _by_id(
                 connection,
-                select(T_IMPORTED.c.sha256).where(T_IMPORTED.c.status == "applied"),
-                T_IMPORTED.c.sha256,
-                [s.sha256 for s in seen if s.header.source_device_id != me],
+                select(T_IMPORTED.c.id, T_IMPORTED.c.sha256).where(
+                    T_IMPORTED.c.status == "applied"
+                ),
+                T_IMPORTED.c.id,
+                [s.header.bundle_id for s in seen if s.header.source_device_id != me],
             )
         }
         written = {
-            str(row.sha256): str(row.status)
-            for row in _by_sha256(
+            str(row.id): (str(row.sha256), str(row.status))
+            for row in _by_id(
                 connection,
-                select(T_OUT.c.sha256, T_OUT.c.status),
-                T_OUT.c.sha256,
-                [s.sha256 for s in seen if s.header.source_device_id == me],
+                select(T_OUT.c.id, T_OUT.c.sha256, T_OUT.c.status),
+                T_OUT.c.id,
+                [s.header.bundle_id for s in seen if s.header.source_device_id == me],
             )
+            if row.sha256 is not None  # still being written, or known by its acknowledgement only
         }
-    newest: dict[str, int] = {}  # laptop -> the newest coordinator bundle for it in the folder
-    if coordinator:
-        for s in seen:
-            if s.header.kind == fmt.KIND_COORDINATOR and s.sha256 in written:
-                newest[s.header.target] = max(newest.get(s.header.target, 0), s.header.sequence)
-    out: list[DeliveredFile] = []
+    # What each file's header claims, and the SHA-256 recorded for that bundle.
+    claims: list[tuple[_Seen, Delivered, str]] = []
     for s in seen:
-        why = _why(s, me, coordinator, applied, written, newest)
-        if why is not None:
-            out.append(
-                DeliveredFile(
-                    path=s.path,
-                    size=s.size,
-                    why=why,
-                    source_name=s.header.source_name,
-                    sequence=s.header.sequence,
-                    signature=s.signature,
-                )
-            )
-    return out
+        claim = _claim(s.header, me, coordinator, applied, written)
+        if claim is not None:
+            claims.append((s, *claim))
+    verified: list[tuple[_Seen, Delivered]] = []
+    for index, (s, why, recorded) in enumerate(claims):
+        if progress is not None:
+            progress(index / max(len(claims), 1), readable_name(s.path.name))
+        if _sha256_unchanged(s) == recorded:
+            verified.append((s, why))
+    # Coordinator bundles are complete states: older ones for a laptop are replaced by
+    # the newest one of ours in this folder.
+    newest: dict[str, int] = {}
+    for s, why in verified:
+        if why is Delivered.REPLACED:
+            newest[s.header.target] = max(newest.get(s.header.target, 0), s.header.sequence)
+    return [
+        DeliveredFile(
+            path=s.path,
+            size=s.envelope.size,
+            why=why,
+            source_name=s.header.source_name,
+            sequence=s.header.sequence,
+            signature=s.signature,
+        )
+        for s, why in verified
+        if why is not Delivered.REPLACED or s.header.sequence < newest[s.header.target]
+    ]
 
 
-def _why(
-    s: _Seen,
+def _claim(
+    header: fmt.Header,
     me: str,
     coordinator: bool,
-    applied: set[str],
-    written: dict[str, str],
-    newest: dict[str, int],
-) -> Delivered | None:
-    header = s.header
+    applied: dict[str, str],
+    written: dict[str, tuple[str, str]],
+) -> tuple[Delivered, str] | None:
+    """Why the bundle the header names would be delivered, with the SHA-256 this
+    database recorded for it (the file must have exactly those bytes). REPLACED is
+    said of every coordinator bundle of ours; the caller keeps the older ones only."""
     if header.source_device_id == me:
-        status = written.get(s.sha256)
-        if status is None:
+        if header.bundle_id not in written:
             return None
+        sha256, status = written[header.bundle_id]
         if header.kind == fmt.KIND_FIELD and not coordinator:
             acknowledged = status == OutgoingStatus.ACKNOWLEDGED.value
-            return Delivered.ACKNOWLEDGED if acknowledged else None
+            return (Delivered.ACKNOWLEDGED, sha256) if acknowledged else None
         if header.kind == fmt.KIND_COORDINATOR and coordinator:
-            replaced = header.sequence < newest.get(header.target, 0)
-            return Delivered.REPLACED if replaced else None
+            return Delivered.REPLACED, sha256
         return None
-    if s.sha256 not in applied:
+    recorded = applied.get(header.bundle_id)
+    if recorded is None:
         return None
     if coordinator and header.kind == fmt.KIND_FIELD:
-        return Delivered.IMPORTED
+        return Delivered.IMPORTED, recorded
     if not coordinator and header.kind == fmt.KIND_COORDINATOR and header.target == me:
-        return Delivered.IMPORTED
+        return Delivered.IMPORTED, recorded
     return None
 
 
-def _read(path: Path) -> _Seen | None:
-    """The header and SHA-256 of a bundle file; None for anything else (left alone)."""
+def _read_header(path: Path) -> _Seen | None:
+    """A bundle file's header and trailer; None for anything else (left alone)."""
     try:
-        before = file_signature(path)
+        signature = file_signature(path)
         envelope = fmt.read_envelope(path)
-        sha256, _payload = fmt.hash_file(envelope)
     except (BundleRejected, OSError) as error:
         log.info("tidy: %s left alone: %s", readable_name(path.name), error)
         return None
-    if before is None or file_signature(path) != before:
-        return None  # changed while read: judged at a later look
-    return _Seen(path, envelope.header, sha256, envelope.size, before)
+    return None if signature is None else _Seen(path, envelope, signature)
 
 
-def _by_sha256(
+def _sha256_unchanged(seen: _Seen) -> str | None:
+    """The file's SHA-256, or None if it cannot be read or changed since its header was."""
+    try:
+        sha256, _payload = fmt.hash_file(seen.envelope)
+    except OSError:
+        return None
+    return sha256 if file_signature(seen.path) == seen.signature else None
+
+
+def _by_id(
     connection: Connection, statement: Select[Any], column: Any, values: Sequence[str]
 ) -> list[Row[Any]]:
     """The rows of `statement` whose `column` is one of `values` (asked 500 at a time)."""

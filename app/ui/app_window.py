@@ -463,12 +463,19 @@ class AppWindow(QMainWindow):
         if screen is not None:
             screen.close_form(then=self.log_out)
             return
-        store = self.ctx.log_out()
-        self.sync.restart()  # stops the timer: nobody is logged in
-        self.home.clear()
+        store = self._end_session()
         if store is not None:
             run_task(lambda _job: store.close(), name="close-store")
         self.show_start_screen()
+
+    def _end_session(self) -> LocalStore | None:
+        """Forget the logged-in user: the store (returned, for the caller to close), the
+        sync timer, and the home screen's data and any load still running for it (which
+        would otherwise fail on the closed store and show an error)."""
+        store = self.ctx.log_out()
+        self.sync.restart()  # stops the timer: nobody is logged in
+        self.home.clear()
+        return store
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
@@ -492,7 +499,7 @@ class AppWindow(QMainWindow):
                 return
             if screen is not None:
                 screen.autosaver.stop()  # nothing may write once the store closes
-            self.ctx.log_out()
+            self._end_session()
             if store is not None:
                 task = run_task(lambda _job: store.close(), name="close-store")
                 task.when_finished(self._really_close)

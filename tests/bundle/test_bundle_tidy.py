@@ -119,7 +119,13 @@ def test_files_it_cannot_vouch_for_stay(
         _laptop_sync(other, folder)
         _coordinator_sync(coordinator, folder)
         _laptop_sync(other, folder)
-        theirs = _names(delivered_files(other.target, folder, settle_seconds=0))
+        read: list[str] = []
+        theirs = _names(
+            delivered_files(
+                other.target, folder, settle_seconds=0, progress=lambda _f, name: read.append(name)
+            )
+        )
+        assert first not in read  # headers say it is not laptop-b's: not read whole
         # Its own acknowledged bundle and the answer it imported; laptop-a's files (its
         # bundles, the answers for it) are not laptop-b's to judge.
         assert sorted(theirs.values()) == [Delivered.ACKNOWLEDGED, Delivered.IMPORTED]

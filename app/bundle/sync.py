@@ -385,6 +385,14 @@ def sync_folder(
         signature = file_signature(written.path)
         if signature is not None:
             seen[_key(written.path, folder)] = signature
+    # Files gone from the folder (removed once delivered, or by hand) are forgotten: the
+    # memory does not grow for ever, and a new file under an old name is read.
+    present = {_key(path, folder) for path in [*ready, *busy]} | {
+        _key(w.path, folder) for w in report.written
+    }
+    for memory in (seen, refused):
+        for key in [k for k in memory if k not in present]:
+            del memory[key]
     state.update(_database_state(target))
     state_path.parent.mkdir(parents=True, exist_ok=True)
     write_json(state_path, state)

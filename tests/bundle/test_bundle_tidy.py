@@ -8,13 +8,14 @@ remove those; everything else stays, whatever its name says.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from app.bundle.sync import sync_folder
+from app.bundle.sync import _state_path, sync_folder
 from app.bundle.tidy import Delivered, delivered_files, remove_delivered
 from tests.bundle.bundletools import (
     Coordinator,
@@ -97,6 +98,10 @@ def test_removing_frees_the_stick_and_sync_goes_on(
     assert content_hash(coordinator.target) == central_before
     (left,) = [p.name for p in folder.iterdir()]
     assert left.startswith("samluat-field-")
+    # The laptop's next pass forgets the files that are gone (its memory does not grow).
+    _laptop_sync(field, folder)
+    memory = json.loads(_state_path(folder, field.device_id).read_text())
+    assert set(memory["seen"]) == {p.name for p in folder.iterdir()}
     _coordinator_sync(coordinator, folder)
     third = synthetic_documents(count=3)[2]
     instance = field.interview(dict(third))

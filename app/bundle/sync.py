@@ -17,7 +17,9 @@ size or time changes while it looks (a file dated in the future, from a
 laptop whose clock is ahead, is taken when it does not change for a
 moment); conflict copies are ordinary files (bundles are identified by
 content, never by name). It never deletes, renames or rewrites anything in
-the folder: its own memory of what it has seen lives in the user data folder.
+the folder (removing delivered bundles is asked for apart: `app.bundle.tidy`):
+its own memory of what it has seen lives in the user data folder, and forgets
+files that are gone.
 That memory is dropped when this database has fewer bundles than at the last
 pass (restored from an older backup), and the files it refused are tried
 again when the laptops it accepts change (a laptop synced before its card was

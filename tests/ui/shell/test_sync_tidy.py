@@ -71,6 +71,7 @@ def test_a_laptop_clears_its_stick_of_what_was_delivered(
 
     # Remove takes the delivered files only, and says so.
     _click(_question(qtbot, window), "Remove")
+    assert window.busy.label.text() == "Clearing the sync folder…"  # not "Syncing…"
     qtbot.waitUntil(lambda: "Removed 2" in window.home.sync_status.text(), timeout=15_000)
     assert [p.name for p in stick.iterdir()] == [waiting.path.name]
     assert "freed" in window.home.sync_status.text()

@@ -40,7 +40,8 @@ def list_delivered(
     store: LocalStore, folder: Path, *, progress: Callable[[float, str], None] | None = None
 ) -> DeliveredList:
     """What in `folder` this laptop knows to be delivered; `SamluatError` when the folder
-    is not there. Reads every bundle file once: `progress(fraction, message)` follows."""
+    is not there. Reads the files that may go whole (to compare their SHA-256 with the
+    one recorded): `progress(fraction, message)` follows them."""
     if not folder.is_dir():
         raise SamluatError(
             _("The sync folder {folder} is not there (is the USB stick plugged in?)").format(

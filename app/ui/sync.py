@@ -13,8 +13,10 @@ then, once the person agreed, `remove_delivered`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -29,6 +31,7 @@ from app.fieldwork.syncing import (
     write_everything,
 )
 from app.fieldwork.tidying import DeliveredList, list_delivered, nothing_to_remove, remove_listed
+from app.store import LocalStore
 from app.store.errors import StorageFullError, StorageIOError
 from app.ui.context import AppContext
 from app.ui.messages import user_message
@@ -67,16 +70,31 @@ class SyncController(QObject):
         else:
             self.timer.stop()
 
+    @property
+    def busy(self) -> bool:
+        """A pass, an import or a write is running (one at a time)."""
+        return self.task is not None and not self.task.done
+
+    def _store_and_folder(self) -> tuple[LocalStore, Path] | None:
+        """The logged-in store and the sync folder; None (saying what to set, when it is
+        the folder) when there is not both."""
+        store, folder = self.ctx.store, self.folder()
+        if folder is None:
+            self._finish(_("Choose a sync folder in Settings first."), False)
+        return (store, folder) if store is not None and folder is not None else None
+
+    def _start(self, work: Callable[[Job], Any], name: str, done: Callable[[Any], None]) -> bool:
+        self.task = run_task(work, name=name, on_success=done, on_failure=self._failed)
+        self.sig_sync_started.emit()
+        return True
+
     def sync_now(self, *, ask_for_key: bool = True) -> bool:
         """Start a pass; False when none can start (no folder, not logged in, one running,
         or the coordinator's key must be unlocked first: `sig_key_needed` asks for it)."""
-        store, folder = self.ctx.store, self.folder()
-        if store is None or folder is None:
-            if folder is None:
-                self._finish(_("Choose a sync folder in Settings first."), False)
+        found = self._store_and_folder()
+        if found is None or self.busy:
             return False
-        if self.task is not None and not self.task.done:
-            return False
+        store, folder = found
         identities = list(self.ctx.coordinator_keys)
         if ask_for_key and not identities and needs_coordinator_key(store):
             self._waiting_files = []  # files chosen earlier and given up on are not imported now
@@ -92,15 +110,13 @@ class SyncController(QObject):
                 cancel=job.cancelled,
             )
 
-        self.task = run_task(work, name="sync", on_success=self._succeeded, on_failure=self._failed)
-        self.sig_sync_started.emit()
-        return True
+        return self._start(work, "sync", self._succeeded)
 
     def import_files(self, files: list[Path]) -> bool:
         """Import bundle files chosen by hand; False when that cannot start now (not
         logged in, a pass running, or the coordinator's key to unlock first)."""
         store = self.ctx.store
-        if store is None or not files or (self.task is not None and not self.task.done):
+        if store is None or not files or self.busy:
             return False
         identities = list(self.ctx.coordinator_keys)
         if not identities and needs_coordinator_key(store):
@@ -113,11 +129,7 @@ class SyncController(QObject):
                 store, files, identities=identities, progress=job.progress, cancel=job.cancelled
             )
 
-        self.task = run_task(
-            work, name="import-files", on_success=self._succeeded, on_failure=self._failed
-        )
-        self.sig_sync_started.emit()
-        return True
+        return self._start(work, "import-files", self._succeeded)
 
     def key_unlocked(self) -> None:
         """Go on with what needed the key: the files chosen, or a pass."""
@@ -135,7 +147,7 @@ class SyncController(QObject):
         """Write a bundle of every finalised version into `folder`; False when that
         cannot start now (not logged in, a pass running)."""
         store = self.ctx.store
-        if store is None or (self.task is not None and not self.task.done):
+        if store is None or self.busy:
             return False
 
         def done(result: ExportResult) -> None:
@@ -146,54 +158,40 @@ class SyncController(QObject):
                 True,
             )
 
-        self.task = run_task(
+        return self._start(
             lambda job: write_everything(store, folder, progress=job.progress),
-            name="write-everything",
-            on_success=done,
-            on_failure=self._failed,
+            "write-everything",
+            done,
         )
-        self.sig_sync_started.emit()
-        return True
 
     def list_delivered(self) -> bool:
-        """Look for delivered bundles in the sync folder (reads every file there, so off
-        the UI thread); `sig_delivered_listed` follows when there are some. False when
-        that cannot start now (no folder, not logged in, a pass running)."""
-        store, folder = self.ctx.store, self.folder()
-        if store is None or folder is None:
-            if folder is None:
-                self._finish(_("Choose a sync folder in Settings first."), False)
+        """Look for delivered bundles in the sync folder (it reads the files that may go
+        whole, so off the UI thread); `sig_delivered_listed` follows when there are some.
+        False when that cannot start now (no folder, not logged in, a pass running)."""
+        found = self._store_and_folder()
+        if found is None or self.busy:
             return False
-        if self.task is not None and not self.task.done:
-            return False
+        store, folder = found
 
-        def listed(found: DeliveredList) -> None:
-            if found.files:
-                self.sig_delivered_listed.emit(found)
+        def listed(listing: DeliveredList) -> None:
+            if listing.files:
+                self.sig_delivered_listed.emit(listing)
             else:
-                self._finish(nothing_to_remove(found.folder), True)
+                self._finish(nothing_to_remove(listing.folder), True)
 
-        self.task = run_task(
+        return self._start(
             lambda job: list_delivered(store, folder, progress=job.progress),
-            name="list-delivered",
-            on_success=listed,
-            on_failure=self._failed,
+            "list-delivered",
+            listed,
         )
-        self.sig_sync_started.emit()
-        return True
 
     def remove_delivered(self, found: DeliveredList) -> bool:
         """Remove the files the person agreed to remove; False when a pass is running."""
-        if self.task is not None and not self.task.done:
+        if self.busy:
             return False
-        self.task = run_task(
-            lambda _job: remove_listed(found),
-            name="remove-delivered",
-            on_success=lambda done: self._finish(*done),
-            on_failure=self._failed,
+        return self._start(
+            lambda _job: remove_listed(found), "remove-delivered", lambda done: self._finish(*done)
         )
-        self.sig_sync_started.emit()
-        return True
 
     def _succeeded(self, outcome: SyncOutcome) -> None:
         time = datetime.now().strftime("%H:%M")

@@ -33,24 +33,38 @@ def _click(box: QMessageBox, text: str) -> None:
     next(b for b in box.buttons() if b.text() == text).click()
 
 
-def test_a_laptop_clears_its_stick_of_what_was_delivered(
-    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
-) -> None:
-    coordinator = make_coordinator(tmp_path)
+def _one_round_on_a_stick(
+    study_db: LocalStore, root: Path, stick: Path, *, then_one_more: bool = False
+) -> Path | None:
+    """The app's database made a laptop whose bundle 1 went to a coordinator and whose
+    answer (acknowledging it) came back, both on `stick`; with `then_one_more`, its bundle
+    2, not delivered yet, is on the stick too (returned). The database is closed after."""
+    coordinator = make_coordinator(root)
     laptop = laptop_for(study_db, coordinator)
-    stick = tmp_path / "stick"
     documents = synthetic_documents(count=2)
     laptop.interview(dict(documents[0]))
     deliver(laptop, coordinator, stick)  # bundle 1, applied by the coordinator
     send_back(laptop, coordinator, stick)  # its answer, acknowledging bundle 1
-    laptop.interview(dict(documents[1]))
-    waiting = export_field_bundle(laptop.target, folder=stick)  # bundle 2: not delivered yet
-    assert waiting is not None
+    waiting = None
+    if then_one_more:
+        laptop.interview(dict(documents[1]))
+        written = export_field_bundle(laptop.target, folder=stick)
+        assert written is not None
+        waiting = written.path
     for path in stick.iterdir():  # copied a while ago (younger files may still be copying)
         os.utime(path, (time.time() - 120, time.time() - 120))
-    delivered = sorted(p.name for p in stick.iterdir() if p != waiting.path)
     coordinator.close()
     study_db.close()
+    return waiting
+
+
+def test_a_laptop_clears_its_stick_of_what_was_delivered(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
+) -> None:
+    stick = tmp_path / "stick"
+    waiting = _one_round_on_a_stick(study_db, tmp_path, stick, then_one_more=True)
+    assert waiting is not None
+    delivered = sorted(p.name for p in stick.iterdir() if p != waiting)
     ctx.settings.update(sync_folder=str(stick))
     window = make_window(qtbot, ctx)
     log_in(qtbot, window)
@@ -62,7 +76,7 @@ def test_a_laptop_clears_its_stick_of_what_was_delivered(
     details = box.detailedText()
     assert f"{delivered[0]}: " in details and f"{delivered[1]}: " in details
     assert "the coordinator has it" in details and "imported on this computer" in details
-    assert waiting.path.name not in details
+    assert waiting.name not in details
     assert box.defaultButton() is box.escapeButton()
     assert box.defaultButton().text() == "Keep"
     _click(box, "Keep")
@@ -73,7 +87,7 @@ def test_a_laptop_clears_its_stick_of_what_was_delivered(
     _click(_question(qtbot, window), "Remove")
     assert window.busy.label.text() == "Clearing the sync folder…"  # not "Syncing…"
     qtbot.waitUntil(lambda: "Removed 2" in window.home.sync_status.text(), timeout=15_000)
-    assert [p.name for p in stick.iterdir()] == [waiting.path.name]
+    assert [p.name for p in stick.iterdir()] == [waiting.name]
     assert "freed" in window.home.sync_status.text()
 
     # Nothing more to remove: said, not asked.
@@ -85,16 +99,8 @@ def test_a_laptop_clears_its_stick_of_what_was_delivered(
 def test_asked_in_lao_and_without_a_folder_says_where_to_set_one(
     qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
 ) -> None:
-    coordinator = make_coordinator(tmp_path)
-    laptop = laptop_for(study_db, coordinator)
     stick = tmp_path / "stick"
-    laptop.interview(dict(synthetic_documents(count=1)[0]))
-    deliver(laptop, coordinator, stick)
-    send_back(laptop, coordinator, stick)
-    for path in stick.iterdir():
-        os.utime(path, (time.time() - 120, time.time() - 120))
-    coordinator.close()
-    study_db.close()
+    _one_round_on_a_stick(study_db, tmp_path, stick)
     window = make_window(qtbot, ctx)
     log_in(qtbot, window)
     ctx.settings.update(sync_folder=None)

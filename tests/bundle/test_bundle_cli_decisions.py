@@ -172,6 +172,10 @@ def test_resolve_with_a_hand_merged_document(
     listed.write_text("[]", encoding="utf-8")
     code, out = run([*argv, "--reason", "merged", "--document", str(listed), *as_user(coordinator)])
     assert code == 1 and f"{listed}: not a document" in out
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 30_000 + "]" * 30_000, encoding="utf-8")
+    code, out = run([*argv, "--reason", "merged", "--document", str(deep), *as_user(coordinator)])
+    assert code == 1 and f"error: {deep}: not valid JSON: nested too deeply" in out
     assert len(conflict_queue(reopen(coordinator))) == 1
     coordinator.store.close()
 

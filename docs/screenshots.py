@@ -23,12 +23,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 SCREEN = "1366x768x24"
 PASSWORD = "correct horse battery"
 RUNS = (("en", "1"), ("lo", "1"), ("lo", "1.5"))
+DialogT = TypeVar("DialogT")
 
 
 def main() -> int:
@@ -131,6 +133,13 @@ def shoot(lang: str, scale: str) -> int:
             if isinstance(widget, QDialog) and widget.isVisible():
                 return widget
         return None
+
+    def dialog_of(kind: type[DialogT]) -> DialogT:
+        """The dialog of `kind`, once it is on screen."""
+        wait(lambda: isinstance(top_dialog(), kind))
+        found = top_dialog()
+        assert isinstance(found, kind)
+        return found
 
     # First run: create the database and the coordinator account.
     wait(lambda: window.screen_name == "first_run")
@@ -246,9 +255,7 @@ def shoot(lang: str, scale: str) -> int:
     from app.ui.keys.dialog import KeysDialog
 
     window.open_keys()
-    wait(lambda: isinstance(top_dialog(), KeysDialog))
-    creating = top_dialog()
-    assert isinstance(creating, KeysDialog)
+    creating = dialog_of(KeysDialog)
     wait(lambda: creating.overview is not None)
     creating.escrow_check.setChecked(True)
     creating.passphrase.setText("a long coordinator passphrase")
@@ -265,9 +272,7 @@ def shoot(lang: str, scale: str) -> int:
     assert current is not None
     queues = fill_merge_queues(current, Path(tempfile.mkdtemp(prefix="samluat-shots-merge-")))
     window.open_merge()
-    wait(lambda: isinstance(top_dialog(), MergeDialog))
-    merge = top_dialog()
-    assert isinstance(merge, MergeDialog)
+    merge = dialog_of(MergeDialog)
     wait(lambda: not merge.overview.empty)
     centre(merge)
     snap("09_merge_conflicts")
@@ -293,9 +298,7 @@ def shoot(lang: str, scale: str) -> int:
 
     # Keys and laptops: this laptop's fingerprint, the laptops registered here.
     window.open_keys()
-    wait(lambda: isinstance(top_dialog(), KeysDialog))
-    keys = top_dialog()
-    assert isinstance(keys, KeysDialog)
+    keys = dialog_of(KeysDialog)
     wait(lambda: keys.overview is not None)
     centre(keys)
     snap("12_keys_and_laptops")
@@ -313,9 +316,7 @@ def shoot(lang: str, scale: str) -> int:
         state=SubmissionState.FINALISED, form_id="dg_survey", created_by=current.user.id
     ).rows[0]
     window.show_history(mine.instance_id)
-    wait(lambda: isinstance(top_dialog(), HistoryDialog))
-    history = top_dialog()
-    assert isinstance(history, HistoryDialog)
+    history = dialog_of(HistoryDialog)
     wait(lambda: history.story is not None)
     history.return_button.click()
     wait(lambda: any(isinstance(w, ReturnDialog) and w.isVisible() for w in app.topLevelWidgets()))
@@ -349,9 +350,7 @@ def shoot(lang: str, scale: str) -> int:
         encoding="utf-8",
     )
     window.open_assign()
-    wait(lambda: isinstance(top_dialog(), AssignDialog))
-    assign = top_dialog()
-    assert isinstance(assign, AssignDialog)
+    assign = dialog_of(AssignDialog)
     assign.import_file(sheet)
     wait(lambda: assign.problems.isVisible())
     centre(assign, upper=True)
@@ -424,9 +423,7 @@ def shoot(lang: str, scale: str) -> int:
     from app.ui.refused import RefusedFilesDialog
 
     window.show_refused_files()
-    wait(lambda: isinstance(top_dialog(), RefusedFilesDialog))
-    refused = top_dialog()
-    assert isinstance(refused, RefusedFilesDialog)
+    refused = dialog_of(RefusedFilesDialog)
     centre(refused, upper=True)
     snap("20_refused_files")
     refused.reject()

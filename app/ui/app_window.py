@@ -108,10 +108,8 @@ class AppWindow(QMainWindow):
 
     def _sync_started(self) -> None:
         # The status bar follows the pass: which file is read, how much is written.
-        task = self.sync.task
-        if task is not None:
-            tidying = task.name in ("list-delivered", "remove-delivered")
-            self.busy.track(task, _("Clearing the sync folder…") if tidying else _("Syncing…"))
+        if self.sync.task is not None:
+            self.busy.track(self.sync.task, self.sync.activity())
 
     # -- menu and language -----------------------------------------------------------
     def _build_menu(self) -> None:

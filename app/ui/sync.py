@@ -40,6 +40,8 @@ from app.ui.workers import Job, Task, run_task
 log = logging.getLogger(__name__)
 
 INTERVAL_MS = 5 * 60 * 1000
+LIST_DELIVERED, REMOVE_DELIVERED = "list-delivered", "remove-delivered"  # task names
+TIDY_TASKS = frozenset({LIST_DELIVERED, REMOVE_DELIVERED})
 SHOWN_PROBLEMS = 3  # the rest are counted (each refused file is in the quarantine folder)
 
 
@@ -74,6 +76,11 @@ class SyncController(QObject):
     def busy(self) -> bool:
         """A pass, an import or a write is running (one at a time)."""
         return self.task is not None and not self.task.done
+
+    def activity(self) -> str:
+        """What the running task does, for the status bar."""
+        tidying = self.task is not None and self.task.name in TIDY_TASKS
+        return _("Clearing the sync folder…") if tidying else _("Syncing…")
 
     def _store_and_folder(self) -> tuple[LocalStore, Path] | None:
         """The logged-in store and the sync folder; None (saying what to set, when it is
@@ -181,7 +188,7 @@ class SyncController(QObject):
 
         return self._start(
             lambda job: list_delivered(store, folder, progress=job.progress),
-            "list-delivered",
+            LIST_DELIVERED,
             listed,
         )
 
@@ -190,7 +197,7 @@ class SyncController(QObject):
         if self.busy:
             return False
         return self._start(
-            lambda _job: remove_listed(found), "remove-delivered", lambda done: self._finish(*done)
+            lambda _job: remove_listed(found), REMOVE_DELIVERED, lambda done: self._finish(*done)
         )
 
     def _succeeded(self, outcome: SyncOutcome) -> None:

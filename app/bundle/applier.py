@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -43,7 +42,7 @@ from app.bundle.merge import NewSubmission, RevRow, document_key, key_paths, sum
 from app.bundle.validate import CheckBatch, FormCache, Job, Prechecked, revision_label
 from app.engine.compiled import CompiledForm
 from app.store.attachments import AttachmentInfo, publish_blob
-from app.store.canonical import canonical_matching, canonical_text, sha256_hex
+from app.store.canonical import canonical_matching, canonical_text, parse_json, sha256_hex
 from app.store.errors import StoreError
 from app.store.tables import (
     Assignment,
@@ -200,7 +199,7 @@ class Record:
         value = self.text(key, optional=True)
         if value is not None:
             try:
-                json.loads(value)
+                parse_json(value)
             except (ValueError, RecursionError):
                 raise self.fail(f"'{key}' is not JSON text") from None
         return value

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Protocol
 
 from app.bundle.canon import b64d, canonical_json, fingerprint
 from app.bundle.errors import BundleRejected, Refusal
+from app.store.canonical import parse_json
 
 FORMAT_NAME = "samluat-bundle"
 FORMAT_VERSION = 1
@@ -521,7 +522,7 @@ def decode_records(header: PartHeader, body: bytes) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
         try:
-            record = json.loads(line.decode("utf-8"))
+            record = parse_json(line)
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise reject(f"{where}: record {index + 1} is malformed JSON") from None
         if not isinstance(record, dict):

@@ -32,6 +32,7 @@ from app.bundle.applier import Applier, ApplyStats
 from app.bundle.canon import parse_time, time_text
 from app.bundle.decrypt import decrypt_payload
 from app.bundle.errors import BundleError, BundleRejected, BundleWaiting, Refusal
+from app.bundle.grouping import ImportGroups
 from app.bundle.keys import AgeIdentity, load_local_keys, verify
 from app.bundle.merge import refresh_summaries, update_business_keys
 from app.bundle.precheck import PrecheckTask, precheck
@@ -689,23 +690,25 @@ def _import_many(
         waiting = []
         applied_any = False
         ahead = Prechecks(target, [files[i] for i in pending], identities, forms)
-        for count, index in enumerate(pending):
-            ahead.schedule(count)
-            if progress is not None:
-                progress(count / max(len(pending), 1), readable_name(files[index].name))
-            result = import_bundle(
-                target,
-                files[index],
-                identities=identities,
-                quarantine_dir=quarantine_dir,
-                forms=forms,
-                cancel=cancel,
-            )
-            results[index] = result
-            if result.status is ImportStatus.WAITING:
-                waiting.append(index)
-            elif result.status is ImportStatus.APPLIED:
-                applied_any = True
+        with ImportGroups(target, keep_on=(ImportCancelled,)) as groups:
+            for count, index in enumerate(pending):
+                ahead.schedule(count)
+                if progress is not None:
+                    progress(count / max(len(pending), 1), readable_name(files[index].name))
+                groups.before(files[index])
+                result = import_bundle(
+                    target,
+                    files[index],
+                    identities=identities,
+                    quarantine_dir=quarantine_dir,
+                    forms=forms,
+                    cancel=cancel,
+                )
+                results[index] = result
+                if result.status is ImportStatus.WAITING:
+                    waiting.append(index)
+                elif result.status is ImportStatus.APPLIED:
+                    applied_any = True
         ahead.drop()
         if not (retry_waiting and waiting and applied_any):
             break

@@ -20,7 +20,6 @@ the per-submission bookkeeping, used by the importer inside its transaction.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import unicodedata
 import uuid
@@ -42,7 +41,7 @@ from app.bundle.validate import FormCache, validate_document
 from app.core.errors import SamluatError
 from app.engine.compiled import FIELD, GROUP, CompiledForm
 from app.store import errors, repo_forms, repo_submissions
-from app.store.canonical import canonical_text
+from app.store.canonical import canonical_text, parse_json
 from app.store.repo_paradata import EventIn, EventKind
 from app.store.tables import (
     Assignment,
@@ -370,7 +369,7 @@ def update_business_keys(
         }
         if heads:
             keys.update(
-                (str(k), document_key(json.loads(v), rule))
+                (str(k), document_key(parse_json(v), rule))
                 for k, v in connection.execute(
                     select(_REV.c.rev_id, _REV.c.document).where(_REV.c.rev_id.in_(heads))
                 ).all()

@@ -59,6 +59,7 @@ from app.bundle.export import (
     registered_field_devices,
     revoked_field_devices,
 )
+from app.bundle.grouping import ImportGroups
 from app.bundle.importer import ImportResult, ImportStatus, Prechecks, import_bundle
 from app.bundle.keys import AgeIdentity
 from app.bundle.target import BundleTarget, is_coordinator_database
@@ -326,27 +327,29 @@ def sync_folder(
         todo.append((path, key, signature))
     ahead = Prechecks(target, [path for path, _key, _sig in todo], identities, forms)
     try:
-        for index, (path, key, signature) in enumerate(todo):
-            if cancel is not None and cancel():
-                break
-            if progress is not None:
-                progress(index / max(len(todo), 1), readable_name(path.name))
-            if coordinator and not identities:
-                continue
-            ahead.schedule(index)
-            result = import_bundle(
-                target, path, identities=identities, quarantine_dir=quarantine_dir, forms=forms
-            )
-            if file_signature(path) != signature:
-                report.skipped_partial.append(path)  # changed while we read it: next pass
-                continue
-            report.imported.append(result)
-            if result.status is not ImportStatus.WAITING:
-                seen[key] = signature
-            if result.status is ImportStatus.REJECTED:
-                refused[key] = signature
-            else:
-                refused.pop(key, None)
+        with ImportGroups(target) as groups:
+            for index, (path, key, signature) in enumerate(todo):
+                if cancel is not None and cancel():
+                    break
+                if progress is not None:
+                    progress(index / max(len(todo), 1), readable_name(path.name))
+                if coordinator and not identities:
+                    continue
+                ahead.schedule(index)
+                groups.before(path)
+                result = import_bundle(
+                    target, path, identities=identities, quarantine_dir=quarantine_dir, forms=forms
+                )
+                if file_signature(path) != signature:
+                    report.skipped_partial.append(path)  # changed while we read it: next pass
+                    continue
+                report.imported.append(result)
+                if result.status is not ImportStatus.WAITING:
+                    seen[key] = signature
+                if result.status is ImportStatus.REJECTED:
+                    refused[key] = signature
+                else:
+                    refused.pop(key, None)
     finally:
         ahead.drop()
         if owned:

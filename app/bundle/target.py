@@ -10,6 +10,7 @@ for both, so every bundle service runs unchanged on either engine.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ class BundleTarget:
     label: str
     store: LocalStore | None = None
     _owned: bool = field(default=False, repr=False)
+    # The open `one_transaction` session and the thread that opened it.
+    _shared: tuple[Session, int] | None = field(default=None, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -45,7 +48,21 @@ class BundleTarget:
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back on any error."""
+        """One transaction: committed on success, rolled back on any error.
+
+        Inside `one_transaction` (in the thread that opened it), the shared
+        transaction instead: a write is a savepoint, undone alone on error.
+        """
+        shared = self._shared
+        if shared is not None and shared[1] == threading.get_ident():
+            session = shared[0]
+            if write:
+                with translated_errors(), session.begin_nested():
+                    yield session
+            else:
+                with translated_errors():
+                    yield session
+            return
         if self.store is not None:
             with self.store.session(write=write) as session:
                 yield session
@@ -60,6 +77,25 @@ class BundleTarget:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """Every `session()` this thread opens inside is part of one write transaction,
+        committed at the end (rolled back on error).
+
+        Importing many small bundles: a commit each wrote the same index pages
+        to the WAL and synced it once per bundle, which doubled the cost of
+        the inserts themselves (`bench/merge.py`). Each bundle still applies
+        or fails alone, in its savepoint.
+        """
+        if self._shared is not None:
+            raise RuntimeError("one_transaction is already open")
+        with self.session(write=True) as session:
+            self._shared = (session, threading.get_ident())
+            try:
+                yield
+            finally:
+                self._shared = None
 
     def close(self) -> None:
         """Close the engine if this target opened it (a `LocalStore` is closed by its owner)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import multiprocessing
 import os
@@ -39,6 +38,7 @@ from app.engine.checker import SnapshotChecker
 from app.engine.compiled import CompiledForm
 from app.engine.loader import load_form_bytes
 from app.engine.serialize import DOCUMENT_FORMAT
+from app.store.canonical import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +328,7 @@ def check_text(form: CompiledForm, job: Job) -> str | None:
     try:
         validate_document(
             form,
-            job.document if job.document is not None else json.loads(job.text),
+            job.document if job.document is not None else parse_json(job.text),
             record=job.record,
             instance_id=job.instance_id,
             form_id=job.form[0],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import orjson
@@ -56,3 +57,27 @@ def canonical_matching(doc: Any, digest: str) -> tuple[bytes, bool]:
         return fast, True
     data = canonical_json(doc)
     return data, sha256_hex(data) == digest
+
+
+# A run of 19 digits may be an integer past 64 bits, which orjson reads as a float.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+_LONG_DIGITS_TEXT = re.compile(r"[0-9]{19}")
+
+
+def parse_json(data: bytes | str) -> Any:
+    """`json.loads(data)`, several times faster for almost every record.
+
+    orjson reads the same values as the standard parser for every text both
+    accept; what it refuses (NaN, 1e400, a lone surrogate, nesting past 1,024)
+    and text where it could differ (integers past 64 bits, which it reads as
+    floats) go to the standard parser, so what is accepted and what it means
+    never depend on the fast path. Raises `ValueError` (bad JSON, bad UTF-8)
+    or `RecursionError`.
+    """
+    long_digits = _LONG_DIGITS_TEXT if isinstance(data, str) else _LONG_DIGITS
+    if long_digits.search(data) is None:  # type: ignore[arg-type]
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data if isinstance(data, str) else data.decode("utf-8"))

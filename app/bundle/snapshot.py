@@ -11,9 +11,10 @@ with it; one document then costs one dictionary lookup per answer.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.core.errors import AnswerError
@@ -28,6 +29,13 @@ INT_MAX = 2**31 - 1
 Converter = Callable[[Any], str]  # a document's JSON value → stored text; raises AnswerError
 # A group's plan: child name → (role, the field's converter or the group's plan).
 Plan = dict[str, tuple[str, Any]]
+
+# ODK's dateTime text as `to_storage` writes it (`format_datetime`): a real instant in
+# this shape is stored as it is. "-00:00" is written "+00:00", and a year before 1000
+# without its leading zeros (strftime), so those take the long way.
+_STORED_DATETIME = re.compile(
+    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}"
+)
 
 _PLANS: weakref.WeakKeyDictionary[CompiledForm, Plan] = weakref.WeakKeyDictionary()
 
@@ -177,4 +185,22 @@ def converter(form: CompiledForm, definition: FieldDef) -> Converter:
             return slow(value)
 
         return iso_date
+    if data_type == DataType.DATETIME.value:
+
+        def date_time(value: Any) -> str:
+            if (
+                type(value) is str
+                and len(value) == 29
+                and _STORED_DATETIME.fullmatch(value)
+                and not value.endswith("-00:00")
+            ):
+                try:
+                    datetime.fromisoformat(value)
+                except ValueError:
+                    pass
+                else:
+                    return value
+            return slow(value)
+
+        return date_time
     return slow

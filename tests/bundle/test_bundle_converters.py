@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,34 @@ scalars = st.one_of(
         ]
     ),
 )
+digits = st.sampled_from("0123456789")
+
+
+def _digits(n: int) -> st.SearchStrategy[str]:
+    return st.lists(digits, min_size=n, max_size=n).map("".join)
+
+
+# Text in the shape of a stored dateTime, real instants or not.
+datetime_shaped = st.builds(
+    "{}-{}-{}T{}:{}:{}.{}{}{}:{}".format,
+    _digits(4),
+    _digits(2),
+    _digits(2),
+    _digits(2),
+    _digits(2),
+    _digits(2),
+    _digits(3),
+    st.sampled_from("+-"),
+    _digits(2),
+    _digits(2),
+) | st.datetimes(
+    timezones=st.sampled_from(
+        [None, *(timezone(timedelta(minutes=m)) for m in (-840, -570, 0, 345, 420, 840))]
+    )
+).map(lambda d: d.isoformat(timespec="milliseconds"))
 values = st.one_of(
     scalars,
+    datetime_shaped,
     st.lists(
         st.one_of(st.text(max_size=6), st.sampled_from(["1", "2", "3", "98", "other", "a b"])),
         max_size=4,
@@ -90,7 +117,7 @@ def outcome(call: Any, *args: Any) -> tuple[str, str]:
 
 def test_study_forms_have_fields_of_every_kind_the_shortcuts_cover() -> None:
     types = {d.data_type for _f, d in FIELDS}
-    assert {"select1", "select", "string", "int", "date"} <= types
+    assert {"select1", "select", "string", "int", "date", "dateTime"} <= types
 
 
 EDGES: list[Any] = [
@@ -124,6 +151,23 @@ EDGES: list[Any] = [
     ["a b"],
     "x" * 300,
     "ລາວ",
+    "2026-05-11T01:02:03.004+07:00",
+    "2026-05-11T01:02:03.004-07:30",
+    "2026-05-11T01:02:03.004+00:00",
+    "2026-05-11T01:02:03.004-00:00",  # stored as +00:00
+    "2026-05-11T01:02:03.004+24:00",
+    "2026-05-11T01:02:03.004+23:59",
+    "2026-05-11T24:00:00.000+07:00",
+    "2026-02-29T01:02:03.004+07:00",
+    "2024-02-29T01:02:03.004+07:00",
+    "0000-01-01T00:00:00.000+00:00",
+    "0001-01-01T00:00:00.000+01:00",
+    "9999-12-31T23:59:59.999-14:00",
+    "2026-05-11T01:02:03.004Z",
+    "2026-05-11T01:02:03+07:00",
+    "2026-05-11 01:02:03.004+07:00",
+    "2026-05-11T01:02:60.004+07:00",
+    "໒໐໒໖-05-11T01:02:03.004+07:00",
 ]
 
 
@@ -135,7 +179,7 @@ def test_shortcut_equals_to_storage_on_every_field(value: Any) -> None:
 
 
 @given(value=values, pick=st.integers(min_value=0))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 def test_shortcut_equals_to_storage_on_any_field(value: Any, pick: int) -> None:
     form, definition = FIELDS[pick % len(FIELDS)]
     assert outcome(fast, form, definition, value) == outcome(reference, form, definition, value)

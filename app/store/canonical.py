@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 import orjson
@@ -59,9 +58,11 @@ def canonical_matching(doc: Any, digest: str) -> tuple[bytes, bool]:
     return data, sha256_hex(data) == digest
 
 
-# A run of 19 digits may be an integer past 64 bits, which orjson reads as a float.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
-_LONG_DIGITS_TEXT = re.compile(r"[0-9]{19}")
+# A run of 19 digits may be an integer past 64 bits, which orjson reads as a float. Runs
+# are found by mapping every digit to "0" and everything else to " " (a regular
+# expression took six times as long as parsing).
+_DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_RUN = b"0" * 19
 
 
 def parse_json(data: bytes | str) -> Any:
@@ -74,10 +75,15 @@ def parse_json(data: bytes | str) -> Any:
     never depend on the fast path. Raises `ValueError` (bad JSON, bad UTF-8)
     or `RecursionError`.
     """
-    long_digits = _LONG_DIGITS_TEXT if isinstance(data, str) else _LONG_DIGITS
-    if long_digits.search(data) is None:  # type: ignore[arg-type]
+    raw = data
+    if isinstance(raw, str):
         try:
-            return orjson.loads(data)
+            raw = raw.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return json.loads(data)
+    if _LONG_RUN not in raw.translate(_DIGITS_ONLY):
+        try:
+            return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
     return json.loads(data if isinstance(data, str) else data.decode("utf-8"))

@@ -7,16 +7,17 @@ with `bench/merge.py`'s rows). So consecutive bundles share a transaction
 (`BundleTarget.one_transaction`), each in its own savepoint: a refused
 bundle is undone alone, exactly as before, and the others stay.
 
-A group is committed after `GROUP_RECORDS` records or `GROUP_SECONDS`, so
-that a crash or a full disk costs little work and other readers of the
-database (the app's home screen) see progress, and before a bundle that
-carries attachments: those are staged in transactions of their own
-(`app.bundle.staging`), and gigabytes of audio must not wait in one WAL.
+A group is committed after `GROUP_RECORDS` records or `GROUP_SECONDS`: it
+holds the write lock, and the coordinator's app, saving a review meanwhile,
+waits for the lock only up to the store's busy timeout (5 s); a crash or a
+full disk then costs little work; other readers see progress. Also before a
+bundle that carries attachments: those are staged in transactions of their
+own (`app.bundle.staging`), and gigabytes of audio must not wait in one WAL.
 
 A bundle is durable once its group is committed. If a commit fails, the
 error ends the import and the group's bundles are not in the database, as
 if they had not been imported (they are still files: importing again
-applies them). Callers report results only after `close()` returned.
+applies them). Callers report results once the `ImportGroups` block has ended.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget
 
 GROUP_RECORDS = 20_000  # records (interviews, paradata…) applied per commit, at most
-GROUP_SECONDS = 5.0  # and at most this long between commits
+GROUP_SECONDS = 1.5  # and at most this long between commits (plus one bundle)
 
 
 class ImportGroups:

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col
 
 from app.store import repo_cases
@@ -57,8 +59,14 @@ class BundleTarget:
         if shared is not None and shared[1] == threading.get_ident():
             session = shared[0]
             if write:
-                with translated_errors(), session.begin_nested():
-                    yield session
+                with translated_errors():
+                    nested = session.begin_nested()
+                    try:
+                        yield session
+                    except BaseException as error:
+                        _roll_back_savepoint(nested, error)
+                        raise
+                    nested.commit()
             else:
                 with translated_errors():
                     yield session
@@ -165,6 +173,22 @@ class BundleTarget:
             label=engine.url.render_as_string(hide_password=True),
             _owned=True,
         )
+
+
+def _roll_back_savepoint(nested: SessionTransaction, error: BaseException) -> None:
+    """Undo one write of a shared transaction after `error`.
+
+    SQLite ends the whole transaction itself on some errors (a full disk):
+    then the savepoint is gone, and `error` (why) is what the caller must
+    see, not "no such savepoint". Any other failure to roll back is raised:
+    nothing more may run in that transaction.
+    """
+    try:
+        nested.rollback()
+    except DBAPIError:
+        if not isinstance(error, DBAPIError):
+            raise
+        log.info("the savepoint went with the transaction", exc_info=True)
 
 
 def local_device(session: Session, target: BundleTarget) -> Device:

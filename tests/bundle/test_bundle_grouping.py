@@ -265,3 +265,36 @@ def test_other_threads_stay_outside_a_shared_transaction(
         assert _submissions_seen_elsewhere(central.target) == 3
     finally:
         close_central(central)
+
+
+def test_a_full_disk_in_a_run_is_reported_as_a_full_disk(
+    run: Run, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """SQLite ends the whole transaction itself when the disk is full: the error says the
+    disk is full (not that a savepoint is missing), and the run can be imported later."""
+    from sqlalchemy import event
+
+    central = _central("sqlite", run, request, tmp_path / "central")
+    assert central.coordinator is not None
+    engine = central.coordinator.store.db.engine
+    try:
+        empty = content_hash(central.target)
+
+        def no_room(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+            dbapi_conn.execute(f"PRAGMA max_page_count={pages + 2}")
+
+        engine.dispose()
+        event.listen(engine.pool, "checkout", no_room)
+        try:
+            with pytest.raises(StorageFullError):
+                import_many(central.target, run.good[:2], identities=[central.identity])
+        finally:
+            event.remove(engine.pool, "checkout", no_room)
+            engine.dispose()
+        assert content_hash(central.target) == empty
+        results = import_many(central.target, run.good, identities=[central.identity])
+        assert all(r.status is ImportStatus.APPLIED for r in results)
+        assert _submissions_seen_elsewhere(central.target) == 7
+    finally:
+        close_central(central)

@@ -40,8 +40,8 @@ class BundleTarget:
     label: str
     store: LocalStore | None = None
     _owned: bool = field(default=False, repr=False)
-    # The open `one_transaction` session and the thread that opened it.
-    _shared: tuple[Session, int] | None = field(default=None, repr=False)
+    # The open `one_transaction` session of each thread that opened one.
+    _shared: dict[int, Session] = field(default_factory=dict, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -55,9 +55,8 @@ class BundleTarget:
         Inside `one_transaction` (in the thread that opened it), the shared
         transaction instead: a write is a savepoint, undone alone on error.
         """
-        shared = self._shared
-        if shared is not None and shared[1] == threading.get_ident():
-            session = shared[0]
+        session = self._shared.get(threading.get_ident())
+        if session is not None:
             if write:
                 with translated_errors():
                     nested = session.begin_nested()
@@ -96,14 +95,15 @@ class BundleTarget:
         the inserts themselves (`bench/merge.py`). Each bundle still applies
         or fails alone, in its savepoint.
         """
-        if self._shared is not None:
-            raise RuntimeError("one_transaction is already open")
+        thread = threading.get_ident()
+        if thread in self._shared:
+            raise RuntimeError("one_transaction is already open in this thread")
         with self.session(write=True) as session:
-            self._shared = (session, threading.get_ident())
+            self._shared[thread] = session
             try:
                 yield
             finally:
-                self._shared = None
+                del self._shared[thread]
 
     def close(self) -> None:
         """Close the engine if this target opened it (a `LocalStore` is closed by its owner)."""

@@ -4,7 +4,6 @@ leave exactly the database that importing the bundles one by one would leave."""
 
 from __future__ import annotations
 
-import copy
 import os
 import threading
 from collections.abc import Iterator
@@ -23,7 +22,13 @@ from app.bundle.keys import AgeIdentity, device_keys, register_device
 from app.bundle.target import BundleTarget
 from app.store.errors import StorageFullError
 from app.store.tables import Submission
-from tests.bundle.bundletools import content_hash, make_coordinator, make_field, synthetic_documents
+from tests.bundle.bundletools import (
+    content_hash,
+    make_coordinator,
+    make_field,
+    synthetic_documents,
+    with_text,
+)
 from tests.bundle.conftest import Central, close_central, open_central
 
 
@@ -37,18 +42,6 @@ class Run:
     refused: Path  # an answer that is not one of the choices
     cards: list[dict[str, Any]]
     identity: AgeIdentity
-
-
-def _not_a_choice(document: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(document)
-    stack = [out["data"]]
-    while stack:
-        node = stack.pop()
-        if "swot_category" in node:
-            node["swot_category"] = "z"
-            return out
-        stack.extend(v for v in node.values() if isinstance(v, dict))
-    raise AssertionError("no swot_category")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +64,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     assert written is not None
     good.append(written.path)
     b.interview(dict(docs[7]))
-    b.interview(_not_a_choice(docs[8]))
+    b.interview(with_text(docs[8], "z", key="swot_category"))  # not one of the choices
     refused = export_field_bundle(b.target, folder=root / "out")
     assert refused is not None
     cards = [device_keys(laptop.target).card() for laptop in (a, b)]
@@ -296,5 +289,37 @@ def test_a_full_disk_in_a_run_is_reported_as_a_full_disk(
         results = import_many(central.target, run.good, identities=[central.identity])
         assert all(r.status is ImportStatus.APPLIED for r in results)
         assert _submissions_seen_elsewhere(central.target) == 7
+    finally:
+        close_central(central)
+
+
+def test_two_threads_each_import_in_their_own_shared_transaction(
+    run: Run, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The app and a command may share one `BundleTarget`: a second thread's run waits for
+    the write lock and then applies in a transaction of its own."""
+    central = _central("sqlite", run, request, tmp_path / "central")
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with central.target.one_transaction():
+                outcome.append(
+                    import_bundle(central.target, run.good[1], identities=[central.identity])
+                )
+        except Exception as error:  # reported to the test below
+            outcome.append(error)
+
+    try:
+        with central.target.one_transaction():
+            first = import_bundle(central.target, run.good[0], identities=[central.identity])
+            assert first.status is ImportStatus.APPLIED
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(timeout=0.5)
+            assert thread.is_alive()  # waiting for the write lock this thread holds
+        thread.join(timeout=30)
+        assert len(outcome) == 1 and getattr(outcome[0], "status", None) is ImportStatus.APPLIED
+        assert _submissions_seen_elsewhere(central.target) == 6
     finally:
         close_central(central)

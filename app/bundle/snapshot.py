@@ -31,10 +31,9 @@ Converter = Callable[[Any], str]  # a document's JSON value → stored text; rai
 Plan = dict[str, tuple[str, Any]]
 
 # ODK's dateTime text as `to_storage` writes it (`format_datetime`): a real instant in
-# this shape is stored as it is. "-00:00" is written "+00:00", and a year before 1000
-# without its leading zeros (strftime), so those take the long way.
+# this shape is stored as it is. "-00:00" is written "+00:00", so it takes the long way.
 _STORED_DATETIME = re.compile(
-    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}"
 )
 
 _PLANS: weakref.WeakKeyDictionary[CompiledForm, Plan] = weakref.WeakKeyDictionary()

@@ -145,8 +145,11 @@ def format_datetime(value: datetime) -> str:
     """ODK's dateTime text: millisecond precision and a ±hh:mm offset."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=local_tz())
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    text += f".{value.microsecond // 1000:03d}"
+    # Not strftime: it writes years before 1000 without their leading zeros.
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond // 1000:03d}"
+    )
     offset = value.utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"

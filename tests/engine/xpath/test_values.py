@@ -195,6 +195,13 @@ def test_format_datetime_has_milliseconds_and_offset() -> None:
     assert format_datetime(moment) == "1969-07-20T20:17:00.000-05:30"
 
 
+def test_a_datetime_before_the_year_1000_reads_back_as_the_same_instant() -> None:
+    moment = datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=7)))
+    text = format_datetime(moment)
+    assert text == "0999-01-02T03:04:05.000+07:00"
+    assert parse_datetime(text) == moment
+
+
 def test_to_date_value() -> None:
     assert to_date_value("1969-12-31") == "1969-12-31"
     value = to_date_value("1969-12-31")

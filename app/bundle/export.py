@@ -292,17 +292,19 @@ class _FieldSelection:
     studies: list[dict[str, Any]]
     users: list[dict[str, Any]]
     devices: list[dict[str, Any]]
-    new_items: int  # items never put in any bundle before
-    new_content: int = 0  # of those, all but logins and logouts
-    oldest_new_event: datetime | None = None  # the oldest paradata never put in a bundle
+    # What no bundle of this laptop in the destination folder carries (never put in a
+    # bundle, or put in one that is not there: a lost USB stick, another folder).
+    missing_content: int = 0  # all but logins and logouts
+    oldest_missing_event: datetime | None = None
 
     def worth_writing(self, now: datetime) -> bool:
-        """Whether folder sync should write this: new interviews, recordings or accounts
-        at once; logins and logouts alone once they are a day old. Otherwise every login
-        wrote a bundle, which the coordinator then acknowledged with one of its own."""
-        if self.new_content:
+        """Whether folder sync should write this: interviews, recordings or accounts that
+        the folder lacks at once; logins and logouts alone once they are a day old.
+        Otherwise every login wrote a bundle, which the coordinator then acknowledged with
+        one of its own."""
+        if self.missing_content:
             return True
-        oldest = self.oldest_new_event
+        oldest = self.oldest_missing_event
         return oldest is not None and now - oldest >= PARADATA_ALONE_AFTER
 
     def counts(self) -> dict[str, int]:
@@ -337,19 +339,36 @@ def _delivered(connection: Connection, kind: ItemKind) -> set[str]:
     }
 
 
-def _sent(connection: Connection) -> set[tuple[str, str]]:
-    return {
-        (str(k), str(v))
-        for k, v in connection.execute(select(T_OUTITEM.c.kind, T_OUTITEM.c.item_key))
-    }
+def _carried_in(connection: Connection, folder: Path) -> set[tuple[str, str]]:
+    """The items of this laptop's bundles whose files are still in `folder` (by name:
+    reading every file at each sync pass would cost more than sending again)."""
+    here = [
+        bundle_id
+        for bundle_id, file_name in connection.execute(
+            select(T_OUT.c.id, T_OUT.c.file_name).where(T_OUT.c.kind == fmt.KIND_FIELD)
+        )
+        if file_name and (folder / file_name).is_file()
+    ]
+    carried: set[tuple[str, str]] = set()
+    for start in range(0, len(here), 500):
+        carried.update(
+            (str(kind), str(key))
+            for kind, key in connection.execute(
+                select(T_OUTITEM.c.kind, T_OUTITEM.c.item_key).where(
+                    T_OUTITEM.c.bundle_id.in_(here[start : start + 500])
+                )
+            )
+        )
+    return carried
 
 
 def _recently_sent_attachments(connection: Connection, now: datetime) -> set[str]:
     """Recordings and photos this laptop put in a bundle in the last week, not
-    acknowledged yet. The next bundles leave them out (their revisions still travel; the
-    coordinator applies such a bundle once the one with the recordings is in), so that
-    hours of audio do not travel again in every bundle until the coordinator answers.
-    A week without an acknowledgement sends them again: that bundle may be lost."""
+    acknowledged yet. The next bundles to the same folder leave them out while that
+    bundle is still there (their revisions still travel; the coordinator applies such a
+    bundle once the one with the recordings is in), so that hours of audio do not travel
+    again in every bundle until the coordinator answers. A week without an
+    acknowledgement sends them again: that bundle may be lost."""
     since = now - RESEND_RECORDINGS_AFTER
     return {
         str(key)
@@ -367,7 +386,7 @@ def _recently_sent_attachments(connection: Connection, now: datetime) -> set[str
 
 
 def _select_field(
-    connection: Connection, everything: bool, local_device: str, now: datetime
+    connection: Connection, everything: bool, local_device: str, now: datetime, folder: Path
 ) -> _FieldSelection:
     finalised = RevisionStatus.FINALISED.value
     rev_meta = {
@@ -436,8 +455,13 @@ def _select_field(
         _in(connection, T_LINK.c.rev_id, closure), key=lambda x: (x["rev_id"], x["name"])
     )
     shas = {x["sha256"] for x in links} - delivered_atts
+    carried = _carried_in(connection, folder)
     if not everything:
-        shas -= _recently_sent_attachments(connection, now)
+        shas -= {
+            sha
+            for sha in _recently_sent_attachments(connection, now)
+            if (ItemKind.ATTACHMENT.value, sha) in carried
+        }
     attachments = sorted(
         (
             {"sha256": a["sha256"], "size": a["size"], "media_type": a["media_type"]}
@@ -466,7 +490,6 @@ def _select_field(
         | {e["device_id"] for e in events if e["device_id"]}
     )
     devices = sorted(_in(connection, T_DEVICE.c.id, device_ids), key=lambda d: d["id"])
-    sent = _sent(connection)
     selection = _FieldSelection(
         revisions=revisions,
         merged=merged,
@@ -479,16 +502,14 @@ def _select_field(
         studies=sorted(studies, key=lambda s: s["id"]),
         users=users,
         devices=devices,
-        new_items=0,
     )
-    new = [item for item in selection.items() if item not in sent]
-    selection.new_items = len(new)
-    new_uids = {key for kind, key in new if kind == ItemKind.EVENT.value}
-    new_events = [e for e in events if e["uid"] in new_uids]
-    selection.new_content = sum(1 for kind, _key in new if kind != ItemKind.EVENT.value) + sum(
-        1 for e in new_events if e["kind"] not in SESSION_EVENTS
-    )
-    selection.oldest_new_event = min((e["at"] for e in new_events), default=None)
+    missing = [item for item in selection.items() if item not in carried]
+    missing_uids = {key for kind, key in missing if kind == ItemKind.EVENT.value}
+    missing_events = [e for e in events if e["uid"] in missing_uids]
+    selection.missing_content = sum(
+        1 for kind, _key in missing if kind != ItemKind.EVENT.value
+    ) + sum(1 for e in missing_events if e["kind"] not in SESSION_EVENTS)
+    selection.oldest_missing_event = min((e["at"] for e in missing_events), default=None)
     return selection
 
 
@@ -700,8 +721,10 @@ def export_field_bundle(
 
     Carries what the coordinator has not acknowledged (all finalised data
     with `everything=True`). With `only_if_new`, returns None without
-    writing when nothing new is worth a bundle yet (`_FieldSelection.worth_writing`;
-    folder sync uses it so that it does not write a bundle on every pass).
+    writing when `folder` holds a bundle of this laptop with everything worth a
+    bundle (`_FieldSelection.worth_writing`; folder sync uses it so that it does
+    not write a bundle on every pass, and so that work whose bundle was lost on
+    the way, or went to another folder, travels again).
     """
     with target.session() as session:
         keys = load_local_keys(session, target.device_id)
@@ -722,7 +745,7 @@ def export_field_bundle(
                 "card first (samluat keys trust-coordinator)."
             )
         now = utcnow()
-        selection = _select_field(session.connection(), everything, target.device_id, now)
+        selection = _select_field(session.connection(), everything, target.device_id, now, folder)
     if only_if_new and not selection.worth_writing(now):
         return None
     counts = selection.counts()

@@ -137,6 +137,40 @@ def test_a_login_alone_waits_a_day_for_a_bundle(
     field.close()
 
 
+def test_work_whose_stick_was_lost_travels_again_with_the_next_sync(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """Folder sync wrote the interviews to a stick that never reached the coordinator.
+    The next pass onto another stick writes them again (they used to wait for new work),
+    and a pass onto a folder that still holds them writes nothing."""
+    import shutil
+
+    from app.bundle.sync import sync_folder
+
+    field = make_field(tmp_path, coordinator, "laptop-s")
+    first, second = (field.interview(dict(d)) for d in synthetic_documents(count=2))
+    lost, spare = tmp_path / "stick-a", tmp_path / "stick-b"
+    lost.mkdir()
+    spare.mkdir()
+    assert len(sync_folder(field.target, lost, settle_seconds=0).written) == 1
+    assert sync_folder(field.target, lost, settle_seconds=0).written == []
+    shutil.rmtree(lost)
+
+    again = sync_folder(field.target, spare, settle_seconds=0).written
+    assert len(again) == 1 and again[0].counts["revisions"] == 2
+    report = sync_folder(
+        coordinator.target, spare, identities=[coordinator.identity], settle_seconds=0
+    )
+    assert [r.status for r in report.imported] == [ImportStatus.APPLIED]
+    assert coordinator.store.heads(instance_id=first)
+    assert coordinator.store.heads(instance_id=second)
+    # The acknowledgement comes back: nothing is left to send, to any folder.
+    assert sync_folder(field.target, spare, settle_seconds=0).written == []
+    (tmp_path / "stick-c").mkdir()
+    assert sync_folder(field.target, tmp_path / "stick-c", settle_seconds=0).written == []
+    field.close()
+
+
 def test_edit_fast_forwards_and_review_goes_back(central: Central, tmp_path: Path) -> None:
     field = make_field(tmp_path, central, "laptop-b")  # type: ignore[arg-type]
     document = dict(synthetic_documents()[0])

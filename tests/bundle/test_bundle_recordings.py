@@ -4,8 +4,9 @@ Bundles carry every revision the coordinator has not acknowledged, so that any o
 them can be applied alone. Recordings are the exception: an interviewer who syncs
 daily while the stick takes a week to come back used to write the same hours of
 audio into every day's bundle (a stick, a synced folder or a chat filled with
-copies). A recording already in one of the laptop's bundles of the last week is left
-out; the coordinator applies the later bundle once the one with the audio is in.
+copies). A recording already in one of the laptop's bundles of the last week, still in
+the folder the next bundle goes to, is left out; the coordinator applies the later
+bundle once the one with the audio is in.
 """
 
 from __future__ import annotations
@@ -64,19 +65,39 @@ def test_a_recording_goes_in_one_bundle_and_later_ones_wait_for_it(
 def test_a_recording_not_acknowledged_for_a_week_travels_again(
     coordinator: Coordinator, field: Field, tmp_path: Path
 ) -> None:
-    """Monday's bundle was lost (a stick left in a car): a week later the next bundle
-    carries the recording again and is applied alone."""
+    """Monday's bundle is still in the synced folder, but no acknowledgement has come
+    for a week (the coordinator's copy may be damaged): the next bundle carries the
+    recording again and is applied alone."""
     docs = synthetic_documents(count=2)
-    folder = tmp_path / "usb"
+    folder = tmp_path / "synced"
     first = field.interview(dict(docs[0]), attachment=AUDIO)
-    lost = _bundle(field, folder)
-    lost.unlink()
-    field.a_week_goes_by()
+    _bundle(field, folder)
     field.interview(dict(docs[1]))
+    assert _bundle(field, folder).stat().st_size < 200_000  # within the week: left out
+    field.a_week_goes_by()
+    field.interview(dict(synthetic_documents(count=3)[2]))
     next_week = _bundle(field, folder)
     assert next_week.stat().st_size > len(AUDIO)
     assert _import(coordinator, next_week) is ImportStatus.APPLIED
     assert coordinator.store.heads(instance_id=first)
+
+
+def test_a_recording_whose_bundle_is_not_in_the_folder_travels_again_at_once(
+    coordinator: Coordinator, field: Field, tmp_path: Path
+) -> None:
+    """Monday's stick was lost on the way: Tuesday's bundle, on another stick, carries
+    the recording again, so the coordinator applies it alone instead of waiting a week
+    for a bundle that will never come."""
+    docs = synthetic_documents(count=2)
+    first = field.interview(dict(docs[0]), attachment=AUDIO)
+    _bundle(field, tmp_path / "lost-stick")
+    second = field.interview(dict(docs[1]))
+    tuesday = _bundle(field, tmp_path / "new-stick")
+    assert tuesday.stat().st_size > len(AUDIO)
+    assert _import(coordinator, tuesday) is ImportStatus.APPLIED
+    assert coordinator.store.heads(instance_id=first) and coordinator.store.heads(
+        instance_id=second
+    )
 
 
 def test_a_bundle_of_everything_carries_every_recording(

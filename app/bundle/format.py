@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 import struct
 import zlib
 from collections.abc import Callable
@@ -274,10 +276,25 @@ class Envelope:
     signature: bytes
 
 
+def _open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading; a folder, pipe or device is refused, not read (reading
+    a pipe named like a bundle would wait for ever)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise reject(
+                "this is not a file but a folder, a pipe or a device", Refusal.NOT_A_BUNDLE
+            )
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_envelope(path: Path, limits: Limits = DEFAULT_LIMITS) -> Envelope:
     """Check size and structure of a bundle file and parse its header and trailer."""
     try:
-        with open(path, "rb") as handle:
+        with _open_regular(path) as handle:
             size = handle.seek(0, 2)
             if size < PREFIX.size + TRAILER.size + len(AGE_MAGIC):
                 raise reject("the file is too short to be a bundle (truncated?)", Refusal.TRUNCATED)

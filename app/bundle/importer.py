@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -122,15 +123,17 @@ def quarantine(
     keeping the suffix). A different file already kept under that name is left
     alone: this one gets a short hash of its bytes added to its name. The same
     bytes again are not copied twice; their reason is the latest one. A file
-    over `QUARANTINE_COPY_LIMIT` gets its reason only (None is returned). The
+    over `QUARANTINE_COPY_LIMIT`, or that is no file (a pipe), gets its reason only
+    (None is returned). The
     reason file also keeps the refusal's kind and facts and who the file claims to
     come from, for the app to word it in its language (`app.bundle.refused`).
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
         record = _reason_record(path, reason, sha256, refusal, header)
-        if size > QUARANTINE_COPY_LIMIT:
+        if size > QUARANTINE_COPY_LIMIT or not stat.S_ISREG(info.st_mode):  # a pipe: no copy
             _record_without_copy(path, record, folder, sha256, size)
             return None
         tmp = folder / f".incoming-{uuid.uuid4().hex[:12]}.partial"

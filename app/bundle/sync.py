@@ -39,6 +39,7 @@ import json
 import logging
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -194,6 +195,8 @@ def candidate_files(
                 info = entry.stat()
             except OSError:
                 continue
+            if not stat.S_ISREG(info.st_mode):
+                continue  # a pipe or device named like a bundle: reading it would wait
             age = now - info.st_mtime
             if age < -FUTURE_TOLERANCE_SECONDS:
                 if seen is not None and seen(entry, _signature_of(info)):

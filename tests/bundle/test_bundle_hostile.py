@@ -668,3 +668,50 @@ def test_hostile_corpus_is_refused_and_changes_nothing(
     assert import_bundle(
         world.coordinator.target, world.base, identities=[world.coordinator.identity]
     ).ok
+
+
+def test_a_pipe_or_a_folder_named_like_a_bundle_is_refused_without_waiting(
+    world: World, tmp_path: Path
+) -> None:
+    """Opening a pipe for reading waits until someone writes to it: an import, an
+    inspect or a sync pass that met one named `*.samluat` never finished."""
+    import os
+    import threading
+
+    from app.bundle.sync import sync_folder
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    pipe, directory = folder / "pipe.samluat", folder / "folder.samluat"
+    os.mkfifo(pipe)
+    directory.mkdir()
+    before = _state(world)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        for path in (pipe, directory):
+            outcome[path.name] = import_bundle(
+                world.coordinator.target,
+                path,
+                identities=[world.coordinator.identity],
+                quarantine_dir=tmp_path / "quarantine",
+            )
+        outcome["sync"] = sync_folder(
+            world.coordinator.target,
+            folder,
+            identities=[world.coordinator.identity],
+            settle_seconds=0,
+            write=False,
+        )
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "reading a pipe named like a bundle waited for ever"
+    for name in ("pipe.samluat", "folder.samluat"):
+        result = outcome[name]
+        assert result.status is ImportStatus.REJECTED
+        assert result.message == "this is not a file but a folder, a pipe or a device"
+    assert outcome["sync"].imported == [] and outcome["sync"].ok
+    assert _state(world) == before
+    assert pipe.exists() and directory.is_dir()  # nothing of the user's is removed

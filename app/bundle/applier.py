@@ -37,7 +37,7 @@ from sqlalchemy import (
 from app.bundle import format as fmt
 from app.bundle.bulk import IN_CHUNK, bind_values, existing, in_values, insert_many
 from app.bundle.canon import b64d, parse_time
-from app.bundle.errors import BundleRejected, BundleWaiting, Refusal
+from app.bundle.errors import BundleRejected, BundleWaiting, Refusal, changed_while_reading
 from app.bundle.merge import NewSubmission, RevRow, document_key, key_paths, summary_of
 from app.bundle.validate import CheckBatch, FormCache, Job, Prechecked, revision_label
 from app.engine.compiled import CompiledForm
@@ -937,9 +937,7 @@ class Applier:
         self._attachment_exists = bool(existing(self.c, T_ATT.c.sha256, {header.sha256}))
         if not self._attachment_exists and header.sha256 not in self.staged:
             # Every new attachment was staged by the first pass over this same file.
-            raise BundleRejected(
-                "the file changed while it was being imported", Refusal.CHANGED_WHILE_READING
-            )
+            raise changed_while_reading()
 
     def attachment_chunk(self, data: bytes) -> None:
         return None  # staged already; the parser checks the bytes against the part's hash

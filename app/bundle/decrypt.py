@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pyrage
 
 from app.bundle import format as fmt
-from app.bundle.errors import BundleError, BundleRejected, Refusal
+from app.bundle.errors import BundleError, BundleRejected, Refusal, changed_while_reading
 from app.bundle.keys import AgeIdentity
 
 
@@ -27,7 +27,11 @@ def decrypt_payload(
     or changed since its hash `payload_sha` was taken; an error raised by
     the parser's handler (a refused record, a full disk) as it was raised.
     """
-    with open(envelope.path, "rb") as handle:
+    try:
+        handle = open(envelope.path, "rb")  # noqa: SIM115 (the with below closes it)
+    except OSError:
+        raise changed_while_reading() from None  # gone since it was checked: a stick pulled
+    with handle:
         reader = fmt.PayloadReader(handle, envelope.payload_offset, envelope.payload_length)
         try:
             pyrage.decrypt_io(reader, parser, [k.pyrage_identity() for k in identities])
@@ -41,14 +45,25 @@ def decrypt_payload(
                 raise parser.failure from None
             if isinstance(error, BundleError | MemoryError) or not isinstance(error, Exception):
                 raise
+            if not _still_the_same(envelope, payload_sha):
+                # Replaced or cut short under us (a synced folder, a stick pulled): what
+                # failed to decrypt is not the file that was verified.
+                raise changed_while_reading() from None
             raise _decryption_failure(error) from None
     if parser.failure is not None:  # pyrage may swallow a failed write and stop early
         raise parser.failure
     if reader.sha256.digest() != payload_sha:
-        raise BundleRejected(
-            "the file changed while it was being imported", Refusal.CHANGED_WHILE_READING
-        )
+        raise changed_while_reading()
     parser.close()
+
+
+def _still_the_same(envelope: fmt.Envelope, payload_sha: bytes) -> bool:
+    """Whether the file still holds the payload that was verified (read again: only
+    after a failure)."""
+    try:
+        return fmt.hash_file(envelope)[1] == payload_sha
+    except (BundleError, OSError):
+        return False
 
 
 def _decryption_failure(error: Exception) -> BundleRejected:

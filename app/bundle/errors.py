@@ -96,3 +96,14 @@ class FolderWriteError(BundleWriteError):
 
 class LaptopRevokedError(BundleError):
     """The coordinator revoked this laptop: it no longer writes bundles."""
+
+
+def changed_while_reading() -> BundleRejected:
+    """The file is not the one checked any more (replaced by a synced folder, cut short
+    or removed with its USB stick): nothing was applied, and the next pass reads it
+    afresh."""
+    return BundleRejected(
+        "the file changed or disappeared while it was being imported (a USB stick removed, "
+        "a synced folder replacing it); nothing was changed: import it again",
+        Refusal.CHANGED_WHILE_READING,
+    )

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from app.bundle.canon import b64d, canonical_json, fingerprint
-from app.bundle.errors import BundleRejected, Refusal
+from app.bundle.errors import BundleRejected, Refusal, changed_while_reading
 from app.store.canonical import parse_json
 
 FORMAT_NAME = "samluat-bundle"
@@ -378,7 +378,7 @@ def hash_file(envelope: Envelope) -> tuple[str, bytes]:
                 payload.update(chunk[lo:hi])
             position += len(chunk)
     if position != envelope.size:
-        raise reject("the file changed while it was being read", Refusal.CHANGED_WHILE_READING)
+        raise changed_while_reading()
     return whole.hexdigest(), payload.digest()
 
 

@@ -421,7 +421,11 @@ def import_bundle(
         log.info("bundle %s waits: %s", readable_name(path.name), error)
         return _result(path, ImportStatus.WAITING, str(error), header, sha)
     except BundleRejected as error:
-        where = quarantine(path, str(error), quarantine_dir, sha, refusal=error, header=header)
+        where = (
+            None  # what is there now is not the file judged: it is read afresh next time
+            if error.reason is Refusal.CHANGED_WHILE_READING
+            else quarantine(path, str(error), quarantine_dir, sha, refusal=error, header=header)
+        )
         log.warning("bundle %s rejected: %s", readable_name(path.name), error)
         return _result(
             path, ImportStatus.REJECTED, str(error), header, sha, quarantined=where, refusal=error

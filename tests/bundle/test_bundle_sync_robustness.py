@@ -506,3 +506,62 @@ def test_a_huge_refused_file_gets_its_reason_but_no_copy(
         assert result.quarantined is not None and result.quarantined.is_file()
     finally:
         field.close()
+
+
+# --- The file changes under the importer -----------------------------------------------
+
+
+@pytest.mark.parametrize("change", ["replaced", "removed"])
+def test_a_bundle_replaced_or_removed_while_imported_is_read_afresh_later(
+    coordinator: Coordinator,
+    laptop: Field,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
+) -> None:
+    """A synced folder replaces a bundle by another one, or the stick is pulled, between
+    the checks and the decryption. That used to be refused as "encrypted to another
+    coordinator" (with the other file's bytes kept under the first one's name), or to end
+    in a traceback. Now it is named for what it is, nothing is kept in quarantine, and the
+    file now there is imported on its own merits."""
+    from app.bundle import format as fmt
+    from app.bundle.errors import Refusal
+    from app.store.check import content_hash
+
+    first = export_field_bundle(laptop.target, folder=tmp_path / "a")
+    laptop.interview(dict(synthetic_documents()[1]))
+    other = export_field_bundle(laptop.target, folder=tmp_path / "b")
+    assert first is not None and other is not None
+    path = first.path
+    hash_file, swapped = fmt.hash_file, []
+
+    def hashed_then_changed(envelope: fmt.Envelope) -> tuple[str, bytes]:
+        found = hash_file(envelope)
+        if not swapped:
+            swapped.append(True)
+            if change == "replaced":
+                os.replace(other.path, path)
+            else:
+                path.unlink()
+        return found
+
+    def state() -> str:
+        with coordinator.target.session() as session:
+            return content_hash(session.connection())
+
+    before = state()
+    monkeypatch.setattr(fmt, "hash_file", hashed_then_changed)
+    quarantine = tmp_path / "quarantine"
+    result = import_bundle(
+        coordinator.target, path, identities=[coordinator.identity], quarantine_dir=quarantine
+    )
+    assert result.status is ImportStatus.REJECTED
+    assert result.refusal is not None
+    assert result.refusal.reason is Refusal.CHANGED_WHILE_READING
+    assert result.message.startswith("the file changed or disappeared while it was being imported")
+    assert result.quarantined is None and not quarantine.exists()
+    assert state() == before
+    monkeypatch.setattr(fmt, "hash_file", hash_file)
+    if change == "replaced":  # the file now there is another bundle, taken as such
+        again = import_bundle(coordinator.target, path, identities=[coordinator.identity])
+        assert again.status is ImportStatus.APPLIED and again.sequence == other.sequence

@@ -60,6 +60,10 @@ def run_fill(args: argparse.Namespace) -> int:
         raise SamluatError(
             f"{args.answers}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
         ) from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise SamluatError(
+            f"{args.answers}: not valid JSON: a number has too many digits"
+        ) from None
     except RecursionError:
         raise SamluatError(f"{args.answers}: not valid JSON: nested too deeply") from None
     if not isinstance(answers, dict):

@@ -34,11 +34,19 @@ from app.engine.xpath.values import (
 ACKNOWLEDGED = "OK"
 
 
+def _float(field: str, value: int | float | Decimal) -> float:
+    """An int beyond float's range (a 400-digit JSON number) raises OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise AnswerError(field, "the number is too large") from None
+
+
 def _number_text(field: str, value: Any, integer: bool) -> str:
     if isinstance(value, bool):
         raise AnswerError(field, f"expected a number, got {value!r}")
     if isinstance(value, int | float | Decimal):
-        number = float(value)
+        number = _float(field, value)
     else:
         text = str(value).strip()
         try:
@@ -113,6 +121,19 @@ def to_storage(question: Question, value: Any, allowed: set[str] | None = None) 
     `allowed` is the set of choice names for selects (None: don't check).
     ``None`` and ``""`` clear the answer.
     """
+    text = _storage_text(question, value, allowed)
+    # JSON's "\ud800" escape gives a str that cannot be written as UTF-8 (to the
+    # database, a bundle or the console); refuse it here so no stored answer holds one.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AnswerError(
+            question.name, "the answer is not valid text (a lone surrogate)"
+        ) from None
+    return text
+
+
+def _storage_text(question: Question, value: Any, allowed: set[str] | None) -> str:
     if value is None or (
         isinstance(value, str) and value.strip() == "" and question.kind is not Kind.TEXT
     ):
@@ -166,7 +187,7 @@ def to_storage(question: Question, value: Any, allowed: set[str] | None = None) 
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float | int):
-        return format_number(float(value))
+        return format_number(_float(field, value))
     if not isinstance(value, str):
         raise AnswerError(field, f"expected text, got {type(value).__name__}")
     return value

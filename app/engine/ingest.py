@@ -19,6 +19,7 @@ compiled (`app.engine.compiled`).
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import io
@@ -199,6 +200,10 @@ def _read_workbook(data: bytes, filename: str) -> DefinitionData:
             f"unsupported: file type {suffix or '(none)'!r} (use .xlsx, .xls, .csv or .md)",
             location,
         )
+    if suffix in (".csv", ".md"):
+        # Excel's "CSV UTF-8" and Notepad start text with a BOM, which pyxform would
+        # read as part of the first sheet or column name.
+        data = data.removeprefix(codecs.BOM_UTF8)
     if not data.strip():
         raise FormError("the form file is empty", location)
     if len(data) > MAX_FILE_BYTES:
@@ -335,9 +340,13 @@ def _load(workbook: DefinitionData, filename: str, source_hash: str) -> FormDef:
             choice_rows=choice_rows(choice_sheet, choices),
             settings_header=_settings_columns(settings),
         )
-        formdef = _build(
-            form_json, ctx, pyxform_warnings, source_hash, _sheet(workbook, "external_choices")
-        )
+        try:
+            formdef = _build(
+                form_json, ctx, pyxform_warnings, source_hash, _sheet(workbook, "external_choices")
+            )
+        except RecursionError as err:  # groups nested deeper than the builder recurses
+            errors.add("the form is too deeply nested", Location(filename, "survey"))
+            logger.debug("recursion building %s: %s", filename, err)
     if errors:
         found = errors.all()
         if len(found) == 1:

@@ -9,6 +9,7 @@ A cache entry that cannot be read is ignored and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -73,14 +74,22 @@ def _read_cache(key: str) -> FormDef | None:
 
 
 def _write_cache(key: str, formdef: FormDef) -> None:
-    path = _cache_file(key)
+    """Save a parsed form for next time. The cache only saves time, so a write that
+    fails for any reason (a full disk; a form whose expression or group tree is too
+    deep for pickle, which raises RecursionError) is logged and skipped, and leaves
+    no temporary file behind."""
+    temporary: Path | None = None
     try:
+        path = _cache_file(key)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
-            pickle.dump(formdef, handle, protocol=pickle.HIGHEST_PROTOCOL)
             temporary = Path(handle.name)
+            pickle.dump(formdef, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-    except OSError:
-        log.warning("could not write form cache %s", path, exc_info=True)
+    except Exception:
+        log.warning("could not write form cache entry %s", key, exc_info=True)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
 
 
 def parse_form_bytes(data: bytes, filename: str) -> FormDef:

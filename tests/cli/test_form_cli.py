@@ -136,3 +136,94 @@ def test_console_script_runs_as_a_separate_process(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok ")
+
+
+def test_check_goes_on_past_a_form_too_deep_to_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], samluat_home: Path
+) -> None:
+    expression = " or ".join(f"${{q1}} = '{i}'" for i in range(400))
+    long = write_form(
+        tmp_path,
+        f"""
+| survey |
+| | type | name | label | relevant |
+| | text | q1 | Q1 | |
+| | text | q2 | Q2 | {expression} |
+""",
+        name="long_relevant.md",
+    )
+    good = write_form(tmp_path, GOOD, name="good.md")
+    code, out, err = run(capsys, "form", "check", str(long), str(good))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [f"ok {long} 2", f"ok {good} 4"]
+    cached = [p.name for p in (samluat_home / "cache" / "forms").iterdir()]
+    assert len(cached) == 1 and cached[0].endswith(".pickle")  # good.md only, no temp file
+
+
+TYPES = """
+| survey |
+| | type | name | label |
+| | integer | your_age | Age |
+| | decimal | weight | Weight |
+| | text | your_name | Name |
+"""
+
+
+@pytest.mark.parametrize("field", ["your_age", "weight", "your_name"])
+def test_fill_names_the_field_given_a_400_digit_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str
+) -> None:
+    path = write_form(tmp_path, TYPES)
+    answers = tmp_path / "answers.json"
+    answers.write_text(f'{{"{field}": 1{"0" * 400}}}', encoding="utf-8")
+    code, out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert (code, out) == (1, "")
+    assert err == f"error: {answers}: {field}: the number is too large\n"
+
+
+def test_fill_reports_a_number_too_long_for_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_form(tmp_path, TYPES)
+    answers = tmp_path / "answers.json"
+    answers.write_text(f'{{"your_age": 1{"0" * 5000}}}', encoding="utf-8")
+    code, out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert (code, out) == (1, "")
+    assert err == f"error: {answers}: not valid JSON: a number has too many digits\n"
+
+
+def test_fill_refuses_a_lone_surrogate_before_printing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_form(tmp_path, TYPES)
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"your_name": "Noy \\ud800"}', encoding="utf-8")
+    code, out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {answers}: your_name: the answer is not valid text (a lone surrogate)\n"
+    )
+
+
+def test_check_reads_forms_saved_with_a_bom_and_names_deep_nesting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "excel.csv"  # as Excel's "CSV UTF-8" saves it
+    csv.write_bytes(b"\xef\xbb\xbfsurvey,type,name,label\n,text,your_name,Your name\n")
+    md = write_form(tmp_path, GOOD, name="notepad.md")
+    md.write_bytes(b"\xef\xbb\xbf" + md.read_bytes())
+    deep = write_form(
+        tmp_path,
+        "| survey |\n| | type | name | label |\n"
+        + "".join(f"| | begin group | g{i} | G{i} |\n" for i in range(400))
+        + "| | text | q | Q |\n"
+        + "| | end group | | |\n" * 400,
+        name="deep400.md",
+    )
+    code, out, _err = run(capsys, "form", "check", "--no-cache", str(csv), str(md), str(deep))
+    assert code == 1
+    assert out.splitlines() == [
+        f"ok {csv} 1",
+        f"ok {md} 4",
+        f"{deep}:survey: the form is too deeply nested",
+    ]

@@ -53,7 +53,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_fill(args: argparse.Namespace) -> int:
     form = load_form(args.form)
     try:
-        answers: Any = json.loads(args.answers.read_text(encoding="utf-8"))
+        answers: Any = json.loads(args.answers.read_text(encoding="utf-8-sig"))  # Notepad: BOM
     except (OSError, UnicodeDecodeError) as error:
         raise SamluatError(f"{args.answers}: cannot read: {error}") from None
     except json.JSONDecodeError as error:

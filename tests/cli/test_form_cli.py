@@ -205,6 +205,17 @@ def test_fill_refuses_a_lone_surrogate_before_printing(
     )
 
 
+def test_fill_reads_answers_saved_with_a_bom(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_form(tmp_path, TYPES)
+    answers = tmp_path / "answers.json"
+    answers.write_bytes(b"\xef\xbb\xbf" + '{"your_name": "ນ້ອຍ"}'.encode())
+    code, out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert (code, err) == (0, "")
+    assert "ນ້ອຍ" in out
+
+
 def test_check_reads_forms_saved_with_a_bom_and_names_deep_nesting(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -714,6 +714,7 @@ def export_field_bundle(
     everything: bool = False,
     only_if_new: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    create_folder: bool = True,
 ) -> ExportResult | None:
     """Write this laptop's bundle for the coordinator into `folder`.
 
@@ -724,7 +725,8 @@ def export_field_bundle(
     writing when `folder` holds a bundle of this laptop with everything worth a
     bundle (`_FieldSelection.worth_writing`; folder sync uses it so that it does
     not write a bundle on every pass, and so that work whose bundle was lost on
-    the way, or went to another folder, travels again).
+    the way, or went to another folder, travels again). `create_folder`: see
+    `write_bundle`.
     """
     with target.session() as session:
         keys = load_local_keys(session, target.device_id)
@@ -782,6 +784,7 @@ def export_field_bundle(
             keys=keys,
             recipients=recipients,
             progress=progress,
+            create_folder=create_folder,
         )
     _record_written(target, bundle_id, written, selection.items(), None, counts)
     return ExportResult(
@@ -876,6 +879,7 @@ def export_coordinator_bundle(
     folder: Path,
     only_if_changed: bool = False,
     notify_revoked: bool = False,
+    create_folder: bool = True,
 ) -> ExportResult | None:
     """Write the coordinator bundle for one registered laptop into `folder`.
 
@@ -960,6 +964,7 @@ def export_coordinator_bundle(
             parts=parts(),
             keys=keys,
             recipients=recipients,
+            create_folder=create_folder,
         )
     _record_written(target, bundle_id, written, [], digest, counts)
     return ExportResult(

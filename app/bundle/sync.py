@@ -362,7 +362,11 @@ def sync_folder(
             if coordinator:
                 for device_id in registered_field_devices(target):
                     written = export_coordinator_bundle(
-                        target, device_id=device_id, folder=folder, only_if_changed=True
+                        target,
+                        device_id=device_id,
+                        folder=folder,
+                        only_if_changed=True,
+                        create_folder=False,
                     )
                     if written is not None:
                         report.written.append(written)
@@ -373,6 +377,7 @@ def sync_folder(
                         folder=folder,
                         only_if_changed=True,
                         notify_revoked=True,
+                        create_folder=False,
                     )
                     if written is not None:
                         report.written.append(written)
@@ -383,7 +388,7 @@ def sync_folder(
                         progress(done / total if total else 1.0, "")
 
                 written = export_field_bundle(
-                    target, folder=folder, only_if_new=True, progress=writing
+                    target, folder=folder, only_if_new=True, progress=writing, create_folder=False
                 )
                 if written is not None:
                     report.written.append(written)

@@ -11,6 +11,7 @@ and signature.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import logging
@@ -183,13 +184,16 @@ def write_bundle(
     recipients: list[str],
     compress: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    create_folder: bool = True,
 ) -> WrittenBundle:
     """Write, rename into place and verify one bundle; returns its path and SHA-256.
 
     `header.counts` must equal what `parts` hold (checked: a mismatch is a bug
     and nothing is left behind). An existing file of the same name is never
     overwritten. `progress(done, total)` follows the attachment bytes written
-    (gigabytes of audio take a while; the records are quick).
+    (gigabytes of audio take a while; the records are quick). `folder` is made if
+    missing, unless `create_folder` is False (folder sync: a folder gone is a stick
+    pulled out).
     """
     if not file_name.endswith(fmt.BUNDLE_SUFFIX) or "/" in file_name or "\\" in file_name:
         raise BundleWriteError(f"Invalid bundle file name {file_name!r}.")
@@ -198,7 +202,14 @@ def write_bundle(
     final = folder / file_name
     tmp = folder / f".{file_name}.partial"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if create_folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.is_dir():
+            # A USB stick pulled out: its folder must not be made again on the laptop's
+            # own disk, where a bundle "written to the stick" would never travel.
+            raise FileNotFoundError(
+                errno.ENOENT, "the folder is not there (was the USB stick removed?)"
+            )
     except OSError as error:
         raise FolderWriteError(folder, error) from error
     if final.exists():

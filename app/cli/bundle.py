@@ -41,7 +41,7 @@ from app.bundle.merge import (
 )
 from app.bundle.reviews import review_feedback, review_submission
 from app.bundle.target import BundleTarget
-from app.cli.files import require_folder, write_failed
+from app.cli.files import require_existing_folder, require_folder, write_failed
 from app.core import paths
 from app.core.errors import SamluatError
 from app.store.errors import NotFoundError
@@ -260,11 +260,13 @@ def find_device(target: BundleTarget, given: str, *, option: str) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    require_folder(args.out, "--out")
+    require_existing_folder(args.out, "--out")
     with open_target(args) as target:
         try:
             if args.to is None:
-                result = export_field_bundle(target, folder=args.out, everything=args.all)
+                result = export_field_bundle(
+                    target, folder=args.out, everything=args.all, create_folder=False
+                )
                 results = [result] if result is not None else []
             else:
                 from app.bundle.export import registered_field_devices
@@ -277,7 +279,11 @@ def run_export(args: argparse.Namespace) -> int:
                 results = [
                     r
                     for d in devices
-                    if (r := export_coordinator_bundle(target, device_id=d, folder=args.out))
+                    if (
+                        r := export_coordinator_bundle(
+                            target, device_id=d, folder=args.out, create_folder=False
+                        )
+                    )
                     is not None
                 ]
         except OSError as error:

@@ -13,6 +13,17 @@ def require_folder(folder: Path, option: str) -> None:
         raise SamluatError(f"{option} {folder}: this is a file, not a folder")
 
 
+def require_existing_folder(folder: Path, option: str) -> None:
+    """`folder` is a folder that is there: a missing one is more often a USB stick not
+    plugged in (its mount point gone) than a folder to make on the laptop's own disk."""
+    require_folder(folder, option)
+    if not folder.is_dir():
+        raise SamluatError(
+            f"{option} {folder}: this folder is not there (is the USB stick plugged in?); "
+            "to write into a new folder, create it first"
+        )
+
+
 def require_file_path(path: Path, option: str) -> None:
     """`path` can be written as a file: it is no folder, and no file stands in its way."""
     if path.is_dir():

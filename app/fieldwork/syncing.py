@@ -111,6 +111,11 @@ def _folder_problem(error: FolderWriteError) -> str:
             "most sticks). Use a stick formatted as exFAT or NTFS, or sync with the "
             "coordinator first: acknowledged recordings are not sent again."
         ).format(folder=folder)
+    if error.errno == errno.ENOENT:  # the stick was pulled out during the pass
+        return _(
+            "No bundle was written: {folder} is not there any more (was the USB stick "
+            "removed?). Plug it in and sync again; nothing is lost meanwhile."
+        ).format(folder=folder)
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return _(
             "No bundle was written: {folder} cannot be written to (a write-protected stick "

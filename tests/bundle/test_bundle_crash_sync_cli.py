@@ -247,6 +247,7 @@ def test_cli_keys_bundle_sync(
         document = dict(synthetic_documents()[0])
         store.start_submission(form_id=form[0], form_version=form[1], document=document)
         store.finalise(instance_id=document["instance_id"])
+    (tmp_path / "out").mkdir()
     code, out = run(["bundle", "export", *fld, "--out", str(tmp_path / "out")], pw)
     assert code == 0 and "verified" in out
     bundle = next((tmp_path / "out").glob("*.samluat"))

@@ -180,8 +180,18 @@ def test_a_file_given_as_a_folder_is_an_error_not_a_traceback(
         code, out, err = run("bundle", "import", str(a_file), "--quarantine", str(a_file), *field)
         assert (code, out) == (1, "")
         assert err == f"error: --quarantine {a_file}: this is a file, not a folder\n"
+        # A stick that is not plugged in: its folder is not made on the laptop's disk.
+        stick = tmp_path / "media" / "STICK"
+        code, out, err = run("bundle", "export", "--out", str(stick), *field)
+        assert (code, out) == (1, "")
+        assert err == (
+            f"error: --out {stick}: this folder is not there (is the USB stick plugged in?); "
+            "to write into a new folder, create it first\n"
+        )
+        assert not (tmp_path / "media").exists()
         # Nothing was written, so no bundle number was used up: the next one is 1.
-        code, out, _ = run("bundle", "export", "--out", str(tmp_path / "stick"), *field)
+        stick.mkdir(parents=True)
+        code, out, _ = run("bundle", "export", "--out", str(stick), *field)
         assert code == 0 and "bundle 1 to coordinator" in out
 
         code, out, err = run("db", "backup", str(a_file / "backup.db"), *field)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,6 +171,60 @@ def test_a_full_or_locked_stick_is_explained_and_what_arrived_is_kept(
         assert written.ok and written.written == 1
         names = [p.name for p in folder.iterdir() if p.name != back.path.name]
         assert len(names) == 1 and names[0].endswith("-000001.samluat")
+    finally:
+        field.close()
+        coordinator.close()
+
+
+def test_a_stick_pulled_out_during_the_pass_is_not_made_again_on_the_laptop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stick is pulled out after the coordinator's bundle was read. Making its folder
+    again on the laptop's own disk, and saying a bundle was written "to the stick", would
+    leave the interviews behind unseen; the pass says the stick is gone instead."""
+    import os
+    import shutil
+    import time
+
+    from app.bundle import export
+    from app.bundle.export import export_coordinator_bundle
+    from app.core.i18n import translator
+
+    coordinator = make_coordinator(tmp_path)
+    field = make_field(tmp_path, coordinator, "laptop1")
+    folder = tmp_path / "media" / "STICK"
+    folder.mkdir(parents=True)
+    try:
+        field.interview(dict(synthetic_documents(count=1)[0]))
+        back = export_coordinator_bundle(
+            coordinator.target, device_id=field.device_id, folder=folder
+        )
+        assert back is not None
+        os.utime(back.path, (time.time() - 120, time.time() - 120))
+
+        numbers_used_in = export.numbers_used_in
+
+        def pulled_out(folder: Path, *args: Any, **kwargs: Any) -> int:  # the bundle begun
+            if folder.exists():
+                shutil.rmtree(folder)
+            return numbers_used_in(folder, *args, **kwargs)
+
+        monkeypatch.setattr(export, "numbers_used_in", pulled_out)
+        outcome = sync_pass(field.store, folder)
+        assert outcome.imported == 1 and outcome.written == 0
+        assert len(outcome.problems) == 1
+        assert "is not there any more (was the USB stick removed?)" in outcome.problems[0]
+        assert not folder.exists()
+        translator.set_language("lo")
+        try:
+            folder.mkdir()
+            again = sync_pass(field.store, folder)  # plugged in, and pulled out again
+            assert "ບໍ່ພົບ" in again.problems[0] and "Errno" not in again.problems[0]
+        finally:
+            translator.set_language("en")
+        monkeypatch.undo()
+        folder.mkdir()
+        assert sync_pass(field.store, folder).written == 1  # left in place: written
     finally:
         field.close()
         coordinator.close()

@@ -2,7 +2,8 @@
 
 ``assign import FILE`` checks every row of a CSV (UTF-8) or .xlsx file against
 the database's forms, choice lists and users (see `app.fieldwork.assigning`)
-and stores all its cases or none; when it refuses the file it prints every
+and stores all its cases or none (and the ``--forms`` folder's new form
+versions only with its cases); when it refuses the file it prints every
 problem, one per line, as ``file:row: column: what``. ``assign list`` shows
 the cases. Log in as with `samluat user …` (``--user``, password asked or read
 from standard input with ``--password-stdin``).
@@ -23,7 +24,7 @@ from app.fieldwork.assigning import (
     Interviewers,
     import_assignments,
 )
-from app.fieldwork.library import FormLibrary, register_study_forms
+from app.fieldwork.library import FormLibrary
 from app.store.errors import PermissionDeniedError
 from app.store.repo_cases import AssignmentInfo
 from app.store.store import LocalStore
@@ -97,10 +98,11 @@ def run_import(args: argparse.Namespace) -> int:
     study = study_of(args.forms)
     with login(args) as store:
         require_assigner(store)
-        # As the app does at a supervisor's login: the study's forms, stored if new.
-        register_study_forms(store, args.forms or paths.default_forms_dir())
+        # The study's forms, stored if new as at a supervisor's login, but only with an
+        # accepted file: a refused one changes nothing.
+        forms_dir = args.forms or paths.default_forms_dir()
         try:
-            result = import_assignments(store, FormLibrary(store), study, args.file)
+            result = import_assignments(store, FormLibrary(store), study, args.file, forms_dir)
         except AssignmentFileError as error:
             print(
                 f"no case was assigned: {len(error.problems)} problem(s) in {args.file}",

@@ -181,7 +181,7 @@ def _clean_sheet(value: Any) -> Any:
     return value
 
 
-def _check_zip(data: bytes, location: Location) -> None:
+def check_zip(data: bytes, location: Location) -> None:
     """Refuse zip bombs before openpyxl inflates them."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -209,7 +209,7 @@ def _read_workbook(data: bytes, filename: str) -> DefinitionData:
     if len(data) > MAX_FILE_BYTES:
         raise FormError("the form file is too large for an XLSForm", location)
     if suffix in (".xlsx", ".xlsm"):
-        _check_zip(data, location)
+        check_zip(data, location)
     definition = Definition(
         data=io.BytesIO(data),
         file_type=SupportedFileTypes(suffix),

@@ -20,10 +20,20 @@ and each problem is reported as ``file:row: column: what is wrong`` (rows
 numbered as the spreadsheet numbers them, the header being row 1). A case
 already assigned (same form, institution, respondent and interviewer) is
 skipped, so importing the same file again adds nothing. The cases reach each
-interviewer's laptop in the next coordinator bundle.
+interviewer's laptop in the next coordinator bundle. Given a study folder,
+the import checks the rows against the folder's forms and stores those form
+versions only with an accepted file: a refused file changes nothing.
+
+No cell is dropped in silence: a row with non-empty cells past the header's
+last column is refused (in a CSV, usually a comma inside an unquoted cell);
+empty ones, as Excel leaves after a row, are harmless.
 
 Reading uses the standard `csv` module and openpyxl (read-only) for .xlsx;
 the checks are ours because they are the study's: its forms, lists and users.
+A workbook passes the form loader's zip-bomb check first, and its sheet is
+streamed once to refuse rows of more than `MAX_COLUMNS` cells, which openpyxl
+would hold whole in memory; openpyxl then reads every row, whatever the
+sheet's ``<dimension>`` claims (some applications write it wrong).
 Problems are worded in the UI language (the column names stay as the
 spreadsheet's header writes them).
 """
@@ -39,21 +49,26 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from xml.parsers import expat
 
-from app.core.errors import SamluatError
+from app.core.errors import FormError, Location, SamluatError
 from app.core.i18n import _
 from app.engine.compiled import CompiledForm
+from app.engine.ingest import check_zip
+from app.engine.loader import load_form_bytes
 from app.engine.model import ChoiceList
-from app.fieldwork.library import FormLibrary
+from app.fieldwork.library import FormLibrary, register_study_forms
 from app.store import LocalStore, Role
 from app.store.users import UserInfo
 from app.study.config import StudyConfig
+from app.study.forms import instrument_files
 
 REQUIRED = ("form", "institution", "interviewer")
 OPTIONAL = ("respondent", "cluster", "province", "notes")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_COLUMNS = 200  # cells in one .xlsx row, empty ones included
 MAX_TEXT = {"respondent": 200, "notes": 2000}
 MAX_PROBLEMS_SHOWN = 20
 INTERVIEWING_ROLES = (Role.ENUMERATOR, Role.INTERVIEWER, Role.SUPERVISOR, Role.COORDINATOR)
@@ -102,8 +117,11 @@ class AssignmentImport:
 # -- reading ------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, {column: text}) for each non-empty row after the header."""
+def read_rows(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {column: text}) for each non-empty row after the header.
+
+    A row with cells past the header's columns is not yielded: it is added to `problems`.
+    """
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
@@ -121,17 +139,30 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 )
             ]
         )
-    table = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+    is_csv = path.suffix.lower() != ".xlsx"
+    table = _csv_rows(path) if is_csv else _xlsx_rows(path)
     header: list[str] | None = None
+    columns = 0  # up to the header's last name
     for number, cells in enumerate(table, start=1):
         if header is None:
             header = [_clean(c).casefold() for c in cells]
             _check_header(path, header)
+            columns = _width(header)
             continue
         if number > MAX_ROWS + 1:
             raise AssignmentFileError(
                 [_("{file}: more than {count} rows").format(file=path, count=MAX_ROWS)]
             )
+        # Cells past the header would be lost; trailing empty ones (Excel's) are harmless.
+        width = _width(cells)
+        if width > columns:
+            text = _("{cells} cells but the header has {columns} columns").format(
+                cells=width, columns=columns
+            )
+            if is_csv:
+                text += " " + _("(a comma inside a cell needs quotes)")
+            problems.append(f"{path.name}:{number}: {text}")
+            continue
         values = {name: _clean(cells[i]) if i < len(cells) else "" for i, name in enumerate(header)}
         if any(values.values()):
             yield number, values
@@ -143,6 +174,11 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 )
             ]
         )
+
+
+def _width(cells: Sequence[str]) -> int:
+    """How many cells up to the last non-empty one."""
+    return next((i + 1 for i in range(len(cells) - 1, -1, -1) if _clean(cells[i])), 0)
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
@@ -172,17 +208,71 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on damaged files
+        data = path.read_bytes()
+    except OSError as error:
         raise AssignmentFileError(
-            [_("{file}: not a readable Excel workbook ({reason})").format(file=path, reason=error)]
+            [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
         ) from None
     try:
+        check_zip(data, Location(path.name))  # the form loader's zip-bomb guard
+    except FormError as error:
+        raise _unreadable(path, error.message) from None
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on damaged files
+        raise _unreadable(path, error) from None
+    try:
         sheet = book.worksheets[0]
-        for cells in sheet.iter_rows(values_only=True):
-            yield ["" if c is None else str(c) for c in cells]
+        # `_get_source` (openpyxl's own stream of this sheet's XML) is not public API, but
+        # it is how read-only sheets read themselves; tests cover it on upgrades.
+        _check_row_lengths(path, sheet._get_source())
+        # Read-only mode stops where the sheet's <dimension> says, which may be wrong.
+        sheet.reset_dimensions()
+        try:
+            for cells in sheet.iter_rows(values_only=True):
+                yield ["" if c is None else str(c) for c in cells]
+        except Exception as error:  # a damaged sheet: openpyxl and lxml raise many kinds
+            raise _unreadable(path, error) from None
     finally:
         book.close()
+
+
+def _check_row_lengths(path: Path, source: IO[bytes]) -> None:
+    """Refuse a row of more than MAX_COLUMNS cells before openpyxl builds it whole in
+    memory (a small zip can hold a row of millions). expat streams, keeping nothing."""
+    row = cells = 0
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal row, cells
+        tag = name.rpartition(":")[2]
+        if tag == "row":
+            number = attributes.get("r", "")
+            row, cells = (int(number) if number.isdigit() else row + 1), 0
+        elif tag == "c":
+            cells += 1
+            if cells > MAX_COLUMNS:
+                raise AssignmentFileError(
+                    [
+                        f"{path.name}:{row}: "
+                        + _("more than {count} cells in one row").format(count=MAX_COLUMNS)
+                    ]
+                )
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    with source:
+        try:
+            # Past MAX_ROWS rows read_rows refuses the file anyway.
+            while row <= MAX_ROWS + 1 and (chunk := source.read(1 << 20)):
+                parser.Parse(chunk)
+        except expat.ExpatError as error:
+            raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, reason: object) -> AssignmentFileError:
+    return AssignmentFileError(
+        [_("{file}: not a readable Excel workbook ({reason})").format(file=path, reason=reason)]
+    )
 
 
 def _clean(value: Any) -> str:
@@ -242,16 +332,21 @@ class _Lists:
 
 
 def plan_cases(
-    store: LocalStore, library: FormLibrary, study: StudyConfig | None, path: Path
+    store: LocalStore,
+    library: FormLibrary,
+    study: StudyConfig | None,
+    path: Path,
+    forms_dir: Path | None = None,
 ) -> list[PlannedCase]:
-    """Every row checked against this database's forms, lists and users."""
-    forms = {f.formdef.form_id: f for f in library.latest()}
+    """Every row checked against this database's forms (as they will be once `forms_dir`'s
+    are stored), lists and users."""
+    forms = forms_to_assign(library, forms_dir)
     lists: dict[str, _Lists] = {}
     users = Interviewers(store)
     problems: list[str] = []
     planned: list[PlannedCase] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for number, values in read_rows(path):
+    for number, values in read_rows(path, problems):
         where = f"{path.name}:{number}"
         before = len(problems)
 
@@ -325,6 +420,21 @@ def plan_cases(
     if problems:
         raise AssignmentFileError(problems)
     return planned
+
+
+def forms_to_assign(library: FormLibrary, forms_dir: Path | None) -> dict[str, CompiledForm]:
+    """The version of each form a row gets: the newest stored one, or `forms_dir`'s when
+    that version is not stored yet (`register_study_forms` will store it as the newest).
+    The folder's forms are compiled here, not stored."""
+    forms = {f.formdef.form_id: f for f in library.latest()}
+    if forms_dir is None:
+        return forms
+    stored = {(i.form_id, i.version) for i in library.store.list_form_versions()}
+    for file in instrument_files(forms_dir):
+        form = load_form_bytes(file.read_bytes(), file.name)
+        if (form.formdef.form_id, form.formdef.version) not in stored:
+            forms[form.formdef.form_id] = form
+    return forms
 
 
 class Interviewers:
@@ -408,10 +518,19 @@ def _codes(found: _Lists, values: Mapping[str, str], problem: Any) -> dict[str, 
 
 
 def import_assignments(
-    store: LocalStore, library: FormLibrary, study: StudyConfig | None, path: Path
+    store: LocalStore,
+    library: FormLibrary,
+    study: StudyConfig | None,
+    path: Path,
+    forms_dir: Path | None = None,
 ) -> AssignmentImport:
-    """Check the whole file, then store its new cases in one transaction."""
-    planned = plan_cases(store, library, study, path)
+    """Check the whole file; then store `forms_dir`'s new form versions (as a supervisor's
+    login does) and the file's new cases, these in one transaction."""
+    planned = plan_cases(store, library, study, path, forms_dir)
+    if forms_dir is not None:
+        # Only now that every row passed: a refused file must leave the database as it was.
+        # (The store API has no transaction spanning both; this is the next best.)
+        register_study_forms(store, forms_dir)
     existing = {
         (a.form_id, a.institution, a.respondent.casefold(), a.assigned_to or "")
         for a in store.list_assignments(limit=None)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+import re
+import shutil
+import sys
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from app.cli.main import main
 from app.core import paths
 from app.core.i18n import translator
 from app.fieldwork.assigning import AssignmentFileError, import_assignments
@@ -204,3 +210,159 @@ def test_problems_are_worded_in_the_ui_language(
         "cases.csv:2: institution: 'MTCC' ບໍ່ຢູ່ໃນລາຍການ institution ຂອງແບບຟອມ"
     ]
     assert str(refused.value).startswith("ບໍ່ມີກໍລະນີໃດຖືກມອບໝາຍ:")
+
+
+# -- hostile and damaged spreadsheets (QA) ---------------------------------------------------
+
+CASES_HEADER = ["form", "institution", "interviewer", "respondent"]
+
+
+def _xlsx(tmp_path: Path, rows: Sequence[Sequence[object]]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "cases.xlsx"
+    book.save(path)
+    return path
+
+
+def _rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> None:
+    """Rewrite the workbook with its first sheet's XML changed (as a careless tool would)."""
+    with zipfile.ZipFile(path) as old:
+        members = [(info.filename, old.read(info)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as new:
+        for name, data in members:
+            new.writestr(name, change(data) if name == "xl/worksheets/sheet1.xml" else data)
+
+
+def test_rows_past_a_wrong_dimension_tag_are_assigned(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    path = _xlsx(
+        tmp_path, [CASES_HEADER, *(["dg_survey", "mof", "noy", f"Case {n}"] for n in (1, 2, 3))]
+    )
+    # Some applications write a <dimension> smaller than the sheet: here, one case row.
+    _rewrite_sheet(
+        path, lambda xml: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:D2"/>', xml)
+    )
+    with zipfile.ZipFile(path) as book:
+        assert b'<dimension ref="A1:D2"/>' in book.read("xl/worksheets/sheet1.xml")
+    result = _import(coordinator_db, study, path)
+    assert result.added == 3  # type: ignore[attr-defined]
+    assert sorted(a.respondent for a in coordinator_db.list_assignments()) == [
+        "Case 1",
+        "Case 2",
+        "Case 3",
+    ]
+
+
+def test_cells_past_the_header_refuse_the_file(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    header = "form,institution,interviewer,respondent,notes\n"
+    path = _write(
+        tmp_path,
+        header
+        + "dg_survey,nowhere,noy,Mr F,\n"
+        + "dg_survey,moh,noy,Mr G,call before 9, ask for the director, bring letter\n"
+        + "dg_survey,mtc,noy,Ms H,fine\n",
+    )
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(coordinator_db, study, path)
+    assert refused.value.problems == [
+        "cases.csv:2: institution: 'nowhere' is not in the form's institution list",
+        "cases.csv:3: 7 cells but the header has 5 columns (a comma inside a cell needs quotes)",
+    ]
+    assert coordinator_db.list_assignments() == []
+
+    # Empty cells after a row, as Excel's CSV often has, lose nothing: accepted.
+    path = _write(tmp_path, header + "dg_survey,moh,noy,Mr G,call before 9,, ,\n")
+    assert _import(coordinator_db, study, path).added == 1  # type: ignore[attr-defined]
+    assert [a.notes for a in coordinator_db.list_assignments()] == ["call before 9"]
+
+
+def test_excel_cells_past_the_header_refuse_the_file(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    path = _xlsx(
+        tmp_path,
+        [
+            CASES_HEADER,
+            ["dg_survey", "moh", "noy", "Mr G"],
+            ["dg_survey", "mtc", "noy", "Ms H", None, "call before 9"],
+        ],
+    )
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(coordinator_db, study, path)
+    assert refused.value.problems == ["cases.xlsx:3: 6 cells but the header has 4 columns"]
+    assert coordinator_db.list_assignments() == []
+
+
+def test_a_refused_file_stores_none_of_the_study_folders_forms(
+    coordinator_db: LocalStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A study folder with a new version of the survey (`assign import --forms DIR`).
+    (stored,) = coordinator_db.list_form_versions(form_id="dg_survey")
+    folder = tmp_path / "study"
+    shutil.copytree(paths.default_forms_dir(), folder)
+    survey = folder / "survey_questionnaire.md"
+    text = survey.read_text(encoding="utf-8")
+    assert f"| dg_survey | {stored.version} |" in text
+    survey.write_text(
+        text.replace(f"| dg_survey | {stored.version} |", "| dg_survey | 2099010101 |"),
+        encoding="utf-8",
+    )
+
+    def assign(path: Path) -> int:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+        argv = ["assign", "import", str(path), "--forms", str(folder)]
+        return main([*argv, "--db", str(coordinator_db.path), "--user", "keo", "--password-stdin"])
+
+    def database() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        versions = [(v.form_id, v.version) for v in coordinator_db.list_form_versions()]
+        cases = [(a.respondent, a.form_version or "") for a in coordinator_db.list_assignments()]
+        return sorted(versions), sorted(cases)
+
+    before = database()
+    typo = _write(tmp_path, "form,institution,interviewer\ndg_survey,mtc,ghost\n", "typo.csv")
+    assert assign(typo) == 1
+    assert "typo.csv:2: interviewer: 'ghost' is not a user" in capsys.readouterr().err
+    assert database() == before
+
+    good = _write(tmp_path, "form,institution,interviewer,respondent\ndg_survey,mtc,noy,Ms A\n")
+    assert assign(good) == 0
+    versions, cases = database()
+    assert versions == sorted([*before[0], ("dg_survey", "2099010101")])
+    assert cases == [("Ms A", "2099010101")]
+
+
+def test_an_excel_zip_bomb_is_refused_before_it_is_inflated(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    path = _xlsx(tmp_path, [CASES_HEADER, ["dg_survey", "moh", "noy", "Mr X"]])
+    # 20 MB of blanks between rows deflate to some 20 kB (the real ones reach gigabytes).
+    _rewrite_sheet(path, lambda xml: xml.replace(b"</row>", b"</row>" + b" " * 20_000_000, 1))
+    assert path.stat().st_size < 100_000
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(coordinator_db, study, path)
+    assert refused.value.problems == [
+        f"{path}: not a readable Excel workbook "
+        "(the .xlsx file expands to an implausible size; refusing it)"
+    ]
+    assert coordinator_db.list_assignments() == []
+
+
+def test_an_excel_row_of_too_many_cells_is_refused(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    wide = ["dg_survey", "moh", "noy", "Mr X", *(["x"] * 201)]  # 205 cells
+    path = _xlsx(tmp_path, [CASES_HEADER, ["dg_survey", "mtc", "noy", "Ms A"], wide])
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(coordinator_db, study, path)
+    assert refused.value.problems == ["cases.xlsx:3: more than 200 cells in one row"]
+    assert coordinator_db.list_assignments() == []

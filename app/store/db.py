@@ -26,6 +26,7 @@ readable, intact and not newer than this code.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,6 +126,18 @@ class ProbeResult:
 
     schema_revision: str | None
     encrypted: bool
+
+
+def read_only_part(path: Path) -> Path | None:
+    """The database's folder, file or WAL companion that cannot be written, if any.
+
+    SQLite in WAL mode writes beside the database even to read it, and a failed open
+    would otherwise read as "damaged", which sends people to restore a healthy file.
+    """
+    for part in (path.parent, path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
+        if os.path.lexists(part) and not os.access(part, os.W_OK):
+            return part
+    return None
 
 
 def probe(path: Path, key: bytes | None, known_revisions: set[str]) -> ProbeResult:

@@ -57,6 +57,10 @@ class StorageFullError(StoreError):
     """The disk (or the database's size limit) is full; the change was not saved."""
 
 
+class DatabaseReadOnlyError(StoreError):
+    """The database, its folder or a file SQLite keeps beside it cannot be written."""
+
+
 class StorageIOError(StoreError):
     """The operating system reported an I/O error; the change was not saved."""
 

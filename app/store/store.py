@@ -47,6 +47,7 @@ from app.store.db import (
     is_plaintext_sqlite,
     make_engine,
     probe,
+    read_only_part,
 )
 from app.store.fileio import fsync_dir
 from app.store.migrate import head_revision, known_revisions, upgrade_database
@@ -596,13 +597,21 @@ def open_store(*, username: str, password: str, path: Path | None = None) -> Loc
     """Log in and open the database at `path` (default: the user data directory).
 
     Raises `WrongPasswordError`, `AccountLockedError`, `AccountDisabledError`,
-    `DatabaseNotFoundError`, `KeyringError`, `DatabaseCorruptError`,
+    `DatabaseNotFoundError`, `DatabaseReadOnlyError`, `KeyringError`, `DatabaseCorruptError`,
     `DatabaseTooNewError`, `MigrationError`. None of them changes the
     database file.
     """
     path = (path or default_db_path()).expanduser()
     if not path.is_file():
         raise errors.DatabaseNotFoundError(f"No database at {path}.")
+    read_only = read_only_part(path)
+    if read_only is not None:
+        raise errors.DatabaseReadOnlyError(
+            f"The database {path} cannot be opened: {read_only} is read-only (a folder or "
+            "file of another user, a read-only copy, or a write-protected stick). Make it "
+            "writable, or copy the database's folder to one you can write to. Nothing was "
+            "changed."
+        )
     lockout = LockoutBook(lockout_path(path))
     lockout.check(username)
     key_file = keyring_path(path)

@@ -50,6 +50,12 @@ def user_message(error: BaseException) -> str:
             "The computer reported a disk error: your latest answers are not saved yet. "
             "Saving is tried again with your next change."
         )
+    if isinstance(error, errors.DatabaseReadOnlyError):
+        return _(
+            "The database cannot be opened: its folder or file is read-only (another "
+            "user's folder, a read-only copy or a write-protected stick). Nothing is damaged "
+            "and nothing was changed: make the data folder writable, then log in again."
+        )
     if isinstance(error, errors.DatabaseExistsError):
         return _("A database already exists in the data folder.")
     if isinstance(error, errors.DatabaseNotFoundError):

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    delete,
     insert,
     select,
     update,
@@ -1147,7 +1148,11 @@ class Applier:
             )
         ).first()
         if taken is not None:
-            return  # written again since the restore, and refused; the next one carries it
+            # Written again since the restore under that number: the coordinator refuses
+            # it. What it carries is no longer counted as on its way, so that the next
+            # bundle carries it, folder sync writing one even with nothing new.
+            self.c.execute(delete(T_OUTITEM).where(T_OUTITEM.c.bundle_id == taken.id))
+            return
         log.warning(
             "bundle %s (number %s) was acknowledged but is not in this database: "
             "restored from a backup? Its number is skipped from now on",

@@ -415,6 +415,7 @@ class CoordinatorKeys:
     card_file: Path
     coordinator: str
     escrow: str | None
+    set_aside: tuple[Path, ...] = ()  # the replaced keys' files, under their new names
 
 
 def create_coordinator_keys(
@@ -424,6 +425,7 @@ def create_coordinator_keys(
     passphrase: str,
     escrow_passphrase: str | None = None,
     escrow_file: Path | None = None,
+    replace: bool = False,
 ) -> CoordinatorKeys:
     """Make the coordinator key pair (and an escrow pair), record them, write the card.
 
@@ -431,13 +433,16 @@ def create_coordinator_keys(
     coordinator, and the new recipients are the ones its bundles hand out.
     The escrow key is written to `escrow_file` (default: next to the
     coordinator key), e.g. straight onto a stick that is then kept offline.
-    Existing files are never overwritten.
+    Existing files are never overwritten. With `replace`, the key files already in
+    `out_dir` are first renamed `….replaced-<time>.age`: the new key takes the place
+    where sync looks for it, and the old one stays for the bundles encrypted to it.
     """
     identity_file = out_dir / COORDINATOR_IDENTITY_FILE
     if escrow_passphrase is None:
         escrow_file = None
     elif escrow_file is None:
         escrow_file = out_dir / ESCROW_IDENTITY_FILE
+    set_aside = _set_aside(out_dir) if replace else ()
     for existing in (identity_file, escrow_file):
         if existing is not None and existing.exists():
             raise KeyFileError(f"{existing} already exists; it is never overwritten.")
@@ -479,7 +484,23 @@ def create_coordinator_keys(
         card_file=card_file,
         coordinator=coordinator.recipient,
         escrow=escrow.recipient if escrow else None,
+        set_aside=set_aside,
     )
+
+
+def _set_aside(out_dir: Path) -> tuple[Path, ...]:
+    """Rename the coordinator and escrow key files in `out_dir` out of the new keys' way."""
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    moved = []
+    for name in (COORDINATOR_IDENTITY_FILE, ESCROW_IDENTITY_FILE):
+        old = out_dir / name
+        if old.exists():
+            new = old.with_name(f"{old.stem}.replaced-{stamp}{old.suffix}")
+            if new.exists():
+                raise KeyFileError(f"{new} already exists; it is never overwritten.")
+            old.rename(new)
+            moved.append(new)
+    return tuple(moved)
 
 
 def active_recipients(session: Session) -> list[tuple[str, str]]:

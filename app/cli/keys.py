@@ -66,7 +66,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     coord.add_argument(
         "--replace",
         action="store_true",
-        help="replace this database's coordinator (and escrow) key by new ones",
+        help="replace this database's coordinator (and escrow) key by new ones; the old key "
+        "files are kept, renamed …replaced-<time>.age",
+    )
+    coord.add_argument(
+        "--no-escrow",
+        action="store_true",
+        help="with --replace: go on without the escrow key the current keys have",
     )
     coord.set_defaults(handler=run_coordinator_new)
 
@@ -137,6 +143,12 @@ def existing_coordinator_key(target: BundleTarget) -> str | None:
     return None
 
 
+def has_escrow(target: BundleTarget) -> bool:
+    """Whether the keys laptops encrypt to now include an escrow key."""
+    with target.session() as session:
+        return any(role == RecipientRole.ESCROW.value for _r, role in active_recipients(session))
+
+
 def run_coordinator_new(args: argparse.Namespace) -> int:
     if args.escrow_file is not None:
         require_file_path(args.escrow_file, "--escrow-file")
@@ -150,6 +162,12 @@ def run_coordinator_new(args: argparse.Namespace) -> int:
                 "one replaces it and the escrow key for every laptop from their next sync, and "
                 "the old key file is still needed for the bundles already encrypted to it; "
                 "add --replace to do that"
+            )
+        wants_escrow = args.escrow or args.escrow_file is not None
+        if existing is not None and not wants_escrow and not args.no_escrow and has_escrow(target):
+            raise SamluatError(
+                "the current keys include an escrow key: give --escrow-file (or --escrow) to "
+                "make a new one with the new coordinator key, or --no-escrow to go on without"
             )
         first = read_secret(args, "New passphrase for the coordinator key: ")
         second = read_secret(args, "Repeat the passphrase: ")
@@ -170,8 +188,11 @@ def run_coordinator_new(args: argparse.Namespace) -> int:
             passphrase=first,
             escrow_passphrase=escrow,
             escrow_file=args.escrow_file,
+            replace=args.replace,
         )
         card = coordinator_card(target)
+    for old in result.set_aside:
+        print(f"previous key kept: {old} (bundles already encrypted to it need it: --identity)")
     print(f"coordinator key: {result.identity_file}")
     if result.escrow_file is not None:
         print(f"escrow key: {result.escrow_file} (store it offline)")

@@ -344,16 +344,22 @@ def test_coordinator_new_never_replaces_a_key_silently(run: Run, tmp_path: Path)
     assert code == 0
     assert (tmp_path / "card.json").read_text(encoding="utf-8") == card  # escrow still there
 
+    # Replacing never drops the escrow key unasked ...
+    code, out, err = run("keys", "coordinator-new", *login, "--replace", stdin=secrets)
+    assert code == 1 and "the current keys include an escrow key" in err and "--no-escrow" in err
+    keys = paths.data_dir() / "keys"
+    old_identity = (keys / "coordinator-identity.age").read_bytes()
+    # ... and, as documented, puts the new key where sync looks for it, keeping the old one.
     code, out, err = run(
-        "keys",
-        "coordinator-new",
-        *login,
-        "--out",
-        str(tmp_path / "other"),
-        "--replace",
-        stdin=secrets,
+        "keys", "coordinator-new", *login, "--replace", "--no-escrow", stdin=secrets
     )
-    assert (code, err) == (0, "") and "escrow" not in out
+    assert (code, err) == (0, "")
+    kept = sorted(keys.glob("coordinator-identity.replaced-*.age"))
+    assert len(kept) == 1 and kept[0].read_bytes() == old_identity
+    assert f"previous key kept: {kept[0]}" in out
+    assert (keys / "coordinator-identity.age").read_bytes() != old_identity
+    new_card = (keys / "coordinator.card.json").read_text(encoding="utf-8")
+    assert '"escrow"' in card and '"escrow"' not in new_card
 
 
 def test_sync_says_where_a_refused_bundle_went(

@@ -181,6 +181,36 @@ def _clean_sheet(value: Any) -> Any:
     return value
 
 
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
+
+
+def _without_dimensions(data: bytes) -> bytes:
+    """The workbook without its sheets' `<dimension>` tags.
+
+    openpyxl's read-only mode (pyxform's) stops at the size a sheet declares, and some
+    tools write a stale one: questions past it would vanish without a word. Without
+    the tag every row is read. Called after `check_zip`, so the sizes are bounded.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = [(info, archive.read(info)) for info in archive.infolist()]
+    except Exception:  # a damaged archive: openpyxl says so where its errors are reported
+        return data
+    if not any(_DIMENSION.search(body) for info, body in entries if _is_sheet(info.filename)):
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, body in entries:
+            if _is_sheet(info.filename):
+                body = _DIMENSION.sub(b"", body, count=1)
+            archive.writestr(info, body)
+    return out.getvalue()
+
+
+def _is_sheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
 def check_zip(data: bytes, location: Location) -> None:
     """Refuse zip bombs before openpyxl inflates them."""
     try:
@@ -210,6 +240,7 @@ def _read_workbook(data: bytes, filename: str) -> DefinitionData:
         raise FormError("the form file is too large for an XLSForm", location)
     if suffix in (".xlsx", ".xlsm"):
         check_zip(data, location)
+        data = _without_dimensions(data)
     definition = Definition(
         data=io.BytesIO(data),
         file_type=SupportedFileTypes(suffix),

@@ -110,3 +110,49 @@ def test_groups_nested_too_deeply_are_named_as_such() -> None:
     with pytest.raises(FormError) as caught:
         read_xlsform_bytes(nested_groups(400).encode(), "deep400.md")
     assert str(caught.value) == "deep400.md:survey: the form is too deeply nested"
+
+
+def _xlsx(rows: list[list[str]], dimension: bytes | None = None) -> bytes:
+    """A one-sheet survey workbook; `dimension` rewrites the size the sheet declares."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "survey"
+    for row in rows:
+        sheet.append(row)
+    saved = io.BytesIO()
+    book.save(saved)
+    if dimension is None:
+        return saved.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # a tool that left it stale
+                body = re.sub(
+                    rb'<dimension ref="[^"]*"/>', b'<dimension ref="%s"/>' % dimension, body
+                )
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+def test_questions_past_a_stale_sheet_size_are_not_dropped() -> None:
+    rows = [["type", "name", "label"], ["text", "q1", "Q1"], ["integer", "q2", "Q2"]]
+    rows.append(["text", "q3", "Q3"])
+    honest = read_xlsform_bytes(_xlsx(rows), "form.xlsx")
+    stale = read_xlsform_bytes(_xlsx(rows, dimension=b"A1:C2"), "form.xlsx")
+    assert stale.count_questions() == honest.count_questions() == 3
+
+
+def test_a_damaged_workbook_is_still_a_form_error() -> None:
+    data = bytearray(_xlsx([["type", "name", "label"], ["text", "q1", "Q1"]]))
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # a stick's bad sector
+    with pytest.raises(FormError, match=r"form\.xlsx"):
+        read_xlsform_bytes(bytes(data), "form.xlsx")

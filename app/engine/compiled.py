@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 ROOT, GROUP, REPEAT, FIELD = "root", "group", "repeat", "field"
 EXTERNAL_PREFIX = "external:"  # key of external choice lists among secondary instances
+_NOT_SELF = {g.VALUE: "calculation", g.RELEVANT: "relevance"}  # may not read their own field
 
 
 @dataclass(eq=False)
@@ -164,6 +165,7 @@ class CompiledForm:
         )
         self.root = self._add(root_group, None, ROOT)
         self.graph = g.Graph()
+        self._self_refs: set[tuple[int, str]] = set()  # (field, property) reported
         self.instance_name: Compiled | None = None
         self._collectors: dict[tuple[int, int], _Collector] = {}
         self._secondary: dict[str | None, dict[str, Node]] = {}
@@ -421,6 +423,13 @@ class CompiledForm:
                     if source is not None and source is not reader:
                         self.graph.edge(source, reader, scoped=False)
         for read in collector.reads:
+            # Only a direct read: reading a group (`..`) reads its children, self included.
+            if (
+                read.target is reader.field
+                and read.target.role == FIELD
+                and reader.prop in _NOT_SELF
+            ):
+                self._refers_to_itself(reader)
             self._depend(read.target, context, reader, read.scoped)
         for repeat in collector.structure:
             self.graph.edge(repeat.vertices[g.INSTANCES], reader, scoped=False)
@@ -442,6 +451,23 @@ class CompiledForm:
         if target.role in (GROUP, REPEAT, ROOT):
             for child in target.children:
                 self._depend(child, context, reader, scoped)
+
+    def _refers_to_itself(self, reader: g.Vertex) -> None:
+        """A calculation or relevance that reads its own field never settles: ODK refuses
+        it as a cycle (use once() to keep a first value), and a question relevant only
+        when answered would lose its answer for good."""
+        key = (id(reader.field), reader.prop)
+        if key in self._self_refs:
+            return
+        self._self_refs.add(key)
+        name = reader.field.name
+        what = _NOT_SELF[reader.prop]
+        self.errors.append(
+            FormError(
+                f"circular logic: the {what} of ${{{name}}} refers to ${{{name}}} itself",
+                reader.field.element.location,
+            )
+        )
 
     # -- queries -------------------------------------------------------------------
     def secondary_instances(self, language: str | None) -> dict[str, Node]:

@@ -53,6 +53,28 @@ def test_a_relevance_cycle_through_a_group_is_found(tmp_path: Path) -> None:
     assert "x (value)" in messages[0]
 
 
+def test_a_calculation_or_relevance_reading_its_own_field_is_circular(tmp_path: Path) -> None:
+    """ODK refuses these as cycles. Accepted, the calculation never settled and a question
+    relevant only once answered lost its answer for good."""
+    messages = errors_of(
+        tmp_path,
+        """
+| survey |
+| | type | name | label | calculation | relevant | constraint |
+| | integer | n | N | | | . > 0 |
+| | calculate | total | | ${total} + ${n} | | |
+| | text | comment | Comment | | ${comment} != '' | |
+| | begin repeat | r | R | | | |
+| | calculate | pos | | position(..) | | |
+| | end repeat | | | | | |
+""",
+    )
+    assert [m.rpartition("/")[2] for m in messages] == [
+        "form.md:survey:3: circular logic: the calculation of ${total} refers to ${total} itself",
+        "form.md:survey:4: circular logic: the relevance of ${comment} refers to ${comment} itself",
+    ]  # a constraint on `.` and position(..) in a repeat are no cycle
+
+
 def test_unknown_function_and_wrong_arity_give_row_and_column(tmp_path: Path) -> None:
     messages = errors_of(
         tmp_path,

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, select
 
 from app.bundle import format as fmt
-from app.bundle.applier import T_OUT
+from app.bundle.applier import T_DEVICE, T_OUT
 from app.bundle.errors import BundleRejected
 from app.bundle.export import T_IMPORTED
 from app.bundle.sync import DEFAULT_SETTLE_SECONDS, candidate_files, file_signature
@@ -133,6 +133,17 @@ def delivered_files(
             )
             if row.sha256 is not None  # still being written, or known by its acknowledgement only
         }
+        # Laptops by the name the team gave them here (`keys rename`), not the one they
+        # wrote in their headers.
+        names = {
+            str(row.id): str(row.name)
+            for row in _by_id(
+                connection,
+                select(T_DEVICE.c.id, T_DEVICE.c.name),
+                T_DEVICE.c.id,
+                list({s.header.source_device_id for s in seen}),
+            )
+        }
     # What each file's header claims, and the SHA-256 recorded for that bundle.
     claims: list[tuple[_Seen, Delivered, str]] = []
     for s in seen:
@@ -156,7 +167,7 @@ def delivered_files(
             path=s.path,
             size=s.envelope.size,
             why=why,
-            source_name=s.header.source_name,
+            source_name=names.get(s.header.source_device_id, s.header.source_name),
             sequence=s.header.sequence,
             signature=s.signature,
         )

@@ -81,6 +81,14 @@ def test_each_side_lists_what_it_knows_is_delivered(
         second: Delivered.IMPORTED,
         answer: Delivered.REPLACED,
     }
+    # Listed under the name the team gave the laptop, not the one in its headers.
+    from app.bundle.keys import rename_device
+
+    rename_device(coordinator.target, field.device_id, "Laptop 07, ປາກເຊ")
+    listed = delivered_files(coordinator.target, folder, settle_seconds=0)
+    assert {f.source_name for f in listed if "samluat-field-" in f.path.name} == {
+        "Laptop 07, ປາກເຊ"
+    }
 
 
 def test_removing_frees_the_stick_and_sync_goes_on(

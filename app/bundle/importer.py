@@ -161,7 +161,7 @@ def _reason_record(
 ) -> dict[str, Any]:
     """What a `.reason.txt` holds (read back by `app.bundle.refused`)."""
     record: dict[str, Any] = {
-        "file": readable_name(path),
+        "file": readable_name(path.absolute()),  # where it was, however it was named
         "rejected_at": time_text(utcnow()),
         "reason": reason,
         "sha256": sha256,

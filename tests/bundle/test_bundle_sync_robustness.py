@@ -565,3 +565,22 @@ def test_a_bundle_replaced_or_removed_while_imported_is_read_afresh_later(
     if change == "replaced":  # the file now there is another bundle, taken as such
         again = import_bundle(coordinator.target, path, identities=[coordinator.identity])
         assert again.status is ImportStatus.APPLIED and again.sequence == other.sequence
+
+
+def test_a_refused_file_named_relatively_is_recorded_where_it_was(
+    coordinator: Coordinator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`samluat bundle import stick/x.samluat` from some folder: the refusal (and the list
+    of refused files in the app) says where the file was, not the words typed."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "x.samluat").write_bytes(b"not a bundle at all, just some bytes" * 10)
+    monkeypatch.chdir(tmp_path)
+    result = import_bundle(
+        coordinator.target,
+        Path("stick/x.samluat"),
+        identities=[coordinator.identity],
+        quarantine_dir=tmp_path / "quarantine",
+    )
+    assert result.status is ImportStatus.REJECTED and result.quarantined is not None
+    assert _reason(result.quarantined)["file"] == str(stick / "x.samluat")

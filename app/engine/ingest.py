@@ -211,6 +211,46 @@ def _is_sheet(name: str) -> bool:
     return name.startswith("xl/worksheets/") and name.endswith(".xml")
 
 
+def _not_recognised(data: bytes, suffix: str) -> str:
+    """Why pyxform found no XLSForm in a file, in words that say what to do."""
+    if suffix == ".xls" and data.startswith(b"PK\x03\x04"):
+        return "this is an .xlsx workbook with an .xls name: rename it to .xlsx"
+    if suffix in (".xlsx", ".xlsm") and data.startswith(b"\xd0\xcf\x11\xe0"):
+        return f"this is an old .xls workbook with an {suffix} name: rename it to .xls"
+    if suffix == ".csv":
+        first = data.split(b"\n", 1)[0]
+        if b";" in first and b"," not in first:
+            return (
+                "the columns are separated by semicolons (;): save it again as CSV UTF-8 "
+                "(comma delimited)"
+            )
+        return "no survey sheet found: an XLSForm CSV names its sheet (survey) in the first column"
+    if suffix == ".md":
+        return "no survey table found: a Markdown form needs a '| survey |' line, then its rows"
+    return f"no XLSForm found in this {suffix} file"
+
+
+def _ragged_markdown_row(data: bytes) -> tuple[str, int, str] | None:
+    """(sheet, row, message) for the first Markdown table row with more cells than its
+    header (pyxform fails on it without saying where)."""
+    sheet: str | None = None
+    header = row = 0
+    for line in data.decode("utf-8", "replace").splitlines():
+        cells = line.strip().strip("|").split("|") if line.strip().startswith("|") else []
+        if not cells:
+            sheet = None
+            continue
+        if sheet is None or (cells[0].strip() and all(not c.strip() for c in cells[1:])):
+            sheet, header, row = cells[0].strip(), 0, 0
+            continue
+        row += 1
+        if row == 1:
+            header = len(cells)
+        elif len(cells) > header:
+            return sheet, row, f"this row has {len(cells)} cells, its header {header}"
+    return None
+
+
 def check_zip(data: bytes, location: Location) -> None:
     """Refuse zip bombs before openpyxl inflates them."""
     try:
@@ -252,10 +292,16 @@ def _read_workbook(data: bytes, filename: str) -> DefinitionData:
             warnings.simplefilter("ignore")
             workbook = get_xlsform(definition, file_type=suffix)
     except PyXFormError as err:
+        if str(err).startswith("Argument 'definition' was not recognized"):
+            raise FormError(_not_recognised(data, suffix), location) from err
         raise _translate(err, filename) from err
     except RecursionError as err:
         raise FormError("the file is too deeply nested to read", location) from err
     except Exception as err:  # hostile bytes make xlrd/openpyxl/csv raise anything
+        ragged = _ragged_markdown_row(data) if suffix == ".md" else None
+        if ragged is not None:
+            sheet, row, message = ragged
+            raise FormError(message, Location(filename, sheet, row)) from err
         raise FormError(
             f"cannot read the file as {suffix} ({type(err).__name__}: {err})", location
         ) from err

@@ -156,3 +156,25 @@ def test_a_damaged_workbook_is_still_a_form_error() -> None:
     data[middle : middle + 64] = bytes(64)  # a stick's bad sector
     with pytest.raises(FormError, match=r"form\.xlsx"):
         read_xlsform_bytes(bytes(data), "form.xlsx")
+
+
+def test_files_that_are_no_xlsform_say_what_to_do() -> None:
+    """pyxform's "Argument 'definition' was not recognized" (and an IndexError) told
+    nobody what was wrong with their file."""
+    workbook = _xlsx([["type", "name", "label"], ["text", "q1", "Q1"]])
+    cases = {
+        "saved_as.xls": (workbook, "this is an .xlsx workbook with an .xls name: rename it"),
+        "semicolons.csv": (b"type;name;label\ntext;q1;Q1\n", "separated by semicolons (;)"),
+        "notes.md": (b"# notes\nno table here\n", "no survey table found"),
+        "ragged.md": (
+            b"| survey |\n| | type | name | label |\n| | text | q1 | Q1 | extra |\n",
+            "this row has 5 cells, its header 4",
+        ),
+    }
+    for name, (data, expected) in cases.items():
+        with pytest.raises(FormError) as caught:
+            read_xlsform_bytes(data, name)
+        assert expected in caught.value.message, name
+    with pytest.raises(FormError) as caught:
+        read_xlsform_bytes(cases["ragged.md"][0], "ragged.md")
+    assert str(caught.value).startswith("ragged.md:survey:2: ")

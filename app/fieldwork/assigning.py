@@ -25,8 +25,9 @@ the import checks the rows against the folder's forms and stores those form
 versions only with an accepted file: a refused file changes nothing.
 
 No cell is dropped in silence: a row with non-empty cells past the header's
-last column is refused (in a CSV, usually a comma inside an unquoted cell);
-empty ones, as Excel leaves after a row, are harmless.
+last column (in a CSV, usually a comma inside an unquoted cell), or under a
+column without a name, is refused; empty ones, as Excel leaves after a row, are
+harmless.
 
 Reading uses the standard `csv` module and openpyxl (read-only) for .xlsx;
 the checks are ours because they are the study's: its forms, lists and users.
@@ -162,6 +163,17 @@ def read_rows(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, 
             if is_csv:
                 text += " " + _("(a comma inside a cell needs quotes)")
             problems.append(f"{path.name}:{number}: {text}")
+            continue
+        nameless = next(
+            (i for i, name in enumerate(header[:width]) if not name and _clean(cells[i])), None
+        )
+        if nameless is not None:  # it would be dropped: no column to keep it under
+            problems.append(
+                f"{path.name}:{number}: "
+                + _("a value in column {column}, which has no name in the header row").format(
+                    column=nameless + 1
+                )
+            )
             continue
         values = {name: _clean(cells[i]) if i < len(cells) else "" for i, name in enumerate(header)}
         if any(values.values()):

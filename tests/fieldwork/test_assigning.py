@@ -283,6 +283,21 @@ def test_cells_past_the_header_refuse_the_file(
     assert [a.notes for a in coordinator_db.list_assignments()] == ["call before 9"]
 
 
+def test_a_value_under_a_column_without_a_name_refuses_the_file(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, "form,,institution,interviewer\ndg_survey,Mr G,moh,noy\n")
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(coordinator_db, study, path)
+    assert refused.value.problems == [
+        "cases.csv:2: a value in column 2, which has no name in the header row"
+    ]
+    assert coordinator_db.list_assignments() == []
+    # The same column left empty loses nothing: accepted.
+    path = _write(tmp_path, "form,,institution,interviewer\ndg_survey,,moh,noy\n")
+    assert _import(coordinator_db, study, path).added == 1  # type: ignore[attr-defined]
+
+
 def test_excel_cells_past_the_header_refuse_the_file(
     coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
 ) -> None:

@@ -169,40 +169,32 @@ TYPES = """
 """
 
 
-@pytest.mark.parametrize("field", ["your_age", "weight", "your_name"])
-def test_fill_names_the_field_given_a_400_digit_number(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str
+@pytest.mark.parametrize(
+    ("answers_text", "problem"),
+    [
+        *(
+            (f'{{"{field}": 1{"0" * 400}}}', f"{field}: the number is too large")
+            for field in ("your_age", "weight", "your_name")
+        ),
+        ('{"your_age": 1' + "0" * 5000 + "}", "not valid JSON: a number has too many digits"),
+        (
+            '{"your_name": "Noy \\ud800"}',
+            "your_name: the answer is not valid text (a lone surrogate)",
+        ),
+    ],
+    ids=["integer", "decimal", "text", "5000-digits", "lone-surrogate"],
+)
+def test_fill_names_what_is_wrong_with_an_answer_instead_of_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answers_text: str, problem: str
 ) -> None:
+    """A 400-digit number overflowed float(), 5,000 digits passed Python's conversion limit,
+    and a lone surrogate was stored and then broke the printing half-way."""
     path = write_form(tmp_path, TYPES)
     answers = tmp_path / "answers.json"
-    answers.write_text(f'{{"{field}": 1{"0" * 400}}}', encoding="utf-8")
+    answers.write_text(answers_text, encoding="utf-8")
     code, out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
     assert (code, out) == (1, "")
-    assert err == f"error: {answers}: {field}: the number is too large\n"
-
-
-def test_fill_reports_a_number_too_long_for_json(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = write_form(tmp_path, TYPES)
-    answers = tmp_path / "answers.json"
-    answers.write_text(f'{{"your_age": 1{"0" * 5000}}}', encoding="utf-8")
-    code, out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
-    assert (code, out) == (1, "")
-    assert err == f"error: {answers}: not valid JSON: a number has too many digits\n"
-
-
-def test_fill_refuses_a_lone_surrogate_before_printing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = write_form(tmp_path, TYPES)
-    answers = tmp_path / "answers.json"
-    answers.write_text('{"your_name": "Noy \\ud800"}', encoding="utf-8")
-    code, out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
-    assert (code, out) == (1, "")
-    assert err == (
-        f"error: {answers}: your_name: the answer is not valid text (a lone surrogate)\n"
-    )
+    assert err == f"error: {answers}: {problem}\n"
 
 
 def test_fill_reads_answers_saved_with_a_bom(

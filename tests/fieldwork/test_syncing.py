@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import errno
+import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.bundle.export import ExportResult, export_coordinator_bundle
 from app.bundle.sync import sync_folder
 from app.core.errors import SamluatError
 from app.fieldwork.syncing import sync_pass
-from tests.bundle.bundletools import make_coordinator, make_field, synthetic_documents
+from tests.bundle.bundletools import (
+    Coordinator,
+    Field,
+    make_coordinator,
+    make_field,
+    synthetic_documents,
+)
+
+
+def _answer_in(folder: Path, coordinator: Coordinator, field: Field) -> ExportResult:
+    """The coordinator's bundle for `field`, in `folder` as if copied there long ago."""
+    back = export_coordinator_bundle(coordinator.target, device_id=field.device_id, folder=folder)
+    assert back is not None
+    os.utime(back.path, (time.time() - 120, time.time() - 120))
+    return back
 
 
 def test_field_pass_writes_and_coordinator_receives(tmp_path: Path) -> None:
@@ -48,10 +65,6 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_pass_says_what_it_reads_and_how_far_it_has_written(tmp_path: Path) -> None:
-    import os
-    import time
-
-    from app.bundle.export import export_coordinator_bundle
 
     coordinator = make_coordinator(tmp_path)
     field = make_field(tmp_path, coordinator, "laptop1")
@@ -60,11 +73,7 @@ def test_a_pass_says_what_it_reads_and_how_far_it_has_written(tmp_path: Path) ->
     audio = bytes(range(256)) * 12_000  # 3 MB: written in several chunks
     try:
         field.interview(dict(synthetic_documents(count=1)[0]), attachment=audio)
-        back = export_coordinator_bundle(
-            coordinator.target, device_id=field.device_id, folder=folder
-        )
-        assert back is not None
-        os.utime(back.path, (time.time() - 120, time.time() - 120))  # copied long ago
+        back = _answer_in(folder, coordinator, field)
         told: list[tuple[float, str]] = []
         outcome = sync_pass(field.store, folder, progress=lambda f, m: told.append((f, m)))
         assert outcome.ok and outcome.imported == 1 and outcome.written == 1
@@ -111,10 +120,6 @@ def test_a_full_or_locked_stick_is_explained_and_what_arrived_is_kept(
     """The stick fills up (or is write-protected) as the laptop writes its bundle: the pass
     still reports the coordinator's bundle it took, says what to do, leaves no partial
     file, and once there is room writes bundle 1 (the number was given back)."""
-    import os
-    import time
-
-    from app.bundle.export import export_coordinator_bundle
     from app.core.i18n import translator
 
     coordinator = make_coordinator(tmp_path)
@@ -123,11 +128,7 @@ def test_a_full_or_locked_stick_is_explained_and_what_arrived_is_kept(
     folder.mkdir()
     try:
         field.interview(dict(synthetic_documents(count=1)[0]))
-        back = export_coordinator_bundle(
-            coordinator.target, device_id=field.device_id, folder=folder
-        )
-        assert back is not None
-        os.utime(back.path, (time.time() - 120, time.time() - 120))
+        back = _answer_in(folder, coordinator, field)
 
         real_open = open
 
@@ -182,12 +183,9 @@ def test_a_stick_pulled_out_during_the_pass_is_not_made_again_on_the_laptop(
     """The stick is pulled out after the coordinator's bundle was read. Making its folder
     again on the laptop's own disk, and saying a bundle was written "to the stick", would
     leave the interviews behind unseen; the pass says the stick is gone instead."""
-    import os
     import shutil
-    import time
 
     from app.bundle import export
-    from app.bundle.export import export_coordinator_bundle
     from app.core.i18n import translator
 
     coordinator = make_coordinator(tmp_path)
@@ -196,11 +194,7 @@ def test_a_stick_pulled_out_during_the_pass_is_not_made_again_on_the_laptop(
     folder.mkdir(parents=True)
     try:
         field.interview(dict(synthetic_documents(count=1)[0]))
-        back = export_coordinator_bundle(
-            coordinator.target, device_id=field.device_id, folder=folder
-        )
-        assert back is not None
-        os.utime(back.path, (time.time() - 120, time.time() - 120))
+        _answer_in(folder, coordinator, field)
 
         numbers_used_in = export.numbers_used_in
 

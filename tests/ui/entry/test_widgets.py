@@ -150,9 +150,15 @@ def test_dates_accept_typing(qtbot: QtBot, make_filling: MakeFilling) -> None:
     assert session.value("when") == "2024-05-11"
     assert widget.edit.text() == "11/05/2024"  # the user's spelling stays while typing
     widget.edit.clear()
-    type_text(qtbot, "2024-13-01")
+    type_text(qtbot, "2024-05")
     press(qtbot, Qt.Key.Key_Tab)  # leaving a half date says what is expected
     assert "YYYY-MM-DD" in widget.message.text() and widget.message.isVisibleTo(widget)
+    widget.edit.setFocus()
+    widget.edit.clear()
+    type_text(qtbot, "31/02/2024")
+    press(qtbot, Qt.Key.Key_Tab)  # the right shape, a day that does not exist: said so
+    assert widget.message.text() == "There is no such day: check the day and the month."
+    assert widget.message.isVisibleTo(widget)
     view.apply_changes(session.set_value("when", "2023-01-31"))
     assert widget.edit.text() == "2023-01-31"
     widget_for(view, "at")

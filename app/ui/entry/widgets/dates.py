@@ -43,6 +43,12 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+def is_date_shaped(text: str) -> bool:
+    """Typed as a date would be (31/02/2024), whether or not that day exists."""
+    text = text.strip()
+    return bool(_ISO.match(text) or _DAY_FIRST.match(text))
+
+
 def parse_time(text: str) -> time | None:
     match = _TIME.match(text.strip())
     if match is None:
@@ -161,6 +167,10 @@ class DateWidget(QuestionWidget):
         if not (self._show_pending and self._pending):
             return None
         kind = self.question.kind
+        day = self.edit.text().strip().replace("T", " ").split(" ")[0]
+        if kind is not Kind.TIME and is_date_shaped(day) and parse_date(day) is None:
+            # The shape is right (31/02/2024): retyping it the same way would not help.
+            return _("There is no such day: check the day and the month.")
         if kind is Kind.DATE:
             return _("Type the date as YYYY-MM-DD or DD/MM/YYYY.")
         if kind is Kind.TIME:

@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col
 
 from app.store import repo_cases
 from app.store.crypto import normalise_username
 from app.store.db import translated_errors
+from app.store.errors import StoreError
 from app.store.migrate import current_revision, head_revision, upgrade_connection
 from app.store.store import LocalStore
 from app.store.tables import Device, DeviceRole, User
@@ -139,7 +140,11 @@ class BundleTarget:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         engine = create_engine(url, hide_parameters=True, pool_pre_ping=True)
         try:
-            with engine.connect() as conn, conn.begin():
+            try:
+                connection = engine.connect()
+            except OperationalError as error:
+                raise _cannot_connect(engine, error) from None
+            with connection as conn, conn.begin():
                 if engine.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(4242000)"))
                 if current_revision(conn) != head_revision():
@@ -203,3 +208,12 @@ def is_coordinator_database(target: BundleTarget) -> bool:
     with target.session() as session:
         device = session.get(Device, target.device_id)
         return device is not None and device.role == DeviceRole.COORDINATOR.value
+
+
+def _cannot_connect(engine: Engine, error: OperationalError) -> StoreError:
+    """One line naming the server and database (never the password) and the server's
+    reason: a wrong password, a server that is down, a database that does not exist."""
+    where = engine.url.render_as_string(hide_password=True).replace("+psycopg", "", 1)
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    reason = reason.removeprefix("connection failed: ")
+    return StoreError(f"cannot open the central store {where}: {reason}")

@@ -9,7 +9,6 @@ come one per line: the database password first, then the key passphrase.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -41,7 +40,7 @@ from app.bundle.merge import (
 )
 from app.bundle.reviews import review_feedback, review_submission
 from app.bundle.target import BundleTarget
-from app.cli.files import require_existing_folder, require_folder, write_failed
+from app.cli.files import ask_secret, require_existing_folder, require_folder, write_failed
 from app.core import paths
 from app.core.errors import SamluatError
 from app.store.errors import NotFoundError
@@ -82,7 +81,7 @@ def read_secret(args: argparse.Namespace, prompt: str) -> str:
         if not line:
             raise SamluatError(f"missing on standard input: {prompt.rstrip(': ')}")
         return line.rstrip("\r\n")
-    return getpass.getpass(prompt)
+    return ask_secret(prompt)
 
 
 @contextmanager

@@ -7,22 +7,31 @@ input with `--password-stdin` (for scripts; never put a password in argv).
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
-from app.cli.files import require_file_path, write_failed
+from app.cli.files import ask_secret, require_file_path, write_failed
 from app.core.errors import SamluatError
 from app.store.crypto import DEFAULT_KDF
 from app.store.db import default_db_path
 from app.store.store import LocalStore, create_store, open_store
 
 
+def database_file(value: str) -> Path:
+    """`--db` of the commands that open a database file (never echoing a URL's password)."""
+    if "://" in value:
+        raise argparse.ArgumentTypeError(
+            "this command works on a database file; a central store (postgresql://…) is "
+            "opened by the bundle, sync and keys commands"
+        )
+    return Path(value)
+
+
 def add_login_arguments(parser: argparse.ArgumentParser) -> None:
     """--db, --user, --password-stdin (shared by the store's command groups)."""
     parser.add_argument(
         "--db",
-        type=Path,
+        type=database_file,
         default=None,
         metavar="PATH",
         help="database file (default: samluat.db in the user data folder)",
@@ -45,7 +54,7 @@ def read_passwords(args: argparse.Namespace, prompts: list[str]) -> list[str]:
                 raise SamluatError(f"missing on standard input: {prompt.rstrip(': ')}")
             values.append(line.rstrip("\r\n"))
         return values
-    return [getpass.getpass(prompt) for prompt in prompts]
+    return [ask_secret(prompt) for prompt in prompts]
 
 
 def login(args: argparse.Namespace) -> LocalStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 from app.core.errors import SamluatError
@@ -37,3 +38,14 @@ def write_failed(what: str, error: OSError) -> SamluatError:
     """`cannot write <what>: <reason> (<file>)`, for an OSError met while writing."""
     where = f" ({error.filename})" if error.filename else ""
     return SamluatError(f"cannot write {what}: {error.strerror or error}{where}")
+
+
+def ask_secret(prompt: str) -> str:
+    """A password or passphrase typed at the terminal (not echoed)."""
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:  # no terminal to type on (a script, a pipe)
+        raise SamluatError(
+            f"{prompt.rstrip(': ')}: nothing was typed; in a script, give it on standard "
+            "input with --password-stdin"
+        ) from None

@@ -17,7 +17,7 @@ from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget, is_coordinator_database
 from app.store import errors, repo_reviews, repo_submissions
 from app.store.repo_reviews import ReviewInfo
-from app.store.tables import ReviewOutcome, SubmissionState
+from app.store.tables import ReviewOutcome, Revision, SubmissionState
 from app.store.users import REVIEWER_ROLES
 
 
@@ -59,6 +59,18 @@ def review_submission(
             )
         if state is not SubmissionState.FINALISED or submission.head_rev_id is None:
             raise errors.DraftStateError(f"{instance_id} has not been finalised yet.")
+        head = session.get(Revision, submission.head_rev_id)
+        if (
+            decision is ReviewOutcome.REJECTED
+            and head is not None
+            and head.device_id == target.device_id
+        ):
+            # A return travels to the laptop that made the version; none made this one.
+            raise BundleError(
+                f"the current version of {instance_id} was made on this computer (an "
+                "edit or a conflict decision here), so no interviewer's laptop has it to "
+                "correct: correct it here, or approve it"
+            )
         row = repo_reviews.record_review(
             session=session,
             rev_id=submission.head_rev_id,

@@ -29,6 +29,7 @@ class SubmissionStory:
     state: SubmissionState
     head_rev_id: str | None  # the current version (several heads: a conflict)
     reviewable: bool  # this user may approve or return the current version now
+    returnable: bool = False  # ... and return it: a laptop made it (not this computer)
 
     @property
     def current(self) -> ReviewInfo | None:
@@ -43,7 +44,9 @@ def load_story(store: LocalStore, instance_id: str) -> SubmissionStory:
     with store.session() as session:
         submission = repo_submissions.get_submission(session=session, instance_id=instance_id)
         state, head = SubmissionState(submission.state), submission.head_rev_id
-    reviewable = state is SubmissionState.FINALISED and may_review(BundleTarget.from_store(store))
+    target = BundleTarget.from_store(store)
+    reviewable = state is SubmissionState.FINALISED and may_review(target)
+    made_here = any(r.rev_id == head and r.device_id == target.device_id for r in revisions)
     return SubmissionStory(
         revisions=revisions,
         decisions=store.reviews(instance_id=instance_id),
@@ -51,6 +54,7 @@ def load_story(store: LocalStore, instance_id: str) -> SubmissionStory:
         state=state,
         head_rev_id=head,
         reviewable=reviewable,
+        returnable=reviewable and not made_here,
     )
 
 

@@ -101,6 +101,33 @@ def test_reviews_are_refused_with_a_reason_and_change_nothing(
     field.close()
 
 
+def test_a_version_made_on_the_coordinators_computer_is_not_returned_to_nobody(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """The coordinator corrects an interview itself, then returns it: no laptop has that
+    version, so the return never reached anyone while the command said it had."""
+    field = make_field(tmp_path, coordinator, "laptop-c")
+    instance = field.interview(dict(synthetic_documents()[0]))
+    deliver(field, coordinator, tmp_path / "out")
+    draft = coordinator.store.start_edit(instance_id=instance, reason="typo in the name")
+    coordinator.store.autosave(instance_id=instance, document=draft.document)
+    coordinator.store.finalise(instance_id=instance)
+    before = content_hash(coordinator.target)
+    with pytest.raises(BundleError, match="was made on this computer"):
+        review_submission(
+            coordinator.target,
+            instance_id=instance,
+            decision=ReviewOutcome.REJECTED,
+            comment="please re-check",
+        )
+    assert content_hash(coordinator.target) == before
+    approved = review_submission(
+        coordinator.target, instance_id=instance, decision=ReviewOutcome.APPROVED
+    )
+    assert approved.decision is ReviewOutcome.APPROVED
+    field.close()
+
+
 def test_a_conflict_is_resolved_before_it_is_reviewed(
     coordinator: Coordinator, tmp_path: Path
 ) -> None:

@@ -247,7 +247,8 @@ class HistoryDialog(QDialog):
         story = self.story
         reviewable = story is not None and story.reviewable
         self.approve_button.setVisible(reviewable)
-        self.return_button.setVisible(reviewable)
+        # A version made on this computer has no interviewer's laptop to go back to.
+        self.return_button.setVisible(story is not None and story.returnable)
         current = story.current if story else None
         self.review_status.setText(self._review_text(current))
 

@@ -102,6 +102,28 @@ def test_the_coordinator_returns_a_form_then_approves_its_correction(
     close_window(qtbot, window)
 
 
+def test_a_version_made_on_the_coordinators_computer_offers_no_return(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
+) -> None:
+    """No interviewer's laptop has a version the coordinator made itself: Return is not
+    offered (it used to be, and the return then reached nobody)."""
+    coordinator = coordinator_for(study_db, tmp_path / "keys")
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+    instance = laptop.interview(dict(synthetic_documents()[0]))
+    deliver(laptop, coordinator, tmp_path / "usb")
+    laptop.close()
+    draft = study_db.start_edit(instance_id=instance, reason="typo in the name")
+    study_db.autosave(instance_id=instance, document=draft.document)
+    study_db.finalise(instance_id=instance)
+    study_db.close()
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+    history = _open_history(qtbot, window, instance)
+    assert history.approve_button.isVisible() and not history.return_button.isVisible()
+    history.reject()
+    close_window(qtbot, window)
+
+
 def test_the_interviewer_sees_what_to_correct_and_opens_the_form(
     qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
 ) -> None:

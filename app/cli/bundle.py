@@ -390,6 +390,7 @@ def run_conflicts(args: argparse.Namespace) -> int:
 def run_duplicates(args: argparse.Namespace) -> int:
     with open_target(args) as target:
         groups = likely_duplicates(target)
+        _users, devices = people_and_devices(target)
     for group in groups:
         confirmed = " (confirmed: the same interview)" if group.confirmed else ""
         print(
@@ -397,7 +398,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
             f"{group.institution} / {group.respondent}{confirmed}"
         )
         for member in group.members:
-            print(f"  {member.instance_id} from device {member.device_id}")
+            print(f"  {member.instance_id} from {devices.get(member.device_id, member.device_id)}")
     print(f"{len(groups)} group(s) of likely duplicates")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,9 @@ def test_decide_same_keeps_the_group_listed_as_confirmed(
     assert code == 0 and "1 group(s)" in out
     [line] = [line for line in out.splitlines() if line.startswith(duplicates[:12] + "  ")]
     assert "confirmed" not in line
+    members = [m for m in out.splitlines() if m.startswith("  uuid:")]
+    assert len(members) == 2  # each named by its laptop's name, as in the other listings
+    assert all(re.search(r" from \S.* \([0-9a-f]{8}\)$", m) for m in members), members
     code, out = run(
         [
             "bundle",

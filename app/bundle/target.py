@@ -170,12 +170,12 @@ class BundleTarget:
         except BaseException:
             engine.dispose()
             raise
-        log.info("opened central store %s", engine.url.render_as_string(hide_password=True))
+        log.info("opened central store %s", _shown(engine))
         return cls(
             engine=engine,
             device_id=device_id,
             user_id=user_id,
-            label=engine.url.render_as_string(hide_password=True),
+            label=_shown(engine),
             _owned=True,
         )
 
@@ -213,7 +213,12 @@ def is_coordinator_database(target: BundleTarget) -> bool:
 def _cannot_connect(engine: Engine, error: OperationalError) -> StoreError:
     """One line naming the server and database (never the password) and the server's
     reason: a wrong password, a server that is down, a database that does not exist."""
-    where = engine.url.render_as_string(hide_password=True).replace("+psycopg", "", 1)
+    where = _shown(engine)
     reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
     reason = reason.removeprefix("connection failed: ")
     return StoreError(f"cannot open the central store {where}: {reason}")
+
+
+def _shown(engine: Engine) -> str:
+    """The central store's URL as its user wrote it, without the password."""
+    return engine.url.render_as_string(hide_password=True).replace("+psycopg", "", 1)

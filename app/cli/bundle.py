@@ -85,9 +85,18 @@ def read_secret(args: argparse.Namespace, prompt: str) -> str:
 
 
 @contextmanager
-def open_target(args: argparse.Namespace) -> Iterator[BundleTarget]:
-    """The database named by --db: a logged-in local store or a central store URL."""
+def open_target(args: argparse.Namespace, *, acts: str = "") -> Iterator[BundleTarget]:
+    """The database named by --db: a logged-in local store or a central store URL.
+
+    `acts` names what the command records under the acting user's name (a
+    review, a resolution): on a central store `--user` must then name one.
+    """
     if args.db is not None and "://" in args.db:
+        if acts and not args.user:
+            raise SamluatError(
+                f"{acts} on a central store needs --user NAME, the account it is recorded "
+                "under (create one with: samluat user add --db URL NAME --role coordinator)"
+            )
         with BundleTarget.open_url(args.db, username=args.user) as target:
             yield target
         return
@@ -433,7 +442,7 @@ def read_document(path: Path) -> dict[str, Any]:
 
 def run_resolve(args: argparse.Namespace) -> int:
     document = read_document(args.document) if args.document is not None else None
-    with open_target(args) as target:
+    with open_target(args, acts="resolving a conflict") as target:
         queue = {i.instance_id: i for i in conflict_queue(target)}
         found = match_instance(args.instance_id, sorted(queue))
         if len(found) != 1:
@@ -472,7 +481,7 @@ def describe_group(group: DuplicateGroup) -> str:
 
 
 def run_decide(args: argparse.Namespace) -> int:
-    with open_target(args) as target:
+    with open_target(args, acts="judging duplicates") as target:
         groups = {g.key_hash: g for g in likely_duplicates(target)}
         found = match_prefix(args.group, list(groups), option="GROUP")
         if not found:
@@ -541,7 +550,7 @@ def run_review(args: argparse.Namespace) -> int:
         raise SamluatError(
             "a return needs a comment: tell the interviewer what to correct (--return TEXT)"
         )
-    with open_target(args) as target:
+    with open_target(args, acts="reviewing") as target:
         try:
             info = review_submission(
                 target, instance_id=args.instance_id, decision=decision, comment=comment

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.bundle.central import check_central
+from app.bundle.target import BundleTarget
 from app.cli.files import ask_secret, require_file_path, write_failed
 from app.core.errors import SamluatError
 from app.store.crypto import DEFAULT_KDF
@@ -22,21 +24,50 @@ def database_file(value: str) -> Path:
     if "://" in value:
         raise argparse.ArgumentTypeError(
             "this command works on a database file; a central store (postgresql://…) is "
-            "opened by the bundle, sync and keys commands"
+            "opened by the bundle, sync and keys commands, db check, user add and user list"
         )
     return Path(value)
 
 
-def add_login_arguments(parser: argparse.ArgumentParser) -> None:
-    """--db, --user, --password-stdin (shared by the store's command groups)."""
+def is_central(location: Path | str | None) -> bool:
+    """Whether `--db` named a central store by URL rather than a database file."""
+    return isinstance(location, str)
+
+
+def database_file_or_url(value: str) -> Path | str:
+    """`--db` of the commands that also work on a central store: its URL stays text."""
+    return value if "://" in value else Path(value)
+
+
+def add_login_arguments(parser: argparse.ArgumentParser, *, central: bool = False) -> None:
+    """--db, --user, --password-stdin (shared by the store's command groups).
+
+    With `central`, `--db` may also be a central store's URL, where `--user`
+    (no password: the server decides who connects) names who acts, if anyone.
+    """
+    if central:
+        parser.add_argument(
+            "--db",
+            type=database_file_or_url,
+            default=None,
+            metavar="PATH|URL",
+            help="database file (default: samluat.db in the user data folder) or "
+            "postgresql://… central store",
+        )
+    else:
+        parser.add_argument(
+            "--db",
+            type=database_file,
+            default=None,
+            metavar="PATH",
+            help="database file (default: samluat.db in the user data folder)",
+        )
     parser.add_argument(
-        "--db",
-        type=database_file,
-        default=None,
-        metavar="PATH",
-        help="database file (default: samluat.db in the user data folder)",
+        "--user",
+        required=not central,
+        metavar="NAME",
+        help="log in as this user" + (" (needed for a database file)" if central else ""),
     )
-    parser.add_argument("--user", required=True, metavar="NAME", help="log in as this user")
     parser.add_argument(
         "--password-stdin",
         action="store_true",
@@ -59,6 +90,8 @@ def read_passwords(args: argparse.Namespace, prompts: list[str]) -> list[str]:
 
 def login(args: argparse.Namespace) -> LocalStore:
     """Open the database named by the arguments as `--user`."""
+    if not args.user:
+        raise SamluatError("--user is needed to open a database file")
     (password,) = read_passwords(args, [f"Password for {args.user}: "])
     return open_store(username=args.user, password=password, path=args.db)
 
@@ -78,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     init.set_defaults(handler=run_init)
 
     check = commands.add_parser("check", help="integrity, counts per table, canonical content hash")
-    add_login_arguments(check)
+    add_login_arguments(check, central=True)
     check.add_argument(
         "--quick", action="store_true", help="quick_check instead of integrity_check"
     )
@@ -115,8 +148,12 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    with login(args) as store:
-        report = store.check(full=not args.quick)
+    if is_central(args.db):
+        with BundleTarget.open_url(args.db, username=args.user) as target:
+            report = check_central(target)
+    else:
+        with login(args) as store:
+            report = store.check(full=not args.quick)
     print(f"database: {report.path}")
     print(f"encrypted: {'yes' if report.encrypted else 'no'}")
     print(f"schema: {report.schema_revision}")

@@ -1,10 +1,13 @@
-"""`samluat user …`: manage the accounts of the local database."""
+"""`samluat user …`: manage the accounts of the local database (add and list: of a central
+store too)."""
 
 from __future__ import annotations
 
 import argparse
 
-from app.cli.db import add_login_arguments, login, read_passwords
+from app.bundle.central import add_account, list_accounts
+from app.bundle.target import BundleTarget
+from app.cli.db import add_login_arguments, is_central, login, read_passwords
 from app.core.errors import SamluatError
 from app.store.store import open_store
 from app.store.tables import Role
@@ -14,15 +17,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     user = subparsers.add_parser("user", help="manage user accounts")
     commands = user.add_subparsers(dest="user_command", metavar="COMMAND", required=True)
 
-    add = commands.add_parser("add", help="create an account")
-    add_login_arguments(add)
+    add = commands.add_parser(
+        "add", help="create an account (on a central store: a name for who reviews, no password)"
+    )
+    add_login_arguments(add, central=True)
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--display-name", default="", metavar="TEXT")
     add.set_defaults(handler=run_add)
 
     listing = commands.add_parser("list", help="list accounts")
-    add_login_arguments(listing)
+    add_login_arguments(listing, central=True)
     listing.set_defaults(handler=run_list)
 
     passwd = commands.add_parser("passwd", help="change your own password")
@@ -47,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_add(args: argparse.Namespace) -> int:
+    if is_central(args.db):
+        with BundleTarget.open_url(args.db, username=args.user) as target:
+            info = add_account(
+                target, username=args.name, role=Role(args.role), display_name=args.display_name
+            )
+        print(f"created {info.username} ({info.role.value}) on the central store")
+        return 0
     own, new, again = read_passwords(
         args,
         [f"Password for {args.user}: ", f"New password for {args.name}: ", "Repeat it: "],
@@ -62,18 +74,20 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with login(args) as store:
-        laptops = {
-            a.user_id: f"{a.device_name} ({a.device_id[:8]})"
-            for a in store.laptop_accounts().values()
-        }
-        for info in store.list_users():
-            if info.id in laptops:
-                # Arrived with that laptop's bundles: it logs in there, never here.
-                state = f" (account of laptop {laptops[info.id]})"
-            else:
-                state = "" if info.active else " (disabled)"
-            print(f"{info.username}\t{info.role.value}\t{info.display_name}{state}")
+    if is_central(args.db):
+        with BundleTarget.open_url(args.db, username=args.user) as target:
+            accounts = list_accounts(target)
+    else:
+        with login(args) as store:
+            laptops = store.laptop_accounts()
+            accounts = [(info, laptops.get(info.id)) for info in store.list_users()]
+    for info, laptop in accounts:
+        if laptop is not None:
+            # Arrived with that laptop's bundles: it logs in there, never here.
+            state = f" (account of laptop {laptop.device_name} ({laptop.device_id[:8]}))"
+        else:
+            state = "" if info.active else " (disabled)"
+        print(f"{info.username}\t{info.role.value}\t{info.display_name}{state}")
     return 0
 
 

@@ -8,6 +8,7 @@ in `forms/` today.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +45,28 @@ class FormLibrary:
         return form
 
     def latest(self) -> list[CompiledForm]:
-        """The newest stored version of every form, in form_id order."""
-        newest: dict[str, tuple[str, str]] = {}
+        """The highest stored version of every form (`version_order`), in form_id order.
+
+        Not the one stored last: bundles arrive in any order, and a late one may
+        bring an older version than the laptop already has.
+        """
+        newest: dict[str, tuple[VersionKey, str]] = {}
         for info in self.store.list_form_versions():
+            key = (version_order(info.version), info.created_at.isoformat())
             current = newest.get(info.form_id)
-            if current is None or info.created_at.isoformat() > current[1]:
-                newest[info.form_id] = (info.version, info.created_at.isoformat())
-        return [self.get(form_id, version) for form_id, (version, _) in sorted(newest.items())]
+            if current is None or key > current[0]:
+                newest[info.form_id] = (key, info.version)
+        return [self.get(form_id, version) for form_id, (_, version) in sorted(newest.items())]
+
+
+VersionKey = tuple[tuple[tuple[int, int, str], ...], str]
+
+
+def version_order(version: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key for XLSForm versions: runs of digits compare as numbers, so "10" follows
+    "9" and "2024061502" follows "2024061501" (ODK's advice: a number that only grows)."""
+    parts = re.findall(r"\d+|\D+", version.strip())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in parts)
 
 
 def register_study_forms(store: LocalStore, folder: Path) -> list[RegisteredForm]:

@@ -171,3 +171,26 @@ def test_attachments_are_stored_linked_and_restored(tmp_path: Path, store: Local
     resumed = Filling.resume(store=store, library=library, instance_id=filling.instance_id)
     assert resumed.session.value("recording") == name
     assert b"".join(resumed.attachment_bytes(name)) == audio.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("stored_in_order", "expected"),
+    [
+        (["9", "10"], "10"),
+        (["10", "9"], "10"),  # a late bundle brought the older version
+        (["2024061502", "2024061501"], "2024061502"),
+        (["1.10", "1.9"], "1.10"),
+    ],
+)
+def test_new_interviews_use_the_highest_version_whatever_order_they_came_in(
+    store: LocalStore, tmp_path: Path, stored_in_order: list[str], expected: str
+) -> None:
+    for version in stored_in_order:
+        source = FORM.replace(
+            "| | org | 1 | Organisation |", f"| | org | {version} | Org {version} |"
+        )
+        store.add_form_version(
+            form_id="org", version=version, title=f"Org {version}", source=source.encode(),
+            source_name="org.md",
+        )  # fmt: skip
+    assert [f.formdef.version for f in FormLibrary(store).latest()] == [expected]

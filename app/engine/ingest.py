@@ -27,11 +27,14 @@ import logging
 import re
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pyxform.xls2json_backends as pyxform_backends
+import xlrd
+from openpyxl.utils import get_column_letter
 from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import (
@@ -251,6 +254,42 @@ def _ragged_markdown_row(data: bytes) -> tuple[str, int, str] | None:
     return None
 
 
+_DUPLICATE_HEADER = "Duplicate column header: "
+
+
+def _duplicate_header(data: bytes, suffix: str, header: str, filename: str) -> FormError:
+    """pyxform's "Duplicate column header" with the sheet and columns it did not name."""
+    wanted = header.strip()
+    try:
+        for sheet, cells in _header_rows(data, suffix):
+            columns = [n for n, cell in enumerate(cells) if str(cell or "").strip() == wanted]
+            if len(columns) > 1:
+                letters = [get_column_letter(n + 1) for n in columns]
+                return FormError(
+                    f"the column header {wanted!r} appears {len(columns)} times "
+                    f"(columns {', '.join(letters)}): keep one, or rename the others",
+                    Location(filename, sheet, 1, letters[1]),
+                )
+    except Exception:  # the workbook read once already; failing again, say what is known
+        logger.debug("cannot find the sheet of a duplicate header", exc_info=True)
+    return FormError(f"the column header {wanted!r} appears twice in a sheet", Location(filename))
+
+
+def _header_rows(data: bytes, suffix: str) -> Iterator[tuple[str, list[Any]]]:
+    """(sheet name, first row) of every sheet of an .xlsx or .xls workbook."""
+    if suffix == ".xls":
+        book = xlrd.open_workbook(file_contents=data, logfile=_XlrdLog())
+        for sheet in book.sheets():
+            yield sheet.name, sheet.row_values(0) if sheet.nrows else []
+        return
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for ws in book.worksheets:
+            yield ws.title, list(next(iter(ws.iter_rows(max_row=1, values_only=True)), ()))
+    finally:
+        book.close()
+
+
 def check_zip(data: bytes, location: Location) -> None:
     """Refuse zip bombs before openpyxl inflates them."""
     try:
@@ -294,6 +333,9 @@ def _read_workbook(data: bytes, filename: str) -> DefinitionData:
     except PyXFormError as err:
         if str(err).startswith("Argument 'definition' was not recognized"):
             raise FormError(_not_recognised(data, suffix), location) from err
+        if str(err).startswith(_DUPLICATE_HEADER):
+            header = str(err).removeprefix(_DUPLICATE_HEADER)
+            raise _duplicate_header(data, suffix, header, filename) from err
         raise _translate(err, filename) from err
     except RecursionError as err:
         raise FormError("the file is too deeply nested to read", location) from err

@@ -150,6 +150,17 @@ def test_questions_past_a_stale_sheet_size_are_not_dropped() -> None:
     assert stale.count_questions() == honest.count_questions() == 3
 
 
+def test_a_header_written_twice_names_its_sheet_and_columns() -> None:
+    """pyxform said only "Duplicate column header: label", not where."""
+    rows = [["type", "name", "label", "hint", "label"], ["text", "q1", "Q1", "", "Q1 again"]]
+    with pytest.raises(FormError) as caught:
+        read_xlsform_bytes(_xlsx(rows), "form.xlsx")
+    assert str(caught.value) == (
+        "form.xlsx:survey:1:E: the column header 'label' appears 2 times (columns C, E): "
+        "keep one, or rename the others"
+    )
+
+
 def test_a_damaged_workbook_is_still_a_form_error() -> None:
     data = bytearray(_xlsx([["type", "name", "label"], ["text", "q1", "Q1"]]))
     middle = len(data) // 2

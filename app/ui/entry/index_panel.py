@@ -93,7 +93,10 @@ class IndexPanel(QWidget):
         parts = []
         for status in (Status.ANSWERED, Status.UNANSWERED, Status.REQUIRED, Status.INVALID):
             dot = f'<span style="color:{COLOURS[status]}">●</span>'
-            parts.append(f"{dot}&nbsp;{_escape(status_text(status))}")
+            # Lines break between items only: "Required," on one line and "unanswered"
+            # on the next read as two statuses.
+            words = _escape(status_text(status)).split()
+            parts.append(f"{dot}&nbsp;{'&nbsp;'.join(words)}")
         self.legend.setText(" &nbsp; ".join(parts))
         self.model.everything_changed()
 

@@ -276,3 +276,36 @@ def test_scroll_mode_shows_every_page(qtbot: QtBot, make_filling: MakeFilling) -
     widget_for(view, "name")
     press(qtbot, Qt.Key.Key_PageDown)
     assert view.current_question is session.node("thanks") or view.current == 1
+
+
+def test_the_index_legend_wraps_between_items_only(qtbot: QtBot, make_filling: MakeFilling) -> None:
+    """At a narrow index, "Required, not answered" was cut after "Required," and read
+    as two statuses."""
+    from PySide6.QtGui import QFontMetrics, QTextDocument
+
+    from app.ui.entry.qt_models import status_text
+
+    view, _session = _open(qtbot, make_filling)
+    for language in ("en", "lo"):
+        translator.set_language(language)
+        view.index_panel.retranslate()
+        document = QTextDocument()
+        document.setDefaultFont(view.index_panel.legend.font())
+        document.setHtml(view.index_panel.legend.text())
+        text = document.toPlainText()
+        items = [status_text(s) for s in (Status.ANSWERED, Status.UNANSWERED)]
+        items += [status_text(s) for s in (Status.REQUIRED, Status.INVALID)]
+        widest = max(
+            QFontMetrics(document.defaultFont()).horizontalAdvance(f"● {i}") for i in items
+        )
+        for width in (widest + 12, widest + 40, widest + 90):
+            document.setTextWidth(width)
+            document.size()  # lays the text out
+            layout = document.firstBlock().layout()
+            assert layout.lineCount() > 1  # narrow enough to wrap
+            for item in items:
+                start = text.index(item)
+                first = layout.lineForTextPosition(start).lineNumber()
+                last = layout.lineForTextPosition(start + len(item) - 1).lineNumber()
+                assert first == last, f"{language} {width}px: {item!r} is cut"
+    translator.set_language("en")

@@ -27,7 +27,9 @@ from app.engine.serialize import document_snapshot, to_document
 from app.engine.session import FormSession, Problem
 from app.fieldwork.library import FormLibrary
 from app.store import EventIn, EventKind, LocalStore, repo_submissions
+from app.store.canonical import content_hash
 from app.store.repo_submissions import RevisionInfo, SaveAck
+from app.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,23 @@ class SavePayload:
     attachments: dict[str, str]
 
 
+@dataclass(frozen=True)
+class EditBase:
+    """The finalised version an edit shows until its first change makes the edit draft."""
+
+    rev_id: str
+    content_hash: str
+    attachments: dict[str, str]
+
+
 @dataclass
 class Filling:
-    """A draft being filled (new, resumed, or an edit of a finalised submission)."""
+    """A draft being filled (new, resumed, or an edit of a finalised submission).
+
+    An edit makes its draft at its first change: opened to read the answers and
+    closed (or finalised) unchanged, the interview stays the finalised version
+    it was, and its paradata says the edit was closed unchanged.
+    """
 
     store: LocalStore
     form: CompiledForm
@@ -77,6 +93,7 @@ class Filling:
     attachments: dict[str, str] = field(default_factory=dict)
     _events: list[EventIn] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _edit_base: EditBase | None = None  # an edit with no draft yet (nothing changed)
 
     def __post_init__(self) -> None:
         self.session.listeners.append(self._answer_changed)
@@ -145,13 +162,38 @@ class Filling:
     def edit(
         cls, *, store: LocalStore, library: FormLibrary, instance_id: str, reason: str
     ) -> Filling:
-        """Open a child draft of a finalised submission; `reason` is required."""
-        if not reason.strip():
+        """Open a finalised submission for editing; `reason` is required.
+
+        Checked now as a draft would be (who may edit, a single version); the
+        child draft itself is made by the first save that changes something.
+        """
+        reason = reason.strip()
+        if not reason:
             raise SamluatError("Editing a finalised submission needs a reason.")
-        store.start_edit(instance_id=instance_id, reason=reason.strip())
-        filling = cls.resume(store=store, library=library, instance_id=instance_id)
-        filling.reason = reason.strip()
-        return filling
+        head = store.edit_base(instance_id=instance_id)
+        document = store.revision_document(rev_id=head.rev_id)
+        form = library.get(str(document.get("form_id")), str(document.get("form_version")))
+        session = FormSession.restore(
+            form,
+            document_snapshot(form, document),
+            properties=_properties(store),
+            instance_id=instance_id,
+        )
+        with store.db.session() as db_session:
+            links = repo_submissions.revision_attachments(session=db_session, rev_id=head.rev_id)
+        return cls(
+            store=store,
+            form=form,
+            session=session,
+            reason=reason,
+            attachments=dict(links),
+            _edit_base=EditBase(head.rev_id, head.content_hash, dict(links)),
+        )
+
+    @property
+    def unchanged_edit(self) -> bool:
+        """An edit whose answers and files are still those of the finalised version."""
+        return self._edit_base is not None
 
     # -- paradata ------------------------------------------------------------------
     def _answer_changed(self, node: Node, old: str, new: str) -> None:
@@ -207,6 +249,10 @@ class Filling:
     def write(self, payload: SavePayload) -> SaveAck:
         """Store a payload durably. On failure its events go back in the queue."""
         try:
+            if self._edit_base is not None:
+                unchanged = self._write_unchanged(payload, self._edit_base)
+                if unchanged is not None:
+                    return unchanged
             return self.store.autosave(
                 instance_id=payload.instance_id,
                 document=payload.document,
@@ -218,6 +264,28 @@ class Filling:
             with self._lock:
                 self._events[:0] = payload.events
             raise
+
+    def _write_unchanged(self, payload: SavePayload, base: EditBase) -> SaveAck | None:
+        """Before an edit's first change, only its paradata is stored (with the interview,
+        no version); a change makes the edit draft here and returns None."""
+        if payload.attachments == base.attachments and (
+            content_hash(payload.document) == base.content_hash
+        ):
+            self.store.record_events(events=payload.events, instance_id=payload.instance_id)
+            return SaveAck(payload.instance_id, base.rev_id, base.content_hash, utcnow())
+        assert self.reason is not None
+        self.store.start_edit(
+            instance_id=payload.instance_id, reason=self.reason, parent_rev=base.rev_id
+        )
+        self._edit_base = None
+        return None
+
+    def closing_events(self) -> list[EventIn]:
+        """What closing the form records: an edit closed unchanged says so, with its reason."""
+        events = [EventIn(EventKind.FORM_CLOSED)]
+        if self._edit_base is not None:
+            events.append(EventIn(EventKind.EDIT_CLOSED_UNCHANGED, reason=self.reason))
+        return events
 
     def save(self, *, explicit: bool = False) -> SaveAck:
         return self.write(self.prepare_save(explicit=explicit))
@@ -260,7 +328,23 @@ class Filling:
         return self.session.problems()
 
     def finalise(self) -> RevisionInfo:
-        """Freeze the draft as an immutable revision; refused while problems remain."""
+        """Freeze the draft as an immutable revision; refused while problems remain.
+
+        An edit that changed nothing makes no new version: the finalised one it
+        showed is returned.
+        """
+        base = self._edit_base
+        if base is not None:
+            self.save()  # its paradata; a change made since the last save makes the draft
+            if self._edit_base is not None:
+                self.store.record_events(
+                    events=[EventIn(EventKind.EDIT_CLOSED_UNCHANGED, reason=self.reason)],
+                    instance_id=self.instance_id,
+                )
+                return next(
+                    h for h in self.store.history(instance_id=self.instance_id)
+                    if h.rev_id == base.rev_id
+                )  # fmt: skip
         problems = self.problems()
         if problems:
             raise NotReadyError(problems)

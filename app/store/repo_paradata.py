@@ -27,6 +27,7 @@ class EventKind(StrEnum):
     FORM_SAVED = "form_saved"
     FORM_FINALISED = "form_finalised"
     FORM_EDITED = "form_edited"
+    EDIT_CLOSED_UNCHANGED = "edit_closed_unchanged"
     FORM_CLOSED = "form_closed"
     LOGIN = "login"
     LOGOUT = "logout"

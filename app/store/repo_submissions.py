@@ -435,6 +435,30 @@ def finalise(
     return RevisionInfo.of(draft)
 
 
+def edit_parent(*, session: Session, instance_id: str, parent_rev: str | None = None) -> Revision:
+    """The finalised revision an edit of `instance_id` starts from, if it may start now:
+    no draft open, and `parent_rev` given when there are several heads (a conflict)."""
+    if get_draft(session=session, instance_id=instance_id) is not None:
+        raise errors.DraftStateError("This submission already has an open draft.")
+    if parent_rev is None:
+        heads = list_heads(session=session, instance_id=instance_id)
+        if not heads:
+            raise errors.DraftStateError("This submission has never been finalised.")
+        if len(heads) > 1:
+            raise errors.ConflictError(
+                "This submission has conflicting versions; choose which one to edit."
+            )
+        parent_rev = heads[0].rev_id
+    parent = session.get(Revision, parent_rev)
+    if (
+        parent is None
+        or parent.instance_id != instance_id
+        or parent.status != RevisionStatus.FINALISED.value
+    ):
+        raise errors.NotFoundError("The revision to edit is not a finalised revision of it.")
+    return parent
+
+
 def start_edit(
     *,
     session: Session,
@@ -456,26 +480,7 @@ def start_edit(
     if not reason:
         raise errors.ReasonRequiredError("Editing a finalised submission needs a reason.")
     submission = get_submission(session=session, instance_id=instance_id)
-    if get_draft(session=session, instance_id=instance_id) is not None:
-        raise errors.DraftStateError("This submission already has an open draft.")
-    if parent_rev is None:
-        heads = list_heads(session=session, instance_id=instance_id)
-        if not heads:
-            raise errors.DraftStateError("This submission has never been finalised.")
-        if len(heads) > 1:
-            raise errors.ConflictError(
-                "This submission has conflicting versions; choose which one to edit."
-            )
-        parent = session.get(Revision, heads[0].rev_id)
-    else:
-        parent = session.get(Revision, parent_rev)
-        if (
-            parent is None
-            or parent.instance_id != instance_id
-            or parent.status != RevisionStatus.FINALISED.value
-        ):
-            raise errors.NotFoundError("The revision to edit is not a finalised revision of it.")
-    assert parent is not None
+    parent = edit_parent(session=session, instance_id=instance_id, parent_rev=parent_rev)
     now = now or utcnow()
     rev_id = rev_id or new_rev_id()
     session.add(

@@ -398,13 +398,7 @@ class LocalStore:
     ) -> DraftState:
         """Open a child draft of a finalised revision; `reason` is required."""
         with self.db.session(write=True) as session:
-            submission = repo_submissions.get_submission(session=session, instance_id=instance_id)
-            if submission.created_by != self.user.id and self.user.role not in (
-                user_repo.REVIEWER_ROLES
-            ):
-                raise errors.PermissionDeniedError(
-                    "Only the author, a supervisor or a coordinator can edit this submission."
-                )
+            self._require_editor(session, instance_id)
             return repo_submissions.start_edit(
                 session=session,
                 instance_id=instance_id,
@@ -413,6 +407,23 @@ class LocalStore:
                 user_id=self.user.id,
                 device_id=self.device_id,
                 events=[EventIn(EventKind.FORM_EDITED, reason=reason)],
+            )
+
+    def edit_base(self, *, instance_id: str) -> RevisionInfo:
+        """The finalised version an edit would start from, checked as `start_edit` checks
+        (who may edit, no draft open, a single head); nothing is written."""
+        with self.db.session() as session:
+            self._require_editor(session, instance_id)
+            parent = repo_submissions.edit_parent(session=session, instance_id=instance_id)
+            return RevisionInfo.of(parent)
+
+    def _require_editor(self, session: Session, instance_id: str) -> None:
+        submission = repo_submissions.get_submission(session=session, instance_id=instance_id)
+        if submission.created_by != self.user.id and self.user.role not in (
+            user_repo.REVIEWER_ROLES
+        ):
+            raise errors.PermissionDeniedError(
+                "Only the author, a supervisor or a coordinator can edit this submission."
             )
 
     def history(self, *, instance_id: str) -> list[RevisionInfo]:

@@ -9,8 +9,10 @@ import pytest
 from app.core import paths
 from app.fieldwork.filling import Filling, NotReadyError
 from app.fieldwork.library import FormLibrary, register_study_forms
-from app.store import EventKind, LocalStore, create_store, open_store
+from app.store import EventIn, EventKind, LocalStore, Role, create_store, open_store
 from app.store.crypto import KdfParams
+from app.store.errors import PermissionDeniedError
+from app.store.tables import SubmissionState
 from tests.engine.formtools import write_form
 
 FAST_KDF = KdfParams(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
@@ -194,3 +196,74 @@ def test_new_interviews_use_the_highest_version_whatever_order_they_came_in(
             source_name="org.md",
         )  # fmt: skip
     assert [f.formdef.version for f in FormLibrary(store).latest()] == [expected]
+
+
+def test_an_edit_closed_unchanged_leaves_the_interview_finalised(
+    store: LocalStore, study: Path
+) -> None:
+    """Opened for editing (the only way to read its answers again) and closed without a
+    change, the interview stayed "being edited" for ever, with a draft nobody wanted."""
+    register_study_forms(store, study)
+    library = FormLibrary(store)
+    filling = Filling.start(store=store, form=library.get("org", "1"))
+    filling.session.set_value("staff", 3)
+    filling.session.set_value("has_unit", "no")
+    first = filling.finalise()
+    instance = filling.instance_id
+
+    look = Filling.edit(store=store, library=library, instance_id=instance, reason="only looking")
+    assert look.session.value("staff") == "3"
+    look.question_entered(look.session.node("staff"))
+    look.save()
+    store.record_events(events=look.closing_events(), instance_id=instance)
+    assert store.load_draft(instance_id=instance) is None
+    assert store.list_submissions(state=SubmissionState.FINALISED).total == 1
+    events = store.events(instance_id=instance)
+    assert [e.kind for e in events[-3:]] == [
+        EventKind.QUESTION_ENTER,
+        EventKind.FORM_CLOSED,
+        EventKind.EDIT_CLOSED_UNCHANGED,
+    ]
+    assert events[-1].reason == "only looking"
+
+    # Finalised unchanged, it makes no new version either.
+    again = Filling.edit(store=store, library=library, instance_id=instance, reason="check")
+    assert again.finalise().rev_id == first.rev_id
+    assert [r.rev_id for r in store.history(instance_id=instance)] == [first.rev_id]
+    assert store.events(instance_id=instance)[-1].kind == EventKind.EDIT_CLOSED_UNCHANGED
+
+    # The first change makes the edit draft, with its reason; it survives closing.
+    fix = Filling.edit(store=store, library=library, instance_id=instance, reason="staff count")
+    fix.session.set_value("staff", 4)
+    fix.save()
+    assert not fix.unchanged_edit
+    assert fix.closing_events() == [EventIn(EventKind.FORM_CLOSED)]
+    draft = store.load_draft(instance_id=instance)
+    assert draft is not None and draft.document["data"]["staff"] == 4
+    assert draft.reason == "staff count" and draft.parent_rev == first.rev_id
+    with pytest.raises(Exception, match="already has an open draft"):
+        Filling.edit(store=store, library=library, instance_id=instance, reason="again")
+
+
+def test_an_edit_is_refused_at_once_to_whoever_may_not_edit(
+    tmp_path: Path, store: LocalStore, study: Path
+) -> None:
+    """Checked when the form opens, not at the first answer typed."""
+    register_study_forms(store, study)
+    library = FormLibrary(store)
+    filling = Filling.start(store=store, form=library.get("org", "1"))
+    filling.session.set_value("staff", 3)
+    filling.session.set_value("has_unit", "no")
+    filling.finalise()
+    store.add_user(username="bounmy", password=PASSWORD, role=Role.ENUMERATOR)
+    path = store.path
+    store.close()
+    other = open_store(username="bounmy", password=PASSWORD, path=path)
+    try:
+        with pytest.raises(PermissionDeniedError):
+            Filling.edit(
+                store=other, library=FormLibrary(other), instance_id=filling.instance_id,
+                reason="curious",
+            )  # fmt: skip
+    finally:
+        other.close()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from app.core.i18n import _, translator
 from app.fieldwork.filling import Filling
-from app.store import EventIn, EventKind
 from app.store.repo_submissions import RevisionInfo
 from app.ui.context import AppContext
 from app.ui.entry.form_view import FormView  # imported up front: not on the first open
@@ -236,9 +235,7 @@ class FillingScreen(QWidget):
         username = store.user.username
 
         def work(_job: Job) -> None:
-            store.record_events(
-                events=[EventIn(EventKind.FORM_CLOSED)], instance_id=filling.instance_id
-            )
+            store.record_events(events=filling.closing_events(), instance_id=filling.instance_id)
             settings.forget_open_draft(username, filling.instance_id)
 
         task = run_task(work, name="close-form", on_failure=lambda e: log.warning("%s", e))

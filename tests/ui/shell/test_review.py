@@ -156,19 +156,34 @@ def test_the_interviewer_sees_what_to_correct_and_opens_the_form(
     assert home.case_filter.rowCount() == 1
 
     # Enter on it asks why it changes, showing the coordinator's comment.
-    home.returned_view.setFocus()
-    home.returned_view.setCurrentIndex(home.returned_model.index(0))
-    qtbot.keyClick(home.returned_view, Qt.Key.Key_Return)
-    dialog = wait_for_dialog(qtbot, EditReasonDialog)
-    assert dialog.note.isVisible()
-    assert dialog.note.text() == "Returned by coord: ກະລຸນາເພີ່ມແຫຼ່ງຂໍ້ມູນ"
-    type_text(qtbot, dialog.reason, "ເພີ່ມແຫຼ່ງຂໍ້ມູນແລ້ວ")
-    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
+    def open_for_correction() -> None:
+        home.returned_view.setFocus()
+        home.returned_view.setCurrentIndex(home.returned_model.index(0))
+        qtbot.keyClick(home.returned_view, Qt.Key.Key_Return)
+        dialog = wait_for_dialog(qtbot, EditReasonDialog)
+        assert dialog.note.isVisible()
+        assert dialog.note.text() == "Returned by coord: ກະລຸນາເພີ່ມແຫຼ່ງຂໍ້ມູນ"
+        type_text(qtbot, dialog.reason, "ເພີ່ມແຫຼ່ງຂໍ້ມູນແລ້ວ")
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.screen_name == "filling", timeout=10_000)
 
-    # Left for later, the correction is a draft to resume, still showing what to correct.
+    # Closed without a change, it is still to correct: no draft was made.
+    open_for_correction()
     assert window.filling_screen is not None
     window.filling_screen.close_form()
+    qtbot.waitUntil(lambda: window.screen_name == "home", timeout=10_000)
+    qtbot.waitUntil(lambda: home.task is None and home.returned_model.rowCount() == 1)
+    assert home.drafts_model.rowCount() == 0
+    assert _status_of(window, returned) == "Returned for correction"
+
+    # Corrected in part and left for later, it is a draft to resume, still showing what
+    # to correct.
+    open_for_correction()
+    assert window.filling_screen is not None
+    screen = window.filling_screen
+    screen.filling.session.set_value("statement_grp/statement", "ມີແຫຼ່ງຂໍ້ມູນເພີ່ມ")
+    screen.autosaver.changed()  # as an answer typed in the view signals
+    screen.close_form()
     qtbot.waitUntil(lambda: window.screen_name == "home", timeout=10_000)
     qtbot.waitUntil(lambda: home.task is None and home.drafts_model.rowCount() == 1)
     assert "ກະລຸນາເພີ່ມແຫຼ່ງຂໍ້ມູນ" in home.drafts_model.index(0).data()

@@ -5,15 +5,23 @@ logins and grants): nobody logs in to Samluat against it. Its accounts only
 name who reviewed an interview, resolved a conflict or judged duplicates
 (`--user NAME` of those commands), so they carry no password. Accounts of
 field laptops arrive with their bundles, as on a coordinator's laptop.
+Services written for a local store (assigning cases) run on a central one
+through `acting_store`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget
 from app.store import repo_paradata
 from app.store import users as user_repo
 from app.store.check import CheckReport, check_connection
+from app.store.crypto import DEFAULT_KDF
+from app.store.db import Database
 from app.store.repo_paradata import EventIn, EventKind
+from app.store.store import LocalStore
 from app.store.tables import Role
 from app.store.users import LaptopAccount, UserInfo
 
@@ -56,3 +64,17 @@ def check_central(target: BundleTarget) -> CheckReport:
     `samluat db check` gives for a store file holding the same interviews."""
     with target.engine.connect() as connection, connection.begin():
         return check_connection(connection, where=target.label, encrypted=False)
+
+
+def acting_store(target: BundleTarget) -> LocalStore:
+    """The central store through the local store's API, acting as `target`'s user: the
+    services written against `LocalStore` (assigning cases) run on it unchanged.
+
+    Closing it closes `target`'s engine too; close either one.
+    """
+    if target.user_id is None:
+        raise BundleError("This needs a user of the central store (--user NAME).")
+    with target.session() as session:
+        user = UserInfo.of(user_repo.get_user(session=session, user_id=target.user_id))
+    database = Database(Path(target.label), None, target.engine)
+    return LocalStore(db=database, user=user, device_id=target.device_id, kdf=DEFAULT_KDF)

@@ -6,16 +6,22 @@ and stores all its cases or none (and the ``--forms`` folder's new form
 versions only with its cases); when it refuses the file it prints every
 problem, one per line, as ``file:row: column: what``. ``assign list`` shows
 the cases. Log in as with `samluat user …` (``--user``, password asked or read
-from standard input with ``--password-stdin``).
+from standard input with ``--password-stdin``); on a central store
+(``--db postgresql://…``), ``--user`` names the account the cases are recorded
+under, without a password.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from app.cli.db import add_login_arguments, login
+from app.bundle.central import acting_store
+from app.bundle.target import BundleTarget
+from app.cli.db import add_login_arguments, is_central, login
 from app.core import paths
 from app.core.errors import SamluatError
 from app.fieldwork.assigning import (
@@ -57,11 +63,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"the study folder whose {STUDY_FILE} names the choice lists "
         "(default: the forms shipped with Samluat)",
     )
-    add_login_arguments(imp)
+    add_login_arguments(imp, central=True)
     imp.set_defaults(handler=run_import)
 
     listing = commands.add_parser("list", help="list the cases of this database")
-    add_login_arguments(listing)
+    add_login_arguments(listing, central=True)
     listing.add_argument(
         "--interviewer", default=None, metavar="USERNAME", help="only this interviewer's cases"
     )
@@ -94,9 +100,25 @@ def describe(result: AssignmentImport) -> str:
     return text
 
 
+@contextmanager
+def assigning_store(args: argparse.Namespace) -> Iterator[LocalStore]:
+    """The database file logged in as --user, or the central store acting as --user."""
+    if not is_central(args.db):
+        with login(args) as store:
+            yield store
+        return
+    if not args.user:
+        raise SamluatError(
+            "assigning cases on a central store needs --user NAME, the account they are "
+            "recorded under (create one with: samluat user add --db URL NAME --role coordinator)"
+        )
+    with BundleTarget.open_url(args.db, username=args.user) as target:
+        yield acting_store(target)
+
+
 def run_import(args: argparse.Namespace) -> int:
     study = study_of(args.forms)
-    with login(args) as store:
+    with assigning_store(args) as store:
         require_assigner(store)
         # The study's forms, stored if new as at a supervisor's login, but only with an
         # accepted file: a refused one changes nothing.
@@ -116,7 +138,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with login(args) as store:
+    with assigning_store(args) as store:
         users = store.list_users()
         names = {u.id: u.username for u in users}
         if args.interviewer is None:

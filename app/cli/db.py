@@ -24,7 +24,7 @@ def database_file(value: str) -> Path:
     if "://" in value:
         raise argparse.ArgumentTypeError(
             "this command works on a database file; a central store (postgresql://…) is "
-            "opened by the bundle, sync and keys commands, db check, user add and user list"
+            "opened by the bundle, sync, keys and assign commands, db check, user add and user list"
         )
     return Path(value)
 

@@ -88,3 +88,45 @@ def test_accounts_check_and_reviews_on_a_central_store(
     finally:
         laptop.close()
         close_central(central)
+
+
+def test_cases_are_assigned_on_a_central_store_and_reach_the_laptop(
+    pg_url: str, tmp_path: Path, run: Run
+) -> None:
+    central = open_central("postgresql", tmp_path, pg_url)
+    url = pg_url.replace("+psycopg", "")
+    laptop = make_field(tmp_path, central, "laptop-a")  # type: ignore[arg-type]
+    try:
+        first = export_field_bundle(laptop.target, folder=tmp_path / "out")  # its users
+        assert first is not None
+        assert import_bundle(central.target, first.path, identities=[central.identity]).ok
+        cases = tmp_path / "cases.csv"
+        cases.write_text(
+            "form,institution,interviewer,respondent\n"
+            "dg_swot,,enum-laptop-a,Statement on data sharing\n",
+            encoding="utf-8",
+        )
+        code, out = run(["assign", "import", str(cases), "--db", url])
+        assert code == 1 and "assigning cases on a central store needs --user NAME" in out
+        run(["user", "add", "--db", url, "khamla", "--role", "coordinator"])
+        code, out = run(["assign", "import", str(cases), "--db", url, "--user", "khamla"])
+        assert (code, out) == (
+            0,
+            f"assigned 1 case(s) (0 already assigned): enum-laptop-a@{laptop.device_id[:8]} 1\n",
+        )
+        code, out = run(["assign", "import", str(cases), "--db", url, "--user", "khamla"])
+        assert (code, out) == (0, "assigned 0 case(s) (1 already assigned)\n")
+        code, out = run(["assign", "list", "--db", url, "--user", "khamla"])
+        assert code == 0 and "Statement on data sharing" in out
+
+        back = export_coordinator_bundle(
+            central.target, device_id=laptop.device_id, folder=tmp_path / "back"
+        )
+        assert back is not None and import_bundle(laptop.target, back.path).ok
+        mine = laptop.store.list_assignments(assigned_to=laptop.store.user.id, limit=None)
+        assert [(c.form_id, c.respondent) for c in mine] == [
+            ("dg_swot", "Statement on data sharing")
+        ]
+    finally:
+        laptop.close()
+        close_central(central)

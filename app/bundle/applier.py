@@ -69,7 +69,7 @@ from app.store.tables import (
     Submission,
     User,
 )
-from app.store.tables_bundle import OutgoingStatus, RecipientRole
+from app.store.tables_bundle import ItemKind, OutgoingStatus, RecipientRole
 from app.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -224,6 +224,7 @@ class ApplyStats:
     reviews_new: int = 0
     acks_applied: int = 0
     devices_changed: int = 0
+    interviews_left_out: int = 0  # a coordinator's versions this laptop cannot place
     touched: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, int]:
@@ -766,6 +767,10 @@ class Applier:
             "content_hash",
             "document",
         }
+        links: dict[str, dict[str, str]] = {}  # a coordinator bundle's, by revision
+        if self.coordinator_bundle:
+            fields.add("attachments")
+            records = self._placeable(records)
         # Stored revisions are looked up first: they are compared, never checked against
         # their form again, and every other document goes to the checker as soon as it
         # is parsed, so that checking runs while the rest of the bundle is read.
@@ -786,6 +791,8 @@ class Applier:
             if not isinstance(merged, list) or not all(isinstance(m, str) for m in merged):
                 raise rec.fail("'merged_parents' is invalid")
             digest = rec.req("content_hash", max_len=64)
+            if self.coordinator_bundle:
+                links[rev_id] = _links(rec)
             try:
                 data_bytes, matches = canonical_matching(document, digest)
             except (TypeError, ValueError):
@@ -909,6 +916,83 @@ class Applier:
             self.stats.revisions_new += len(new_rows)
         if merges:
             self.c.execute(insert(T_MERGE), merges)
+        if self.coordinator_bundle and parsed:
+            self._coordinator_versions_placed([p[0] for p in parsed], new_rows, links)
+
+    def _placeable(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A coordinator bundle's versions of each interview, only where this laptop can
+        place all of them: every parent here or in the bundle, every recording here.
+
+        The others are left out, not refused (a laptop put back from an old backup
+        lacks them): the rest of the bundle, its cases and forms, still applies.
+        """
+
+        def parents(data: dict[str, Any]) -> list[str]:
+            merged = data.get("merged_parents")
+            given = [data.get("parent_rev"), *(merged if isinstance(merged, list) else [])]
+            return [p for p in given if isinstance(p, str)]
+
+        def recordings(data: dict[str, Any]) -> list[str]:
+            found = data.get("attachments")
+            return (
+                [v for v in found.values() if isinstance(v, str)] if isinstance(found, dict) else []
+            )
+
+        groups: dict[str | None, list[dict[str, Any]]] = {}
+        for data in records:
+            instance = data.get("instance_id") if isinstance(data, dict) else None
+            groups.setdefault(instance if isinstance(instance, str) else None, []).append(data)
+        shaped = [d for d in records if isinstance(d, dict)]
+        in_bundle = {d.get("rev_id") for d in shaped}
+        parents_here = existing(
+            self.c, T_REV.c.rev_id, {p for d in shaped for p in parents(d)} - in_bundle
+        )
+        blobs_here = existing(self.c, T_ATT.c.sha256, {s for d in shaped for s in recordings(d)})
+        kept: list[dict[str, Any]] = []
+        for instance, group in groups.items():
+            ready = instance is None or (  # a malformed record: refused by the usual checks
+                all(p in in_bundle or p in parents_here for d in group for p in parents(d))
+                and all(s in blobs_here for d in group for s in recordings(d))
+            )
+            if ready:
+                kept.extend(group)
+                continue
+            assert instance is not None
+            self._pending.pop(instance, None)
+            self.stats.touched.discard(instance)
+            self.stats.interviews_left_out += 1
+            log.info("left out the coordinator's versions of %s: not placeable here", instance)
+        return kept
+
+    def _coordinator_versions_placed(
+        self,
+        rows: list[dict[str, Any]],
+        new_rows: list[dict[str, Any]],
+        links: dict[str, dict[str, str]],
+    ) -> None:
+        """The links of a coordinator bundle's new versions; and every version it brought
+        counts as delivered, so that this laptop never sends them back."""
+        link_rows = [
+            {"rev_id": row["rev_id"], "name": name, "sha256": sha}
+            for row in new_rows
+            for name, sha in sorted(links.get(row["rev_id"], {}).items())
+        ]
+        if link_rows:
+            self.c.execute(insert(T_LINK), link_rows)
+        keys = {row["rev_id"] for row in rows}
+        done = existing(self.c, T_DELIVERED.c.item_key, keys)
+        now = utcnow()
+        delivered = [
+            {
+                "kind": ItemKind.REVISION.value,
+                "item_key": key,
+                "bundle_id": self.header.bundle_id,
+                "acked_at": now,
+            }
+            for key in sorted(keys - done)
+        ]
+        if delivered:
+            self.c.execute(insert(T_DELIVERED), delivered)
 
     def _stored_revisions(self, ids: set[str]) -> dict[str, Any]:
         stored: dict[str, Any] = {}
@@ -1222,6 +1306,20 @@ class Applier:
                         .where(T_RECIPIENT.c.recipient == recipient)
                         .values(retired_at=now)
                     )
+
+
+def _links(rec: Record) -> dict[str, str]:
+    """A coordinator bundle's revision record's `attachments`: file name → SHA-256."""
+    found = rec.data.get("attachments", {})
+    if not isinstance(found, dict) or not all(
+        isinstance(name, str)
+        and 0 < len(name) <= 255
+        and isinstance(sha, str)
+        and fmt.is_sha256(sha)
+        for name, sha in found.items()
+    ):
+        raise rec.fail("'attachments' is invalid")
+    return found
 
 
 def _digest(row: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -276,6 +276,28 @@ def _in(connection: Connection, column: Any, values: set[str], *extra: Any) -> l
     return out
 
 
+def _parents_first(rev_ids: Collection[str], parents: Mapping[str, list[str]]) -> list[str]:
+    """`rev_ids` in an order where each comes after its parents and merged parents (those
+    among `rev_ids`), ties by id: the order the importer needs them in."""
+    level: dict[str, int] = {}
+    wanted = set(rev_ids)
+    for start in sorted(wanted):
+        stack = [start]
+        while stack:
+            node = stack[-1]
+            if node in level:
+                stack.pop()
+                continue
+            above = [p for p in parents.get(node, []) if p in wanted]
+            pending = [p for p in above if p not in level]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            level[node] = 1 + max((level[p] for p in above), default=-1)
+    return sorted(wanted, key=lambda r: (level[r], r))
+
+
 # -- field bundles -----------------------------------------------------------------------------
 
 
@@ -431,23 +453,9 @@ def _select_field(
         closure.add(rev_id)
         parent = rev_meta[rev_id].parent_rev
         stack.extend(p for p in [parent, *merged.get(rev_id, [])] if p is not None)
-    depth: dict[str, int] = {}
-
-    def depth_of(rev_id: str) -> int:
-        chain = []
-        node: str | None = rev_id
-        while node is not None and node not in depth:
-            chain.append(node)
-            node = rev_meta[node].parent_rev
-        base = depth[node] if node is not None else -1
-        for item in reversed(chain):
-            base += 1
-            depth[item] = base
-        return depth[rev_id]
-
-    order = sorted(
+    order = _parents_first(
         closure,
-        key=lambda r: (max([depth_of(r), *[depth_of(m) + 1 for m in merged.get(r, [])]]), r),
+        {r: [p for p in [rev_meta[r].parent_rev, *merged.get(r, [])] if p] for r in closure},
     )
     revisions = _in(connection, T_REV.c.rev_id, closure)
     by_id = {r["rev_id"]: r for r in revisions}
@@ -812,13 +820,76 @@ COORDINATOR_PARTS = (
     "studies",
     "form_versions",
     "assignments",
+    "submissions",
+    "revisions",
     "reviews",
     "acks",
     "recipients",
 )
 
 
-def _coordinator_records(connection: Connection, device_id: str) -> dict[str, list[dict[str, Any]]]:
+def _coordinator_versions(
+    connection: Connection, laptop: str, coordinator: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
+    """(submissions, revisions, their users) for the laptop: the versions made on this
+    database (edits, conflict decisions) of interviews the laptop took part in, each
+    with its interview's whole version tree, parents first.
+
+    So the laptop's next edit of such an interview continues the coordinator's
+    version instead of meeting it as a new conflict. A revision record carries its
+    attachment links (`attachments`: name → SHA-256); an interview whose versions
+    link a recording no version from the laptop links is left out (the laptop could
+    not place it without that recording).
+    """
+    finalised = RevisionStatus.FINALISED.value
+    ours = {
+        str(i)
+        for (i,) in connection.execute(
+            select(T_REV.c.instance_id)
+            .where(T_REV.c.device_id == coordinator, T_REV.c.status == finalised)
+            .distinct()
+        )
+    }
+    if not ours:
+        return [], [], set()
+    tree = _in(connection, T_REV.c.instance_id, ours, T_REV.c.status == finalised)
+    rev_ids = {r["rev_id"] for r in tree}
+    merged: dict[str, list[str]] = {}
+    for row in _in(connection, T_MERGE.c.rev_id, rev_ids):
+        merged.setdefault(row["rev_id"], []).append(row["parent_rev"])
+    links: dict[str, dict[str, str]] = {}
+    for row in _in(connection, T_LINK.c.rev_id, rev_ids):
+        links.setdefault(row["rev_id"], {})[row["name"]] = row["sha256"]
+    on_laptop = {r["instance_id"] for r in tree if r["device_id"] == laptop}
+    laptop_shas = {
+        sha for r in tree if r["device_id"] == laptop for sha in links.get(r["rev_id"], {}).values()
+    }
+    unplaceable = {
+        r["instance_id"]
+        for r in tree
+        if not set(links.get(r["rev_id"], {}).values()) <= laptop_shas
+    }
+    sent = {r["rev_id"]: r for r in tree if r["instance_id"] in on_laptop - unplaceable}
+    order = _parents_first(
+        sent,
+        {r: [p for p in [row["parent_rev"], *merged.get(r, [])] if p] for r, row in sent.items()},
+    )
+    revisions = []
+    for rev_id in order:
+        record = _revision_record(sent[rev_id], sorted(merged.get(rev_id, [])))
+        record["attachments"] = dict(sorted(links.get(rev_id, {}).items()))
+        revisions.append(record)
+    submissions = sorted(
+        _in(connection, T_SUB.c.instance_id, {r["instance_id"] for r in sent.values()}),
+        key=lambda s: s["instance_id"],
+    )
+    users = {r["author_id"] for r in sent.values()} | {s["created_by"] for s in submissions}
+    return [_submission_record(s) for s in submissions], revisions, users
+
+
+def _coordinator_records(
+    connection: Connection, device_id: str, coordinator: str
+) -> dict[str, list[dict[str, Any]]]:
     users_of_device = {
         str(u)
         for (u,) in connection.execute(
@@ -835,10 +906,12 @@ def _coordinator_records(connection: Connection, device_id: str) -> dict[str, li
         .where(T_REV.c.device_id == device_id)
         .order_by(T_REVIEW.c.id),
     )
+    submissions, revisions, authors = _coordinator_versions(connection, device_id, coordinator)
     user_ids = (
         {a["assigned_to"] for a in assignments if a["assigned_to"]}
         | {a["created_by"] for a in assignments if a["created_by"]}
         | {r["reviewer_id"] for r in reviews}
+        | authors
     )
     devices = _rows(connection, select(T_DEVICE).order_by(T_DEVICE.c.id))
     device_of = {
@@ -872,6 +945,8 @@ def _coordinator_records(connection: Connection, device_id: str) -> dict[str, li
         ],
         "form_versions": [_form_record(f) for f in forms],
         "assignments": [_assignment_record(a) for a in assignments],
+        "submissions": submissions,
+        "revisions": revisions,
         "reviews": [_review_record(r) for r in reviews],
         "acks": acks,
     }
@@ -905,7 +980,7 @@ def export_coordinator_bundle(
             records: dict[str, list[dict[str, Any]]] = {kind: [] for kind in COORDINATOR_PARTS}
             records["devices"] = [_device_record(dict(device._mapping))]
         else:
-            records = _coordinator_records(connection, device_id)
+            records = _coordinator_records(connection, device_id, target.device_id)
             records["recipients"] = [
                 {"recipient": r, "role": role} for r, role in active_recipients(session)
             ]

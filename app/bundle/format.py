@@ -79,6 +79,13 @@ COUNT_KEYS = (
     "recipients",
 )
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_sha256(text: str) -> bool:
+    """Whether `text` is a SHA-256 as bundles write it (64 lower-case hex digits)."""
+    return bool(_HEX64.match(text))
+
+
 _ID = re.compile(r"^[\w:.\-]{1,128}$")
 
 

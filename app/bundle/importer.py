@@ -487,6 +487,11 @@ def _summary(stats: ApplyStats) -> str:
         parts.append(f"{stats.reviews_new} review decision(s)")
     if stats.acks_applied:
         parts.append(f"{stats.acks_applied} acknowledgement(s)")
+    if stats.interviews_left_out:
+        parts.append(
+            f"the coordinator's versions of {stats.interviews_left_out} interview(s) left "
+            "out (a recording or an earlier version they need is not on this laptop)"
+        )
     return ", ".join(parts)
 
 

@@ -1,0 +1,137 @@
+"""The coordinator's own versions of a laptop's interviews (its corrections and conflict
+decisions) travel to that laptop, so that the interviewer's next edit continues them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from app.bundle.export import export_coordinator_bundle, export_field_bundle
+from app.bundle.importer import ImportStatus, import_bundle
+from app.bundle.merge import conflict_queue, resolve_conflict
+from app.bundle.target import BundleTarget
+from app.store import repo_submissions
+from app.store.store import open_store
+from app.store.tables import SubmissionState
+from tests.bundle.bundletools import (
+    PASSWORD,
+    Coordinator,
+    Field,
+    deliver,
+    make_field,
+    send_back,
+    synthetic_documents,
+    with_text,
+)
+
+
+def _statement(field: Field, instance: str) -> str:
+    (head,) = field.store.heads(instance_id=instance)
+    document = field.store.revision_document(rev_id=head.rev_id)
+    return str(document["data"]["statement_grp"]["statement"])
+
+
+def _links(owner: Field | Coordinator, rev_id: str) -> dict[str, str]:
+    with owner.store.session() as session:
+        return repo_submissions.revision_attachments(session=session, rev_id=rev_id)
+
+
+def test_a_conflict_decision_reaches_the_laptop_and_the_next_edit_continues_it(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """Before, the laptop never learnt the decision: the interviewer's next edit made a
+    new conflict with it, to resolve again."""
+    field = make_field(tmp_path, coordinator, "laptop-a")
+    document = dict(synthetic_documents()[1])
+    instance = field.interview(document)
+    deliver(field, coordinator, tmp_path / "out")
+    coordinator.store.start_edit(instance_id=instance, reason="typo")
+    coordinator.store.autosave(
+        instance_id=instance, document=with_text(document, "coordinator's wording")
+    )
+    coordinator.store.finalise(instance_id=instance)
+    field_rev = field.edit(instance, with_text(document, "interviewer's wording"))
+    deliver(field, coordinator, tmp_path / "out")
+    assert [c.instance_id for c in conflict_queue(coordinator.target)] == [instance]
+    decision = resolve_conflict(
+        coordinator.target, instance_id=instance, winner_rev_id=field_rev, reason="heard it"
+    )
+
+    send_back(field, coordinator, tmp_path / "back")
+    assert [h.rev_id for h in field.store.heads(instance_id=instance)] == [decision]
+    assert _statement(field, instance) == "interviewer's wording"
+    assert field.store.list_submissions(state=SubmissionState.CONFLICT).total == 0
+
+    # The interviewer's correction continues the decision: no new conflict.
+    again = field.edit(instance, with_text(document, "interviewer's second wording"))
+    assert field.store.history(instance_id=instance)[-1].parent_rev == decision
+    deliver(field, coordinator, tmp_path / "out")
+    assert conflict_queue(coordinator.target) == []
+    assert [h.rev_id for h in coordinator.store.heads(instance_id=instance)] == [again]
+    field.close()
+
+
+def test_a_coordinators_correction_reaches_the_laptop_once(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    field = make_field(tmp_path, coordinator, "laptop-b")
+    document = dict(synthetic_documents()[2])
+    instance = field.interview(document, attachment=b"OggS recording")
+    other = field.interview(dict(synthetic_documents()[3]))
+    deliver(field, coordinator, tmp_path / "out")
+    coordinator.store.start_edit(instance_id=instance, reason="spelling")
+    coordinator.store.autosave(instance_id=instance, document=with_text(document, "corrected"))
+    correction = coordinator.store.finalise(instance_id=instance)
+
+    back = export_coordinator_bundle(
+        coordinator.target, device_id=field.device_id, folder=tmp_path / "back"
+    )
+    assert back is not None and back.counts["revisions"] == 2  # the tree: original, correction
+    result = import_bundle(field.target, back.path)
+    assert result.status is ImportStatus.APPLIED, result.message
+    assert "1 new revision(s), 1 already here" in result.message
+    assert [h.rev_id for h in field.store.heads(instance_id=instance)] == [correction.rev_id]
+    assert _statement(field, instance) == "corrected"
+    # Its recording is linked as in the coordinator's version.
+    assert _links(field, correction.rev_id) == _links(coordinator, correction.rev_id)
+    assert _links(field, correction.rev_id) != {}
+    assert [h.rev_id for h in field.store.heads(instance_id=other)] != []
+    # Received, it is never sent back; and the same bundle again changes nothing.
+    after = export_field_bundle(field.target, folder=tmp_path / "out")
+    assert after is None or "revisions" not in after.counts
+    assert import_bundle(field.target, back.path).status is ImportStatus.ALREADY
+    field.close()
+
+
+def test_a_laptop_put_back_from_an_old_backup_still_gets_its_cases(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """A laptop restored from a backup taken before an interview with a recording lacks
+    that recording: the coordinator's version of the interview cannot be placed there.
+    It is left out, and the rest of the bundle applies (it was refused as a whole)."""
+    field = make_field(tmp_path, coordinator, "laptop-r")
+    deliver(field, coordinator, tmp_path / "out")
+    backup = field.store.backup(dest=tmp_path / "before.db").path
+    document = dict(synthetic_documents()[4])
+    instance = field.interview(document, attachment=b"OggS interview audio")
+    deliver(field, coordinator, tmp_path / "out")
+    coordinator.store.start_edit(instance_id=instance, reason="spelling")
+    coordinator.store.autosave(instance_id=instance, document=with_text(document, "corrected"))
+    coordinator.store.finalise(instance_id=instance)
+
+    path, form = field.store.path, field.form
+    field.close()
+    shutil.copyfile(backup, path)
+    store = open_store(username="enum-laptop-r", password=PASSWORD, path=path)
+    restored = Field(store, BundleTarget.from_store(store), form)
+    try:
+        back = export_coordinator_bundle(
+            coordinator.target, device_id=restored.device_id, folder=tmp_path / "back"
+        )
+        assert back is not None
+        result = import_bundle(restored.target, back.path)
+        assert result.status is ImportStatus.APPLIED, result.message
+        assert "the coordinator's versions of 1 interview(s) left out" in result.message
+        assert restored.store.heads(instance_id=instance) == []
+    finally:
+        restored.close()

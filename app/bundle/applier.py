@@ -933,31 +933,36 @@ class Applier:
             return [p for p in given if isinstance(p, str)]
 
         def recordings(data: dict[str, Any]) -> list[str]:
-            found = data.get("attachments")
+            found = data.get("attachments", {})
+            return list(found.values()) if isinstance(found, dict) else []
+
+        def well_formed(data: Any) -> bool:  # the others are refused by the usual checks
             return (
-                [v for v in found.values() if isinstance(v, str)] if isinstance(found, dict) else []
+                isinstance(data, dict)
+                and isinstance(data.get("instance_id"), str)
+                and isinstance(data.get("attachments", {}), dict)
+                and all(isinstance(s, str) and fmt.is_sha256(s) for s in recordings(data))
             )
 
-        groups: dict[str | None, list[dict[str, Any]]] = {}
+        groups: dict[str, list[dict[str, Any]]] = {}
+        kept: list[dict[str, Any]] = []
         for data in records:
-            instance = data.get("instance_id") if isinstance(data, dict) else None
-            groups.setdefault(instance if isinstance(instance, str) else None, []).append(data)
-        shaped = [d for d in records if isinstance(d, dict)]
+            if well_formed(data):
+                groups.setdefault(data["instance_id"], []).append(data)
+            else:
+                kept.append(data)
+        shaped = [d for group in groups.values() for d in group]
         in_bundle = {d.get("rev_id") for d in shaped}
         parents_here = existing(
             self.c, T_REV.c.rev_id, {p for d in shaped for p in parents(d)} - in_bundle
         )
         blobs_here = existing(self.c, T_ATT.c.sha256, {s for d in shaped for s in recordings(d)})
-        kept: list[dict[str, Any]] = []
         for instance, group in groups.items():
-            ready = instance is None or (  # a malformed record: refused by the usual checks
-                all(p in in_bundle or p in parents_here for d in group for p in parents(d))
-                and all(s in blobs_here for d in group for s in recordings(d))
-            )
-            if ready:
+            if all(p in in_bundle or p in parents_here for d in group for p in parents(d)) and all(
+                s in blobs_here for d in group for s in recordings(d)
+            ):
                 kept.extend(group)
                 continue
-            assert instance is not None
             self._pending.pop(instance, None)
             self.stats.touched.discard(instance)
             self.stats.interviews_left_out += 1

@@ -388,6 +388,11 @@ def corpus(world: World) -> Iterator[tuple[str, Path, tuple[str, ...]]]:
     orphan = base_parts(world)
     edit_records(orphan, "revisions", lambda r: r.__setitem__("parent_rev", "no-such-revision"))
     yield "missing parent", reseal(world, "orphan", orphan), ("parent revision",)
+    # Links inside revision records are a coordinator bundle's; a laptop's must not slip
+    # them past the recordings check.
+    links = base_parts(world)
+    edit_records(links, "revisions", lambda r: r.__setitem__("attachments", {"a.ogg": "0" * 64}))
+    yield "links in a field bundle's revision", reseal(world, "links", links), ("unknown field",)
     # Malformed JSON, absurd sizes and counts, bombs, order, manifest, trailing data.
     yield (
         "malformed JSON record",

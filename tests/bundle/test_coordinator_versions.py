@@ -6,6 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
+from app.bundle import export as export_module
 from app.bundle.export import export_coordinator_bundle, export_field_bundle
 from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.merge import conflict_queue, resolve_conflict
@@ -17,6 +20,7 @@ from tests.bundle.bundletools import (
     PASSWORD,
     Coordinator,
     Field,
+    content_hash,
     deliver,
     make_field,
     send_back,
@@ -135,3 +139,33 @@ def test_a_laptop_put_back_from_an_old_backup_still_gets_its_cases(
         assert restored.store.heads(instance_id=instance) == []
     finally:
         restored.close()
+
+
+def test_bad_links_in_a_coordinator_bundle_refuse_it_and_change_nothing(
+    coordinator: Coordinator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    field = make_field(tmp_path, coordinator, "laptop-x")
+    document = dict(synthetic_documents()[5])
+    instance = field.interview(document)
+    deliver(field, coordinator, tmp_path / "out")
+    coordinator.store.start_edit(instance_id=instance, reason="spelling")
+    coordinator.store.autosave(instance_id=instance, document=with_text(document, "corrected"))
+    coordinator.store.finalise(instance_id=instance)
+    real = export_module._coordinator_versions
+
+    def with_bad_links(*args: object) -> tuple[object, ...]:
+        submissions, revisions, users = real(*args)  # type: ignore[arg-type]
+        revisions[-1]["attachments"] = {"../audio.ogg": "not a digest"}
+        return submissions, revisions, users
+
+    monkeypatch.setattr(export_module, "_coordinator_versions", with_bad_links)
+    back = export_coordinator_bundle(
+        coordinator.target, device_id=field.device_id, folder=tmp_path / "back"
+    )
+    assert back is not None
+    before = content_hash(field.target)
+    result = import_bundle(field.target, back.path)
+    assert result.status is ImportStatus.REJECTED
+    assert "'attachments' is invalid" in result.message
+    assert content_hash(field.target) == before
+    field.close()

@@ -899,14 +899,21 @@ def _coordinator_records(
     assignments = sorted(
         _in(connection, T_ASSIGN.c.assigned_to, users_of_device), key=lambda a: a["id"]
     )
+    submissions, revisions, authors = _coordinator_versions(connection, device_id, coordinator)
+    # Decisions on its versions, and on the coordinator's versions it now has.
     reviews = _rows(
         connection,
         select(T_REVIEW)
         .select_from(T_REVIEW.join(T_REV, T_REV.c.rev_id == T_REVIEW.c.rev_id))
-        .where(T_REV.c.device_id == device_id)
-        .order_by(T_REVIEW.c.id),
+        .where(T_REV.c.device_id == device_id),
     )
-    submissions, revisions, authors = _coordinator_versions(connection, device_id, coordinator)
+    seen = {r["id"] for r in reviews}
+    reviews += [
+        r
+        for r in _in(connection, T_REVIEW.c.rev_id, {r["rev_id"] for r in revisions})
+        if r["id"] not in seen
+    ]
+    reviews.sort(key=lambda r: r["id"])
     user_ids = (
         {a["assigned_to"] for a in assignments if a["assigned_to"]}
         | {a["created_by"] for a in assignments if a["created_by"]}

@@ -1,17 +1,22 @@
 """Review: a coordinator approves an interview, or returns it to its interviewer with a comment.
 
 Decisions are made on the coordinator's database, on the submission's
-current version, and travel back to the interviewer's laptop in the next
-coordinator bundle (`app.bundle.export`). There the returned interviews are
-listed with the comment (`review_feedback`); the interviewer's correction is
-a new version, which the decision no longer covers, so the interview leaves
-the list by itself and goes back to the coordinator for another look.
+current version, and travel back to the laptops that took part in the
+interview in the next coordinator bundle (`app.bundle.export`), with the
+coordinator's own versions of it (a correction, a conflict decision). There
+the returned interviews are listed with the comment (`review_feedback`); the
+interviewer's correction is a new version, which the decision no longer
+covers, so the interview leaves the list by itself and goes back to the
+coordinator for another look.
 
 Field bundles do not carry decisions: a decision made on a field laptop
 would never reach anyone, so reviewing is refused there.
 """
 
 from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from app.bundle.errors import BundleError
 from app.bundle.target import BundleTarget, is_coordinator_database
@@ -59,17 +64,13 @@ def review_submission(
             )
         if state is not SubmissionState.FINALISED or submission.head_rev_id is None:
             raise errors.DraftStateError(f"{instance_id} has not been finalised yet.")
-        head = session.get(Revision, submission.head_rev_id)
-        if (
-            decision is ReviewOutcome.REJECTED
-            and head is not None
-            and head.device_id == target.device_id
+        if decision is ReviewOutcome.REJECTED and not from_a_laptop(
+            session, instance_id, target.device_id
         ):
-            # A return travels to the laptop that made the version; none made this one.
+            # A return travels to the laptops that took part in the interview; none did.
             raise BundleError(
-                f"the current version of {instance_id} was made on this computer (an "
-                "edit or a conflict decision here), so no interviewer's laptop has it to "
-                "correct: correct it here, or approve it"
+                f"{instance_id} was made on this computer only, so no interviewer's laptop "
+                "has it to correct: correct it here, or approve it"
             )
         row = repo_reviews.record_review(
             session=session,
@@ -95,3 +96,16 @@ def review_feedback(target: BundleTarget, *, rejected_only: bool = True) -> list
         for _instance, info in sorted(latest.items())
         if not rejected_only or info.decision is ReviewOutcome.REJECTED
     ]
+
+
+def from_a_laptop(session: Session, instance_id: str, here: str) -> bool:
+    """Whether a laptop took part in the interview (made one of its versions): a return
+    reaches it, with the coordinator's own versions of it (`app.bundle.export`)."""
+    return (
+        session.execute(
+            select(col(Revision.rev_id)).where(
+                col(Revision.instance_id) == instance_id, col(Revision.device_id) != here
+            )
+        ).first()
+        is not None
+    )

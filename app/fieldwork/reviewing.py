@@ -29,7 +29,7 @@ class SubmissionStory:
     state: SubmissionState
     head_rev_id: str | None  # the current version (several heads: a conflict)
     reviewable: bool  # this user may approve or return the current version now
-    returnable: bool = False  # ... and return it: a laptop made it (not this computer)
+    returnable: bool = False  # ... and return it: a laptop took part (not this computer only)
 
     @property
     def current(self) -> ReviewInfo | None:
@@ -46,7 +46,7 @@ def load_story(store: LocalStore, instance_id: str) -> SubmissionStory:
         state, head = SubmissionState(submission.state), submission.head_rev_id
     target = BundleTarget.from_store(store)
     reviewable = state is SubmissionState.FINALISED and may_review(target)
-    made_here = any(r.rev_id == head and r.device_id == target.device_id for r in revisions)
+    from_laptop = any(r.device_id != target.device_id for r in revisions)
     return SubmissionStory(
         revisions=revisions,
         decisions=store.reviews(instance_id=instance_id),
@@ -54,7 +54,7 @@ def load_story(store: LocalStore, instance_id: str) -> SubmissionStory:
         state=state,
         head_rev_id=head,
         reviewable=reviewable,
-        returnable=reviewable and not made_here,
+        returnable=reviewable and from_laptop,
     )
 
 

@@ -15,6 +15,7 @@ from app.store.tables import ReviewOutcome, Role
 from tests.bundle.bundletools import (
     PASSWORD,
     Coordinator,
+    add_form,
     content_hash,
     deliver,
     make_field,
@@ -101,19 +102,51 @@ def test_reviews_are_refused_with_a_reason_and_change_nothing(
     field.close()
 
 
-def test_a_version_made_on_the_coordinators_computer_is_not_returned_to_nobody(
+def test_a_coordinators_correction_is_returned_to_the_laptop_it_came_from(
     coordinator: Coordinator, tmp_path: Path
 ) -> None:
-    """The coordinator corrects an interview itself, then returns it: no laptop has that
-    version, so the return never reached anyone while the command said it had."""
+    """The coordinator corrects an interview itself, then returns it: the correction and
+    the return reach the interviewer's laptop together, and the interviewer's next version
+    continues the correction."""
     field = make_field(tmp_path, coordinator, "laptop-c")
-    instance = field.interview(dict(synthetic_documents()[0]))
+    document = dict(synthetic_documents()[0])
+    instance = field.interview(document)
     deliver(field, coordinator, tmp_path / "out")
     draft = coordinator.store.start_edit(instance_id=instance, reason="typo in the name")
     coordinator.store.autosave(instance_id=instance, document=draft.document)
+    correction = coordinator.store.finalise(instance_id=instance)
+    review_submission(
+        coordinator.target,
+        instance_id=instance,
+        decision=ReviewOutcome.REJECTED,
+        comment="please re-check the name",
+    )
+    send_back(field, coordinator, tmp_path / "back")
+    feedback = review_feedback(field.target)
+    assert [(f.instance_id, f.rev_id, f.comment) for f in feedback] == [
+        (instance, correction.rev_id, "please re-check the name")
+    ]
+    again = field.edit(instance, with_text(document, "re-checked"))
+    deliver(field, coordinator, tmp_path / "out")
+    assert [h.rev_id for h in coordinator.store.heads(instance_id=instance)] == [again]
+    assert review_feedback(coordinator.target) == []  # the new version is not returned
+    field.close()
+
+
+def test_an_interview_made_on_the_coordinators_computer_is_not_returned_to_nobody(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """No laptop took part in it: the return would reach nobody while the command said it
+    had been sent."""
+    form_id, version = add_form(coordinator.store)
+    document = dict(synthetic_documents()[1])
+    instance = str(document["instance_id"])
+    coordinator.store.start_submission(
+        form_id=form_id, form_version=version, document=document, instance_id=instance
+    )
     coordinator.store.finalise(instance_id=instance)
     before = content_hash(coordinator.target)
-    with pytest.raises(BundleError, match="was made on this computer"):
+    with pytest.raises(BundleError, match="was made on this computer only"):
         review_submission(
             coordinator.target,
             instance_id=instance,
@@ -125,7 +158,6 @@ def test_a_version_made_on_the_coordinators_computer_is_not_returned_to_nobody(
         coordinator.target, instance_id=instance, decision=ReviewOutcome.APPROVED
     )
     assert approved.decision is ReviewOutcome.APPROVED
-    field.close()
 
 
 def test_a_conflict_is_resolved_before_it_is_reviewed(

@@ -23,7 +23,14 @@ from tests.bundle.bundletools import (
     send_back,
     synthetic_documents,
 )
-from tests.ui.shell.helpers import close_window, log_in, make_window, type_text, wait_for_dialog
+from tests.ui.shell.helpers import (
+    close_window,
+    log_in,
+    make_submission,
+    make_window,
+    type_text,
+    wait_for_dialog,
+)
 
 
 def _status_of(window: AppWindow, instance_id: str) -> str:
@@ -102,11 +109,12 @@ def test_the_coordinator_returns_a_form_then_approves_its_correction(
     close_window(qtbot, window)
 
 
-def test_a_version_made_on_the_coordinators_computer_offers_no_return(
+def test_return_is_offered_only_where_a_laptop_took_part(
     qtbot: QtBot, ctx: AppContext, study_db: LocalStore, tmp_path: Path
 ) -> None:
-    """No interviewer's laptop has a version the coordinator made itself: Return is not
-    offered (it used to be, and the return then reached nobody)."""
+    """An interview made on the coordinator's computer only is on no interviewer's laptop:
+    Return is not offered (it used to be, and the return then reached nobody). The
+    coordinator's correction of a laptop's interview goes to that laptop, with a return."""
     coordinator = coordinator_for(study_db, tmp_path / "keys")
     laptop = make_field(tmp_path, coordinator, "laptop-a")
     instance = laptop.interview(dict(synthetic_documents()[0]))
@@ -115,11 +123,15 @@ def test_a_version_made_on_the_coordinators_computer_offers_no_return(
     draft = study_db.start_edit(instance_id=instance, reason="typo in the name")
     study_db.autosave(instance_id=instance, document=draft.document)
     study_db.finalise(instance_id=instance)
+    own = make_submission(study_db, "dg_survey", answers={}, finalise=True).instance_id
     study_db.close()
     window = make_window(qtbot, ctx)
     log_in(qtbot, window)
-    history = _open_history(qtbot, window, instance)
+    history = _open_history(qtbot, window, own)
     assert history.approve_button.isVisible() and not history.return_button.isVisible()
+    history.reject()
+    history = _open_history(qtbot, window, instance)
+    assert history.approve_button.isVisible() and history.return_button.isVisible()
     history.reject()
     close_window(qtbot, window)
 

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from app.bundle import export as export_module
+from app.bundle.central import acting_store, add_account
 from app.bundle.export import export_coordinator_bundle, export_field_bundle
 from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.merge import conflict_queue, resolve_conflict
 from app.bundle.target import BundleTarget
 from app.store import repo_submissions
 from app.store.store import open_store
-from app.store.tables import SubmissionState
+from app.store.tables import Role, SubmissionState
 from tests.bundle.bundletools import (
     PASSWORD,
     Coordinator,
@@ -27,6 +28,7 @@ from tests.bundle.bundletools import (
     synthetic_documents,
     with_text,
 )
+from tests.bundle.conftest import close_central, open_central
 
 
 def _statement(field: Field, instance: str) -> str:
@@ -169,3 +171,30 @@ def test_bad_links_in_a_coordinator_bundle_refuse_it_and_change_nothing(
     assert "'attachments' is invalid" in result.message
     assert content_hash(field.target) == before
     field.close()
+
+
+def test_a_central_stores_correction_reaches_the_laptop(pg_url: str, tmp_path: Path) -> None:
+    """The same on PostgreSQL: the coordinator corrects an interview on the central store
+    (through the local store's API, acting as its account)."""
+    central = open_central("postgresql", tmp_path, pg_url)
+    add_account(central.target, username="khamla", role=Role.COORDINATOR)
+    target = BundleTarget.open_url(pg_url, username="khamla")
+    store = acting_store(target)
+    field = make_field(tmp_path, central, "laptop-p")  # type: ignore[arg-type]
+    try:
+        document = dict(synthetic_documents()[6])
+        instance = field.interview(document)
+        bundle = export_field_bundle(field.target, folder=tmp_path / "out")
+        assert bundle is not None
+        assert import_bundle(target, bundle.path, identities=[central.identity]).ok
+        store.start_edit(instance_id=instance, reason="spelling")
+        store.autosave(instance_id=instance, document=with_text(document, "corrected"))
+        correction = store.finalise(instance_id=instance)
+        back = export_coordinator_bundle(target, device_id=field.device_id, folder=tmp_path / "b")
+        assert back is not None and import_bundle(field.target, back.path).ok
+        assert [h.rev_id for h in field.store.heads(instance_id=instance)] == [correction.rev_id]
+        assert _statement(field, instance) == "corrected"
+    finally:
+        field.close()
+        target.close()
+        close_central(central)

@@ -305,17 +305,12 @@ def shoot(lang: str, scale: str) -> int:
     keys.reject()
     settle(0.1)
 
-    # Review: a finalised questionnaire returned with a comment, from its history; then
-    # home lists it under "Returned for correction", as the interviewer's laptop does.
-    from app.store import SubmissionState
+    # Review: a laptop's finalised desk review returned with a comment, from its history;
+    # then the cases list shows it returned (the laptop lists it under "Returned for
+    # correction" once the next sync brings the comment).
     from app.ui.filling.dialogs import HistoryDialog, ReturnDialog
 
-    current = window.ctx.store
-    assert current is not None
-    mine = current.list_submissions(
-        state=SubmissionState.FINALISED, form_id="dg_survey", created_by=current.user.id
-    ).rows[0]
-    window.show_history(mine.instance_id)
+    window.show_history(queues.duplicate_instances[0])
     history = dialog_of(HistoryDialog)
     wait(lambda: history.story is not None)
     history.return_button.click()
@@ -324,18 +319,23 @@ def shoot(lang: str, scale: str) -> int:
         w for w in app.topLevelWidgets() if isinstance(w, ReturnDialog) and w.isVisible()
     )
     returning.reason.setText(
-        "ກະລຸນາກວດຄືນຈຳນວນພະນັກງານໄອທີ (ພາກ ຂ)"
+        "ກະລຸນາເພີ່ມເລກໜ້າຂອງເອກະສານ (ພາກ ຂ)"
         if lang == "lo"
-        else "Please check the number of IT staff again (section B)"
+        else "Please add the document's page numbers (section B)"
     )
     returning.reason.returnPressed.emit()
     wait(lambda: len(history.rows()) >= 2)
     centre(history, upper=True)
     snap("13_review_history")
     history.reject()
-    wait(lambda: window.home.task is None and window.home.returned_view.isVisible())
-    window.home.table.selectRow(0)
+    home = window.home
+    wait(lambda: home.task is None)
+    status = home.filter_boxes["status"]
+    status.setCurrentIndex(status.findData("returned"))
+    wait(lambda: home.case_filter.rowCount() >= 1)
+    home.table.selectRow(0)
     snap("14_returned_for_correction")
+    status.setCurrentIndex(0)
 
     # Assigning cases from a spreadsheet: a sheet with rows to correct.
     from app.ui.assign.dialog import AssignDialog

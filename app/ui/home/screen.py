@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTreeWidget,
@@ -75,6 +76,30 @@ class _ActivatingList(QListView):
         row = index.data(ROW_ROLE)
         if row is not None:
             self.sig_row_activated.emit(row)
+
+    def minimumSizeHint(self) -> QSize:
+        # Two lines: on a short screen these lists give way to the forms to start.
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), 2 * self.fontMetrics().lineSpacing() + 2 * self.frameWidth())
+
+
+class _FormsList(QTreeWidget):
+    """The forms to start: as tall as its rows (a study has a handful of forms, none of
+    them should need scrolling to), shrinking to two rows only when the window is short."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), self._height(self.topLevelItemCount()))
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), self._height(min(2, self.topLevelItemCount())))
+
+    def _height(self, rows: int) -> int:
+        first = self.topLevelItem(0)
+        row = self.visualItemRect(first).height() if first is not None else 0
+        row = row or self.fontMetrics().height() + 8
+        return self.header().sizeHint().height() + rows * row + 2 * self.frameWidth()
 
 
 class _CaseTable(QTableView):
@@ -154,7 +179,8 @@ class HomeScreen(QWidget):
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 6, 0)
         self.forms_heading = Heading(scale=1.1)
-        self.forms_list = QTreeWidget()
+        self.forms_list = _FormsList()
+        self.forms_list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.forms_list.setColumnCount(2)
         self.forms_list.setRootIsDecorated(False)
         self.forms_list.setWordWrap(True)
@@ -184,7 +210,7 @@ class HomeScreen(QWidget):
         self.recent_view.sig_row_activated.connect(self._history_row)
         for widget, stretch in (
             (self.forms_heading, 0),
-            (self.forms_list, 2),
+            (self.forms_list, 0),
             (self.new_button, 0),
             (self.returned_heading, 0),
             (self.returned_view, 1),
@@ -371,6 +397,7 @@ class HomeScreen(QWidget):
         again = forms.topLevelItem(max(0, min(current, forms.topLevelItemCount() - 1)))
         if again is not None:
             forms.setCurrentItem(again)
+        forms.updateGeometry()  # its height follows its rows
 
     def form_entries(self) -> list[FormEntry]:
         forms = self.forms_list

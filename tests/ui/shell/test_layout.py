@@ -52,3 +52,21 @@ def test_every_screen_fits_at_150_percent(
     settings = window.findChildren(SettingsDialog)[0]
     assert settings.width() <= ZOOMED[0] and settings.height() <= ZOOMED[1] + 1
     settings.reject()
+
+
+def test_the_forms_to_start_need_no_scrolling_at_150_percent(
+    qtbot: QtBot, ctx: AppContext, study_db: LocalStore, lao_font: None
+) -> None:
+    """The study's five forms showed three at a time (the list shared its height with the
+    drafts and recent lists); the drafts and recent lists give way instead."""
+    study_db.close()
+    translator.set_language("lo")
+    window = make_window(qtbot, ctx, view_factory=None)
+    window.resize(int(ZOOMED[0]), int(ZOOMED[1]))
+    log_in(qtbot, window)
+    forms = window.home.forms_list
+    qtbot.waitUntil(lambda: forms.topLevelItemCount() == 5)
+    qtbot.waitUntil(lambda: not forms.verticalScrollBar().isVisible())
+    last = forms.topLevelItem(forms.topLevelItemCount() - 1)
+    assert forms.viewport().rect().contains(forms.visualItemRect(last))
+    assert window.home.drafts_view.height() > 40  # still there, a row or two

@@ -33,6 +33,7 @@ from app.engine.serialize import to_document
 from app.engine.synthetic import generate
 from app.store.crypto import KdfParams
 from app.store.repo_paradata import EventIn, EventKind
+from app.store.repo_submissions import RevisionInfo
 from app.store.store import LocalStore, create_store, open_store
 from app.store.types import utcnow
 
@@ -185,6 +186,15 @@ def content_hash(target: BundleTarget) -> str:
 
     with target.session() as session:
         return digest(session.connection())
+
+
+def corrected_here(
+    store: LocalStore, instance_id: str, document: dict[str, Any], text: str, reason: str = "typo"
+) -> RevisionInfo:
+    """The coordinator's own correction of an interview: its statement set to `text`."""
+    store.start_edit(instance_id=instance_id, reason=reason)
+    store.autosave(instance_id=instance_id, document=with_text(document, text))
+    return store.finalise(instance_id=instance_id)
 
 
 def with_text(document: dict[str, Any], text: str, key: str = "statement") -> dict[str, Any]:

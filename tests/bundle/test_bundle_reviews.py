@@ -17,6 +17,7 @@ from tests.bundle.bundletools import (
     Coordinator,
     add_form,
     content_hash,
+    corrected_here,
     deliver,
     make_field,
     send_back,
@@ -167,9 +168,7 @@ def test_a_conflict_is_resolved_before_it_is_reviewed(
     document = dict(synthetic_documents()[2])
     instance = field.interview(document)
     deliver(field, coordinator, tmp_path / "out")
-    coordinator.store.start_edit(instance_id=instance, reason="typo")
-    coordinator.store.autosave(instance_id=instance, document=with_text(document, "theirs"))
-    coordinator.store.finalise(instance_id=instance)
+    corrected_here(coordinator.store, instance, document, "theirs", "typo")
     field.edit(instance, with_text(document, "mine"))
     deliver(field, coordinator, tmp_path / "out")
     with pytest.raises(errors.ConflictError, match="resolve the conflict first"):

@@ -22,6 +22,7 @@ from tests.bundle.bundletools import (
     Coordinator,
     Field,
     content_hash,
+    corrected_here,
     deliver,
     make_field,
     send_back,
@@ -51,11 +52,7 @@ def test_a_conflict_decision_reaches_the_laptop_and_the_next_edit_continues_it(
     document = dict(synthetic_documents()[1])
     instance = field.interview(document)
     deliver(field, coordinator, tmp_path / "out")
-    coordinator.store.start_edit(instance_id=instance, reason="typo")
-    coordinator.store.autosave(
-        instance_id=instance, document=with_text(document, "coordinator's wording")
-    )
-    coordinator.store.finalise(instance_id=instance)
+    corrected_here(coordinator.store, instance, document, "coordinator's wording", "typo")
     field_rev = field.edit(instance, with_text(document, "interviewer's wording"))
     deliver(field, coordinator, tmp_path / "out")
     assert [c.instance_id for c in conflict_queue(coordinator.target)] == [instance]
@@ -85,9 +82,7 @@ def test_a_coordinators_correction_reaches_the_laptop_once(
     instance = field.interview(document, attachment=b"OggS recording")
     other = field.interview(dict(synthetic_documents()[3]))
     deliver(field, coordinator, tmp_path / "out")
-    coordinator.store.start_edit(instance_id=instance, reason="spelling")
-    coordinator.store.autosave(instance_id=instance, document=with_text(document, "corrected"))
-    correction = coordinator.store.finalise(instance_id=instance)
+    correction = corrected_here(coordinator.store, instance, document, "corrected", "spelling")
 
     back = export_coordinator_bundle(
         coordinator.target, device_id=field.device_id, folder=tmp_path / "back"
@@ -121,9 +116,7 @@ def test_a_laptop_put_back_from_an_old_backup_still_gets_its_cases(
     document = dict(synthetic_documents()[4])
     instance = field.interview(document, attachment=b"OggS interview audio")
     deliver(field, coordinator, tmp_path / "out")
-    coordinator.store.start_edit(instance_id=instance, reason="spelling")
-    coordinator.store.autosave(instance_id=instance, document=with_text(document, "corrected"))
-    coordinator.store.finalise(instance_id=instance)
+    corrected_here(coordinator.store, instance, document, "corrected", "spelling")
 
     path, form = field.store.path, field.form
     field.close()
@@ -150,9 +143,7 @@ def test_bad_links_in_a_coordinator_bundle_refuse_it_and_change_nothing(
     document = dict(synthetic_documents()[5])
     instance = field.interview(document)
     deliver(field, coordinator, tmp_path / "out")
-    coordinator.store.start_edit(instance_id=instance, reason="spelling")
-    coordinator.store.autosave(instance_id=instance, document=with_text(document, "corrected"))
-    coordinator.store.finalise(instance_id=instance)
+    corrected_here(coordinator.store, instance, document, "corrected", "spelling")
     real = export_module._coordinator_versions
 
     def with_bad_links(*args: object) -> tuple[object, ...]:
@@ -187,9 +178,7 @@ def test_a_central_stores_correction_reaches_the_laptop(pg_url: str, tmp_path: P
         bundle = export_field_bundle(field.target, folder=tmp_path / "out")
         assert bundle is not None
         assert import_bundle(target, bundle.path, identities=[central.identity]).ok
-        store.start_edit(instance_id=instance, reason="spelling")
-        store.autosave(instance_id=instance, document=with_text(document, "corrected"))
-        correction = store.finalise(instance_id=instance)
+        correction = corrected_here(store, instance, document, "corrected", "spelling")
         back = export_coordinator_bundle(target, device_id=field.device_id, folder=tmp_path / "b")
         assert back is not None and import_bundle(field.target, back.path).ok
         assert [h.rev_id for h in field.store.heads(instance_id=instance)] == [correction.rev_id]

@@ -54,6 +54,16 @@ def store(tmp_path: Path) -> LocalStore:
     opened.close()
 
 
+def _org_filled(store: LocalStore, study: Path) -> tuple[FormLibrary, Filling]:
+    """The study's forms stored; an `org` form started, ready to finalise (3 staff, no unit)."""
+    register_study_forms(store, study)
+    library = FormLibrary(store)
+    filling = Filling.start(store=store, form=library.get("org", "1"))
+    filling.session.set_value("staff", 3)
+    filling.session.set_value("has_unit", "no")
+    return library, filling
+
+
 def test_register_study_forms_once(store: LocalStore, study: Path) -> None:
     first = register_study_forms(store, study)
     again = register_study_forms(store, study)
@@ -118,11 +128,7 @@ def test_finalise_refuses_problems_then_stores_a_revision(store: LocalStore, stu
 
 
 def test_edit_needs_a_reason_and_makes_a_child_revision(store: LocalStore, study: Path) -> None:
-    register_study_forms(store, study)
-    library = FormLibrary(store)
-    filling = Filling.start(store=store, form=library.get("org", "1"))
-    filling.session.set_value("staff", 3)
-    filling.session.set_value("has_unit", "no")
+    library, filling = _org_filled(store, study)
     first = filling.finalise()
     with pytest.raises(Exception, match="reason"):
         Filling.edit(store=store, library=library, instance_id=filling.instance_id, reason="  ")
@@ -203,11 +209,7 @@ def test_an_edit_closed_unchanged_leaves_the_interview_finalised(
 ) -> None:
     """Opened for editing (the only way to read its answers again) and closed without a
     change, the interview stayed "being edited" for ever, with a draft nobody wanted."""
-    register_study_forms(store, study)
-    library = FormLibrary(store)
-    filling = Filling.start(store=store, form=library.get("org", "1"))
-    filling.session.set_value("staff", 3)
-    filling.session.set_value("has_unit", "no")
+    library, filling = _org_filled(store, study)
     first = filling.finalise()
     instance = filling.instance_id
 
@@ -249,11 +251,7 @@ def test_an_edit_is_refused_at_once_to_whoever_may_not_edit(
     tmp_path: Path, store: LocalStore, study: Path
 ) -> None:
     """Checked when the form opens, not at the first answer typed."""
-    register_study_forms(store, study)
-    library = FormLibrary(store)
-    filling = Filling.start(store=store, form=library.get("org", "1"))
-    filling.session.set_value("staff", 3)
-    filling.session.set_value("has_unit", "no")
+    _library, filling = _org_filled(store, study)
     filling.finalise()
     store.add_user(username="bounmy", password=PASSWORD, role=Role.ENUMERATOR)
     path = store.path

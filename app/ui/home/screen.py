@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.i18n import N_, _, translator
+from app.ui.columns import FittedColumns
 from app.ui.context import AppContext
 from app.ui.home.cases import CaseRow, FormEntry, HomeData, load_home, pick
 from app.ui.home.models import (
@@ -52,6 +53,8 @@ ROLE_NAMES = {
     "coordinator": N_("Coordinator"),
 }
 COLUMN_CAP = 220  # pixels; a longer text is elided and shown whole in its tooltip
+COLUMN_FLOOR = 60  # pixels; on a narrow screen, columns give way down to this
+CASES_TABLE = "cases"  # the table's name in the settings (hidden columns)
 FILTERS = (
     ("status", N_("Status")),
     ("institution", N_("Institution")),
@@ -271,8 +274,17 @@ class HomeScreen(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setMinimumSectionSize(60)
+        self.columns = FittedColumns(
+            self.table,
+            [key for key, _name in CaseTableModel.COLUMNS],
+            stretch="institution",
+            whole=("status", "updated"),
+            floor=COLUMN_FLOOR,
+            titles=lambda: [_(name) for _key, name in CaseTableModel.COLUMNS],
+            natural=self._natural_width,
+            on_hidden_changed=self._remember_hidden_columns,
+        )
+        self.columns.set_hidden(self.ctx.settings.settings.hidden_columns.get(CASES_TABLE, []))
         self.table.doubleClicked.connect(lambda index: self._case_activated(index.data(ROW_ROLE)))
         self.table.sig_row_activated.connect(self._case_activated)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
@@ -342,18 +354,18 @@ class HomeScreen(QWidget):
         self.drafts_model.retranslate()
         self.returned_model.retranslate()
         self.recent_model.retranslate()
-        self._size_columns()
+        self.columns.fit()
         self._show_count()
 
-    def _size_columns(self) -> None:
-        """Columns as wide as their texts (within a cap); the institution takes the rest."""
+    def _natural_width(self, column: int) -> int:
+        """A column as wide as its texts and title, within a cap."""
         header = self.table.horizontalHeader()
-        stretch = [key for key, _name in CaseTableModel.COLUMNS].index("institution")
-        for column in range(header.count()):
-            if column != stretch:
-                self.table.resizeColumnToContents(column)
-                header.resizeSection(column, min(header.sectionSize(column), COLUMN_CAP))
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        wanted = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+        return min(wanted, COLUMN_CAP)
+
+    def _remember_hidden_columns(self, keys: list[str]) -> None:
+        hidden = self.ctx.settings.settings.hidden_columns
+        self.ctx.settings.update(hidden_columns={**hidden, CASES_TABLE: keys})
 
     def show_sync_status(self, text: str, ok: bool) -> None:
         self.sync_status.setText(text)

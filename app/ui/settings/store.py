@@ -36,6 +36,7 @@ class Settings:
     sync_folder: str | None = None  # used by bundle sync
     last_user: str = ""
     open_drafts: dict[str, str] = field(default_factory=dict)  # user name → instance id
+    hidden_columns: dict[str, list[str]] = field(default_factory=dict)  # table → column keys
 
     def db_path(self) -> Path:
         folder = Path(self.data_folder).expanduser() if self.data_folder else paths.data_dir()
@@ -72,6 +73,12 @@ class Settings:
             isinstance(k, str) and isinstance(v, str) for k, v in drafts.items()
         ):
             fixes["open_drafts"] = {}
+        hidden = settings.hidden_columns
+        if not isinstance(hidden, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(c, str) for c in v)
+            for k, v in hidden.items()
+        ):
+            fixes["hidden_columns"] = {}
         return replace(settings, **fixes) if fixes else settings
 
 

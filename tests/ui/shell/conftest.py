@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core import paths
@@ -13,6 +14,7 @@ from app.fieldwork.library import register_study_forms
 from app.store import LocalStore, Role, create_store
 from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
+from app.ui.fonts import install_fonts, ui_font
 from app.ui.workers import running_tasks
 from tests.ui.shell.helpers import FAST_KDF, PASSWORD, USER, log_in, make_context, make_window
 
@@ -26,6 +28,15 @@ def english_and_idle(qtbot: QtBot) -> Iterator[None]:
         task.wait(10)
     qtbot.wait(20)  # let the finished tasks' signals arrive
     translator.set_language("en")
+
+
+@pytest.fixture
+def lao_font(qtbot: QtBot) -> Iterator[None]:
+    """The app's own font (with Lao) at 10 points, as the app sets it."""
+    before = QApplication.font()
+    QApplication.setFont(ui_font(install_fonts(), 10.0))
+    yield
+    QApplication.setFont(before)
 
 
 @pytest.fixture

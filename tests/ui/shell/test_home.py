@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from app.core.i18n import translator
@@ -11,10 +12,11 @@ from app.store import LocalStore, open_store
 from app.store.tables_bundle import ItemKind, OutgoingBundle, OutgoingItem, OutgoingStatus
 from app.ui.app_window import AppWindow
 from app.ui.context import AppContext
-from app.ui.home.models import ROW_ROLE
-from app.ui.home.screen import HomeScreen
+from app.ui.home.models import ROW_ROLE, CaseTableModel
+from app.ui.home.screen import COLUMN_FLOOR, HomeScreen
 from tests.ui.shell.helpers import (
     PASSWORD,
+    close_window,
     log_in,
     make_submission,
     make_window,
@@ -225,3 +227,59 @@ def test_a_load_still_running_at_logout_never_shows_up_for_the_next_user(
     assert window.home.drafts_model.rows[0].form_id == "dg_interview"
     qtbot.wait(500)  # keo's load has ended by now, against a closed store
     assert shown == [] and window.home.drafts_model.rows[0].form_id == "dg_interview"
+
+
+def test_the_cases_table_needs_no_sideways_scrolling_at_150_percent_in_lao(
+    qtbot: QtBot, ctx: AppContext, seeded: LocalStore, lao_font: None
+) -> None:
+    """At 1366×768 and 150 % zoom the last columns (interviewer, last saved) were out of
+    sight behind a sideways scroll bar; the widest columns give way instead."""
+    translator.set_language("lo")
+    window = make_window(qtbot, ctx)
+    window.resize(910, 512)
+    log_in(qtbot, window)
+    table = window.home.table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 4)
+    header = table.horizontalHeader()
+    qtbot.waitUntil(lambda: not table.horizontalScrollBar().isVisible())
+    width = table.viewport().width()
+    assert width < 600  # the narrow case the test is about
+    for section in range(header.count()):
+        assert not header.isSectionHidden(section)
+        assert header.sectionSize(section) >= COLUMN_FLOOR
+        right = header.sectionViewportPosition(section) + header.sectionSize(section)
+        assert right <= width, (section, right, width)
+    column_of = [key for key, _ in CaseTableModel.COLUMNS].index
+    for whole in ("status", "updated"):  # read at a glance: never cut
+        assert header.sectionSize(column_of(whole)) >= table.sizeHintForColumn(column_of(whole))
+    # A cut text is shown whole in its tooltip.
+    respondent = table.model().index(0, column_of("form"))
+    assert respondent.data(Qt.ItemDataRole.ToolTipRole) == respondent.data()
+
+
+def test_a_hidden_column_stays_hidden_at_the_next_login(
+    qtbot: QtBot, ctx: AppContext, seeded: LocalStore
+) -> None:
+    window = make_window(qtbot, ctx)
+    log_in(qtbot, window)
+    table = window.home.table
+    header = table.horizontalHeader()
+    province = [key for key, _ in CaseTableModel.COLUMNS].index("province")
+    header.customContextMenuRequested.emit(header.rect().center())
+    menu = header.findChild(QMenu)
+    assert menu is not None
+    titles = [action.text() for action in menu.actions() if action.isCheckable()]
+    assert titles == [header.model().headerData(s, Qt.Orientation.Horizontal) for s in range(8)]
+    next(a for a in menu.actions() if a.text() == "Province").trigger()
+    menu.close()
+    assert header.isSectionHidden(province)
+    assert ctx.settings.settings.hidden_columns == {"cases": ["province"]}
+    shown = [s for s in range(header.count()) if not header.isSectionHidden(s)]
+    assert sum(header.sectionSize(s) for s in shown) == table.viewport().width()
+    close_window(qtbot, window)
+
+    again = make_window(qtbot, ctx)
+    log_in(qtbot, again)
+    header = again.home.table.horizontalHeader()
+    assert header.isSectionHidden(province)
+    assert not any(header.isSectionHidden(s) for s in range(header.count()) if s != province)

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.i18n import translator
 from app.store import LocalStore
 from app.ui.context import AppContext
-from app.ui.fonts import install_fonts, ui_font
 from app.ui.settings.dialog import SettingsDialog
 from tests.ui.shell.helpers import log_in, make_window, start_new_form
 
 ZOOMED = (1366 / 1.5, 768 / 1.5)
-
-
-@pytest.fixture
-def lao_font(qtbot: QtBot) -> Iterator[None]:
-    before = QApplication.font()
-    QApplication.setFont(ui_font(install_fonts(), 10.0))
-    yield
-    QApplication.setFont(before)
 
 
 def fits(size: QSize) -> bool:

@@ -33,7 +33,15 @@ def test_settings_persist_and_survive_a_damaged_file(tmp_path: Path) -> None:
     store.path.write_text("{not json", encoding="utf-8")
     assert SettingsStore().settings == Settings()
     store.path.write_text(
-        json.dumps({"ui_language": "fr", "font_size": 400, "page_mode": "x", "open_drafts": [1]}),
+        json.dumps(
+            {
+                "ui_language": "fr",
+                "font_size": 400,
+                "page_mode": "x",
+                "open_drafts": [1],
+                "hidden_columns": {"cases": "province"},
+            }
+        ),
         encoding="utf-8",
     )
     assert SettingsStore().settings == Settings()

@@ -59,6 +59,8 @@ class Changes:
     choices: set[Node] = field(default_factory=set)
     labels: set[Node] = field(default_factory=set)
     structure: set[Node] = field(default_factory=set)  # containers whose repeat instances changed
+    # Instances a repeat_count took away while answering (kept aside: see `set_value`).
+    dropped: dict[Node, list[Node]] = field(default_factory=dict)  # container → instances
 
     def any(self) -> bool:
         return any(
@@ -143,6 +145,10 @@ class FormSession:
         self.listeners: list[Callable[[Node, str, str], None]] = []  # (node, old, new)
         self._seeds: dict[int, float] = {}  # randomize seeds of questions without one
         self._index: dict[int, list[Node]] | None = None
+        # Instances a lowered repeat_count removed while answering, by (container, repeat):
+        # raising the count again brings them back with their answers (see `set_value`).
+        self._set_aside: dict[tuple[int, str], tuple[Node, list[Node]]] = {}
+        self._answering = False
         self.root = self.env.root
         self.root.definition = form.root
         self._instance_id = instance_id
@@ -485,12 +491,46 @@ class FormSession:
         if len(instances) == wanted:
             return False
         self._index = None  # the structure changes under the sweep's index
+        aside = self._aside(container, definition.name)
         while len(container.by_name.get(definition.name, [])) > wanted:
-            container.remove(container.by_name[definition.name][-1])
+            instance = container.by_name[definition.name][-1]
+            container.remove(instance)
+            if aside is not None:
+                aside.append(instance)
+                self._changes.dropped.setdefault(container, []).append(instance)
         while len(container.by_name.get(definition.name, [])) < wanted:
-            self._create_instance(definition, container)
+            if aside:
+                self._bring_back(definition, container, aside.pop())
+            else:
+                self._create_instance(definition, container)
         self._changes.structure.add(container)
         return True
+
+    def _aside(self, container: Node, name: str) -> list[Node] | None:
+        """The instances of `name` set aside in `container`; None when not answering (a
+        restored or checked document keeps nothing aside: its tree is its document)."""
+        if not self._answering:
+            return None
+        key = (id(container), name)
+        kept = self._set_aside.get(key)
+        if kept is None or kept[0] is not container:  # (an id reused by a new container)
+            kept = self._set_aside[key] = (container, [])
+        return kept[1]
+
+    def _bring_back(self, definition: FieldDef, container: Node, instance: Node) -> None:
+        """Put a set-aside instance back at the end, its answers kept and its
+        calculations and relevance worked out again."""
+        siblings = container.by_name.get(definition.name)
+        if siblings:
+            container.insert_after(instance, siblings[-1])
+        else:
+            container.append(instance)
+            self._reorder_container(container)
+        instance.relevant = container.relevant
+        for vertex in definition.inner_vertices:
+            if vertex.prop == g.VALUE and _has_trigger(vertex.field):
+                continue
+            self._evaluate(vertex, instance)
 
     def _create_instance(
         self, definition: FieldDef, container: Node, after: Node | None = None
@@ -567,6 +607,23 @@ class FormSession:
 
     def repeat_instances(self, container: Node, name: str) -> list[Node]:
         return list(container.by_name.get(name, ()))
+
+    def sets_a_repeat_count(self, node: Node) -> bool:
+        """Whether answering `node` can change how many instances a repeat has (its
+        value reaches a repeat_count, directly or through calculations)."""
+        definition: FieldDef | None = node.definition
+        vertex = definition.vertices.get(g.VALUE) if definition is not None else None
+        seen: set[int] = set()
+        stack = [vertex] if vertex is not None else []
+        while stack:
+            current = stack.pop()
+            if current.prop == g.REPEAT_COUNT:
+                return True
+            for reader, _scoped in current.out:
+                if id(reader) not in seen:
+                    seen.add(id(reader))
+                    stack.append(reader)
+        return False
 
     # -- answers -------------------------------------------------------------------
     def node(self, ref: str) -> Node:
@@ -661,7 +718,13 @@ class FormSession:
         node.value = text
         self._changes.values.add(node)
         self._notify(node, old, text)
-        self._propagate([(definition.vertices[g.VALUE], node)])
+        # A count typed digit by digit, or cleared and retyped, lowers a repeat_count on the
+        # way: the instances it removes are set aside, not destroyed, while answering.
+        self._answering = True
+        try:
+            self._propagate([(definition.vertices[g.VALUE], node)])
+        finally:
+            self._answering = False
         return self._changes
 
     def clear(self, target: Node | str) -> Changes:

@@ -126,6 +126,36 @@ def test_repeat_count_drives_the_number_of_instances(household: FormSession) -> 
         household.add_repeat(household.root, "child")
 
 
+def test_a_count_retyped_keeps_the_answers_of_the_instances_it_passed_over(
+    household: FormSession,
+) -> None:
+    """Clearing a count to retype it removed every instance and their answers; while
+    answering, the instances a lower count takes away are set aside and come back."""
+    assert household.sets_a_repeat_count(household.node("kids"))
+    assert not household.sets_a_repeat_count(household.node("age"))
+    household.set_value("kids", 3)
+    for position, name in enumerate(["Noy", "Keo", "Bounmy"], 1):
+        household.set_value(f"child[{position}]/cname", name)
+    changes = household.set_value("kids", None)
+    assert household.repeat_instances(household.root, "child") == []
+    dropped = changes.dropped[household.root]
+    assert [i.by_name["cname"][0].value for i in dropped] == ["Bounmy", "Keo", "Noy"]
+    assert household.snapshot().get("child", []) == []  # saved as shown
+    household.set_value("kids", 4)
+    names = [household.value(f"child[{position}]/cname") for position in (1, 2, 3, 4)]
+    assert names == ["Noy", "Keo", "Bounmy", ""]
+    household.set_value("kids", 2)
+    assert [c["cname"] for c in household.snapshot()["child"]] == ["Noy", "Keo"]
+    # A session restored from what was saved has nothing aside: the saved two stay two.
+    again = FormSession.restore(household.form, household.snapshot())
+    again.set_value("kids", 3)
+    assert [again.value(f"child[{position}]/cname") for position in (1, 2, 3)] == [
+        "Noy",
+        "Keo",
+        "",
+    ]
+
+
 def test_move_repeat_changes_positions(household: FormSession) -> None:
     household.set_value("member[1]/mname", "A")
     household.add_repeat(household.root, "member")

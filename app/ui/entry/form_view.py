@@ -47,7 +47,13 @@ from app.ui.entry.navigation import Navigator
 from app.ui.entry.page_host import PageBuilder, breadcrumb, retitle
 from app.ui.entry.pages import EntryPage, entry_pages
 from app.ui.entry.repeat_actions import RepeatController
-from app.ui.entry.repeats import RepeatBar, RepeatPage
+from app.ui.entry.repeats import (
+    RepeatBar,
+    RepeatPage,
+    confirm_count_drop,
+    holds_answers,
+    repeat_label,
+)
 from app.ui.entry.summary import SummaryDialog
 from app.ui.entry.widgets.base import QuestionWidget
 from app.ui.entry.widgets.grid import GridWidget
@@ -308,6 +314,7 @@ class FormView(QWidget):
     # -- the EntryContext the widgets use ------------------------------------------------
     def answer(self, node: Node, value: Any) -> bool:
         widget = self.widgets.get(node)
+        before = node.value
         try:
             changes = self.session.set_value(node, value)
         except AnswerError as error:
@@ -317,9 +324,26 @@ class FormView(QWidget):
             return False
         if widget is not None and widget._answer_error is not None:
             widget.set_answer_error(None)
+        kept = bool(changes.dropped) and not self._count_drop_confirmed(changes.dropped)
+        if kept:
+            self.apply_changes(changes)
+            changes = self.session.set_value(node, before or None)  # they come back
         if changes.any():
             self.apply_changes(changes)
             self.sig_answer_changed.emit()
+        if kept:
+            self.go_to(node)  # back on the number, as it was
+        return not kept
+
+    def _count_drop_confirmed(self, dropped: dict[Node, list[Node]]) -> bool:
+        """A lower repeat count took instances away: fine when they were empty; else ask."""
+        for container, instances in dropped.items():
+            if any(holds_answers(instance) for instance in instances):
+                name = instances[0].name
+                first = len(container.by_name.get(name, [])) + 1
+                label = repeat_label(self.session, container, name)
+                if not confirm_count_drop(self, label, first, first + len(instances) - 1):
+                    return False
         return True
 
     def advance(self, widget: QuestionWidget, backwards: bool = False) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.i18n import _
 from app.engine.compiled import FieldDef
 from app.engine.instance import Node
+from app.engine.model import NON_INPUT_KINDS
 from app.engine.session import FormSession
 from app.ui.entry.pages import shown, user_repeat
 
@@ -61,6 +62,41 @@ def instance_summary(session: FormSession, instance: Node) -> str:
                 return ", ".join(session.choice_label(leaf, n) for n in names)[:80]
             return leaf.value[:80]
     return _("(no answers yet)")
+
+
+def holds_answers(instance: Node) -> bool:
+    """Whether a repeat instance has an answer someone typed (a default does not count)."""
+    for leaf in instance.iter()[1:]:
+        question = leaf.definition.question if leaf.definition is not None else None
+        if question is None or not leaf.value or question.kind in NON_INPUT_KINDS:
+            continue
+        if question.default is not None and leaf.value == question.default:
+            continue
+        return True
+    return False
+
+
+def confirm_count_drop(parent: QWidget, label: str, first: int, last: int) -> bool:
+    """Ask before a lower count removes entries `first`…`last` that hold answers."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(_("Remove entries"))
+    entries = (
+        _("entry {first} of {name}").format(first=first, name=label)
+        if first == last
+        else _("entries {first} to {last} of {name}").format(first=first, last=last, name=label)
+    )
+    box.setText(
+        _("This number removes {entries}, with the answers in them. Remove them?").format(
+            entries=entries
+        )
+    )
+    remove = box.addButton(_("Remove"), QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton(_("Keep the number as it was"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)  # Enter must never delete by accident
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is remove
 
 
 def confirm_remove(parent: QWidget, label: str) -> bool:

@@ -34,7 +34,8 @@ class EntryContext(Protocol):
     note_mode: bool  # the interview workspace: large note areas
 
     def answer(self, node: Node, value: Any) -> bool:
-        """Answer `node`; on refusal the widget has been told why. True when accepted."""
+        """Answer `node`; on refusal the widget has been told why (or the user chose to
+        keep the answer as it was). True when accepted."""
 
     def advance(self, widget: QuestionWidget, backwards: bool = False) -> None:
         """Move to the next (previous) question, across pages (Enter / Shift+Enter)."""
@@ -144,6 +145,10 @@ class QuestionWidget(QFrame):
 
     def commit(self) -> None:
         """Send anything typed but not yet answered (debounced text) to the session."""
+
+    def stays(self) -> bool:
+        """Whether Enter should stay here after `commit` (the answer was not taken)."""
+        return False
 
     def pending_message(self) -> str | None:
         """A message about input the widget holds but could not answer yet (a half date)."""

@@ -2,7 +2,10 @@
 
 Numbers are answered on every keystroke (they often drive relevance); the
 validator keeps letters out, so the only refusals left are half-typed
-numbers ("-", "."), which wait for the next key.
+numbers ("-", "."), which wait for the next key. A number that sets how
+many entries a repeat has is answered when the typing is done (Enter, or
+leaving the field): "12" typed digit by digit would otherwise build one
+entry, then twelve, and clearing it to retype it would remove them all.
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ class NumberWidget(QuestionWidget):
         self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.edit.setMaximumWidth(self.edit.fontMetrics().horizontalAdvance("0") * 22)
         self.edit.textEdited.connect(self._typed)
+        self.when_done = self.ctx.session.sets_a_repeat_count(self.node)
+        self._not_taken = False  # the last number committed was refused or taken back
+        if self.when_done:
+            self.edit.editingFinished.connect(self.commit)
         self.range_label = QLabel()
         self.range_label.setObjectName("questionHint")
         row.addWidget(self.edit)
@@ -68,10 +75,23 @@ class NumberWidget(QuestionWidget):
         self.bounds = range_hint(constraint.source if constraint is not None else None, integer)
 
     def _typed(self, text: str) -> None:
+        if not self.when_done:
+            self._answer(text)
+
+    def commit(self) -> None:
+        if self.when_done and not self._updating:
+            self._not_taken = not self._answer(self.edit.text())
+
+    def stays(self) -> bool:
+        return self.when_done and self._not_taken
+
+    def _answer(self, text: str) -> bool:
         text = text.replace(",", ".").strip()
         if text in ("-", ".", "-."):
-            return  # half a number: wait for the next key
-        self.submit(text)
+            return True  # half a number: wait for the next key
+        if text == self.node.value:
+            return True  # (leaving the field again after a question about it)
+        return self.submit(text)
 
     def show_value(self, value: str) -> None:
         if self.edit.text().replace(",", ".") == value:

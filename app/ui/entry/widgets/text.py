@@ -29,6 +29,8 @@ class LineEdit(QLineEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.owner.commit()
+            if self.owner.stays():
+                return
             backwards = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             self.owner.ctx.advance(self.owner, backwards)
             return

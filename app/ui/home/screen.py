@@ -274,6 +274,7 @@ class HomeScreen(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move in it)
         self.columns = FittedColumns(
             self.table,
             [key for key, _name in CaseTableModel.COLUMNS],

@@ -283,3 +283,16 @@ def test_a_hidden_column_stays_hidden_at_the_next_login(
     header = again.home.table.horizontalHeader()
     assert header.isSectionHidden(province)
     assert not any(header.isSectionHidden(s) for s in range(header.count()) if s != province)
+
+
+def test_tab_leaves_the_cases_table_for_its_buttons(qtbot: QtBot, home: AppWindow) -> None:
+    """Tab moved from cell to cell: Open, Edit and History were out of the keyboard's reach."""
+    table = home.home.table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 4)
+    home.activateWindow()
+    table.setFocus()
+    table.selectRow(0)
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert not table.hasFocus()
+    assert home.focusWidget() is home.home.open_button

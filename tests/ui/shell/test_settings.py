@@ -160,3 +160,16 @@ def test_forms_follow_the_app_language_unless_one_is_chosen(
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert translator.language == "en"
     assert screen.view.session.text(consent) == "ທ່ານຍິນຍອມເຂົ້າຮ່ວມຕອບແບບສອບຖາມນີ້ບໍ?"
+
+
+def test_the_first_tab_stop_in_settings_is_the_first_setting(
+    qtbot: QtBot, logged_in: AppWindow
+) -> None:
+    """It was the scroll area around the settings, which shows no focus."""
+    dialog = open_settings(qtbot, logged_in)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is not None)
+    dialog.focusWidget().clearFocus()
+    dialog.focusNextChild()
+    assert dialog.focusWidget() is dialog.ui_language
+    dialog.reject()

@@ -29,7 +29,7 @@ from app.core.i18n import _
 from app.core.times import when_text
 from app.fieldwork.refusals import refused_file_text
 from app.ui.language import on_language_changed, translate_buttons
-from app.ui.widgets import wrapping_label
+from app.ui.widgets import size_for_screen, wrapping_label
 
 
 class RefusedFilesDialog(QDialog):
@@ -39,7 +39,7 @@ class RefusedFilesDialog(QDialog):
         super().__init__(parent)
         self.folder = folder
         self.files: list[RefusedFile] = []
-        self.resize(900, 480)
+        size_for_screen(self, 900, 480)
         layout = QVBoxLayout(self)
         self.explanation = wrapping_label()
         layout.addWidget(self.explanation)

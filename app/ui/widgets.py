@@ -8,7 +8,9 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -114,6 +116,35 @@ class ElidedHeading(Heading):
         super()._restyle()
         if hasattr(self, "_full"):
             self._elide()
+
+
+WINDOW_FRAME = 40  # pixels a desktop adds around a dialog (title bar, borders)
+
+
+def size_for_screen(dialog: QWidget, width: int, height: int) -> None:
+    """Resize `dialog` to `width` × `height`, or less on a small screen: a 1366×768
+    laptop at 150 % zoom has 910×512 pixels, and a dialog taller than that hides its
+    buttons below the screen's edge."""
+    screen = dialog.screen().availableGeometry()
+    dialog.resize(
+        min(width, screen.width() - WINDOW_FRAME), min(height, screen.height() - WINDOW_FRAME)
+    )
+
+
+def scrolling_body(dialog: QDialog) -> tuple[QVBoxLayout, QVBoxLayout]:
+    """The dialog's outer layout and, inside it, a layout that scrolls when the screen
+    is too short for it: what goes in the outer one (the buttons) always shows."""
+    outer = QVBoxLayout(dialog)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to what is inside
+    inner = QWidget()
+    body = QVBoxLayout(inner)
+    body.setContentsMargins(0, 0, 0, 0)
+    scroll.setWidget(inner)
+    outer.addWidget(scroll, 1)
+    return outer, body
 
 
 def add_dialog_footer(

@@ -32,7 +32,7 @@ from app.store.users import MANAGEABLE_ROLES, UserInfo
 from app.ui.home.screen import ROLE_NAMES
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import user_message
-from app.ui.widgets import ErrorLabel, Heading
+from app.ui.widgets import ErrorLabel, Heading, size_for_screen
 from app.ui.workers import BusyIndicator, Job, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class AccountsDialog(QDialog):
         self.store = store
         self.users: list[UserInfo] = []
         self.task: Task | None = None
-        self.resize(680, 520)
+        size_for_screen(self, 680, 520)
         layout = QVBoxLayout(self)
         self.list_heading = Heading(scale=1.15)
         layout.addWidget(self.list_heading)

@@ -27,7 +27,7 @@ from app.store import LocalStore, Role
 from app.ui.context import AppContext
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import user_message
-from app.ui.widgets import Heading, add_dialog_footer, wrapping_label
+from app.ui.widgets import Heading, add_dialog_footer, size_for_screen, wrapping_label
 from app.ui.workers import Task, run_task
 
 
@@ -45,7 +45,7 @@ class AssignDialog(QDialog):
         self.ctx = ctx
         self.task: Task | None = None
         self.result_: AssignmentImport | None = None
-        self.resize(720, 460)
+        size_for_screen(self, 720, 460)
         layout = QVBoxLayout(self)
         self.heading = Heading(scale=1.2)
         layout.addWidget(self.heading)

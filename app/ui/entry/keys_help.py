@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.core.i18n import _
 from app.ui.entry.keys import help_rows
+from app.ui.widgets import size_for_screen
 
 
 class KeysHelp(QDialog):
@@ -41,4 +42,4 @@ class KeysHelp(QDialog):
         buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
         close.clicked.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(640, 520)
+        size_for_screen(self, 640, 520)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.core.i18n import _
 from app.engine.session import FormSession, Problem
 from app.ui.entry.qt_models import NODE_ROLE, ProblemListModel
+from app.ui.widgets import size_for_screen
 
 
 class SummaryDialog(QDialog):
@@ -59,7 +60,7 @@ class SummaryDialog(QDialog):
         layout.addWidget(self.buttons)
         for button in (self.go_button, self.finalise_button, self.close_button):
             button.setAutoDefault(False)  # Enter in the list goes to the problem, nothing else
-        self.resize(720, 460)
+        size_for_screen(self, 720, 460)
         self.retranslate()
         if problems:
             self.list.setCurrentIndex(self.model.index(0, 0))

@@ -29,7 +29,13 @@ from app.store.tables import ReviewOutcome
 from app.ui.home.models import returned_note, status_text
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import show_problem, user_message
-from app.ui.widgets import ErrorLabel, Heading, add_dialog_footer, wrapping_label
+from app.ui.widgets import (
+    ErrorLabel,
+    Heading,
+    add_dialog_footer,
+    size_for_screen,
+    wrapping_label,
+)
 from app.ui.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -143,7 +149,7 @@ class HistoryDialog(QDialog):
         self.store = store
         self.instance_id = instance_id
         self.story: SubmissionStory | None = None
-        self.resize(760, 380)
+        size_for_screen(self, 760, 380)
         layout = QVBoxLayout(self)
         self.heading = Heading(scale=1.2)
         layout.addWidget(self.heading)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,7 +57,7 @@ from app.fieldwork.keyring import (
 from app.store import LocalStore, Role
 from app.ui.language import ask, on_language_changed, translate_buttons
 from app.ui.messages import user_message
-from app.ui.widgets import add_dialog_footer, wrapping_label
+from app.ui.widgets import add_dialog_footer, scrolling_body, size_for_screen, wrapping_label
 from app.ui.workers import Job, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,8 @@ class KeysDialog(QDialog):
         self.store = store
         self.overview: KeysOverview | None = None
         self.task: Task | None = None
-        screen = self.screen().availableGeometry()
-        self.resize(min(760, screen.width() - 40), min(600, screen.height() - 40))
-        layout = QVBoxLayout(self)
+        size_for_screen(self, 760, 600)
+        outer, layout = scrolling_body(self)  # (at 150 % zoom it is taller than the screen)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
         self.mine = QGroupBox()
@@ -154,7 +154,7 @@ class KeysDialog(QDialog):
         coordination.addLayout(laptop_row)
         layout.addWidget(self.coordination, 1)
 
-        self.error, self.busy, self.buttons = add_dialog_footer(self, layout)
+        self.error, self.busy, self.buttons = add_dialog_footer(self, outer)
         # Enter in a passphrase field creates the key; no button is clicked by Enter
         # elsewhere (an auto-default button would open a file chooser instead).
         for button in self.findChildren(QPushButton):
@@ -494,6 +494,8 @@ class KeysDialog(QDialog):
         self.error.show_message("")
 
         def succeeded(result: Any) -> None:
+            if not shiboken6.isValid(self):
+                return  # closed (and deleted) while the work ran
             self.task = None
             done(result)
 
@@ -501,5 +503,7 @@ class KeysDialog(QDialog):
         self.busy.track(self.task, message)
 
     def _failed(self, error: BaseException) -> None:
+        if not shiboken6.isValid(self):
+            return
         self.task = None
         self.error.show_message(user_message(error))

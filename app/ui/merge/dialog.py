@@ -45,7 +45,7 @@ from app.store import LocalStore, Role
 from app.study.config import StudyConfig
 from app.ui.language import on_language_changed, translate_buttons
 from app.ui.messages import user_message
-from app.ui.widgets import add_dialog_footer, wrapping_label
+from app.ui.widgets import add_dialog_footer, size_for_screen, wrapping_label
 from app.ui.workers import Job, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -105,9 +105,7 @@ class MergeDialog(QDialog):
         self.study = study
         self.overview = MergeOverview((), (), ())
         self.task: Task | None = None
-        # 900 × 620, within the screen (a 1366 × 768 laptop at 150 % has 910 × 512).
-        screen = self.screen().availableGeometry()
-        self.resize(min(900, screen.width() - 40), min(620, screen.height() - 40))
+        size_for_screen(self, 900, 620)
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)

@@ -45,7 +45,8 @@ class IndexPanel(QWidget):
         self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Cut in the middle: statements in a series share their opening, not their end.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.activated.connect(self._activated)
         self.tree.doubleClicked.connect(self._activated)
         self.tree.sig_escape_pressed.connect(self.sig_closed.emit)

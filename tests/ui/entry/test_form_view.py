@@ -309,3 +309,31 @@ def test_the_index_legend_wraps_between_items_only(qtbot: QtBot, make_filling: M
                 last = layout.lineForTextPosition(start + len(item) - 1).lineNumber()
                 assert first == last, f"{language} {width}px: {item!r} is cut"
     translator.set_language("en")
+
+
+SERIES = """
+| survey |
+| | type | name | label |
+| | text | s1 | Staff in my organization understand the rules on sharing personal data |
+| | text | s2 | Staff in my organization understand the rules on keeping data safe |
+| | text | s3 | Staff in my organization understand the rules on open government data |
+"""
+
+
+def test_a_series_of_statements_can_be_told_apart_in_a_narrow_index(
+    qtbot: QtBot, make_filling: MakeFilling
+) -> None:
+    """Statements sharing their opening all read "Staff in my organization und…" in the
+    index: it cuts them in the middle, so that their different ends show."""
+    view = open_view(qtbot, make_filling(SERIES))
+    tree = view.index_panel.tree
+    tree.setFixedWidth(250)
+    model = view.index_panel.model
+    shown = []
+    for name in ("s1", "s2", "s3"):
+        index = model.index_of(view.session.node(name))
+        room = tree.visualRect(index).width() - tree.iconSize().width() - 8
+        text = index.data()
+        assert tree.fontMetrics().horizontalAdvance(text) > room  # it is cut
+        shown.append(tree.fontMetrics().elidedText(text, tree.textElideMode(), room))
+    assert len(set(shown)) == 3, shown

@@ -92,8 +92,9 @@ class IndexPanel(QWidget):
     def retranslate(self) -> None:
         self.title.setText(_("Index (Ctrl+I)"))
         parts = []
-        for status in (Status.ANSWERED, Status.UNANSWERED, Status.REQUIRED, Status.INVALID):
-            dot = f'<span style="color:{COLOURS[status]}">●</span>'
+        for status in Status:  # every mark the index uses, drawn as it draws them
+            mark = "○" if status is Status.UNANSWERED else "●"
+            dot = f'<span style="color:{COLOURS[status]}">{mark}</span>'
             # Lines break between items only: "Required," on one line and "unanswered"
             # on the next read as two statuses.
             words = _escape(status_text(status)).split()

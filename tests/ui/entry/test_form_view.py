@@ -293,8 +293,10 @@ def test_the_index_legend_wraps_between_items_only(qtbot: QtBot, make_filling: M
         document.setDefaultFont(view.index_panel.legend.font())
         document.setHtml(view.index_panel.legend.text())
         text = document.toPlainText()
-        items = [status_text(s) for s in (Status.ANSWERED, Status.UNANSWERED)]
-        items += [status_text(s) for s in (Status.REQUIRED, Status.INVALID)]
+        items = [status_text(status) for status in Status]
+        # Every mark the index draws is explained, the hollow one as hollow.
+        assert f"○ {status_text(Status.UNANSWERED)}" in text.replace("\xa0", " ")
+        assert all(item in text for item in items)
         widest = max(
             QFontMetrics(document.defaultFont()).horizontalAdvance(f"● {i}") for i in items
         )

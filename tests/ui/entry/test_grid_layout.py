@@ -93,3 +93,32 @@ def test_a_narrow_grid_puts_statements_above_their_buttons(
     assert fully_shown(row.label)
     view.resize(1366, 768)
     qtbot.waitUntil(lambda: not grid.stacked)
+
+
+def test_the_grid_header_stays_in_sight_while_its_rows_scroll(
+    qtbot: QtBot, study_filling: Callable[[str], Filling]
+) -> None:
+    """Scrolled down a long grid at 150 %, the rows showed seven unlabelled buttons: which
+    one was "not applicable"? A copy of the header stays at the top of the view."""
+    filling = study_filling("dg_survey")
+    filling.session.set_language("lo")
+    grid = perception_grid(qtbot, filling, 910, 512)
+    assert grid.floating is not None
+    area = grid.floating.parentWidget().parentWidget()
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0  # the page is taller than the view: it scrolls
+    bar.setValue(0)
+    assert not grid.floating.isVisible()  # the header itself is in sight
+    last = grid.rows[-1]
+    bar.setValue(last.mapTo(area.widget(), QPoint(0, 0)).y() - 20)
+    qtbot.waitUntil(grid.floating.isVisible)
+    assert grid.header_labels[0].mapTo(area.viewport(), QPoint(0, 0)).y() < 0  # scrolled away
+    assert grid.floating.y() == 0
+    assert [label.text() for label in grid.floating.labels] == [
+        label.text() for label in grid.header_labels
+    ]
+    for copy, button in zip(grid.floating.labels, last.scale.buttons, strict=True):
+        centre = copy.mapTo(area.viewport(), QPoint(copy.width() // 2, 0)).x()
+        assert abs(centre - button.mapTo(area.viewport(), QPoint(button.width() // 2, 0)).x()) <= 2
+    bar.setValue(0)  # back up: the header itself shows again, the copy goes
+    qtbot.waitUntil(lambda: not grid.floating.isVisible())

@@ -16,13 +16,19 @@ and never inside one. Where the statements would be left too narrow beside
 the scale (a small screen, 150 % zoom, a narrow interview column), each
 statement goes on its own line above its row of buttons; where even the
 buttons do not fit, the columns narrow.
+
+Scrolling: once the header has scrolled out of sight while rows are still
+in view, a copy of it stays at the top of the view (`FloatingHeader`), so
+the seventh button is still "not applicable" twenty statements down.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent
+import shiboken6
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QBoxLayout,
     QButtonGroup,
     QFrame,
@@ -342,6 +348,8 @@ class GridWidget(QFrame):
             self.header_labels.append(label)
         header.addWidget(holder)
         layout.addLayout(header)
+        self.header_holder = holder
+        self.floating: FloatingHeader | None = None  # made once the grid is in a scroll area
         self.rows: list[GridRow] = []
         for node in nodes:
             row = GridRow(ctx, node)
@@ -359,6 +367,7 @@ class GridWidget(QFrame):
         for label, text in zip(self.header_labels, texts, strict=True):
             label.setText(text)
         self.arrange(self.width() if self.isVisible() else 0)
+        self.place_floating_header()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -379,6 +388,68 @@ class GridWidget(QFrame):
         for row in self.rows:
             row.scale.set_cell_width(cell)
             row.set_stacked(stacked)
+        self.place_floating_header()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        area = self._scroll_area()
+        if area is not None and self.floating is None:
+            self.floating = FloatingHeader(area.viewport())
+            area.verticalScrollBar().valueChanged.connect(self.place_floating_header)
+        self.place_floating_header()
+
+    def _scroll_area(self) -> QAbstractScrollArea | None:
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QAbstractScrollArea):
+            parent = parent.parentWidget()
+        return parent
+
+    def place_floating_header(self) -> None:
+        """Show the header's copy at the top of the view while the header is scrolled
+        away and rows are still in sight; hide it otherwise."""
+        floating = self.floating
+        if floating is None or not shiboken6.isValid(floating) or not shiboken6.isValid(self):
+            return
+        viewport = floating.parentWidget()
+        if viewport is None:
+            return
+        top = self.header_holder.mapTo(viewport, QPoint(0, 0))
+        height = self.header_holder.height()
+        last_row_bottom = self.mapTo(viewport, QPoint(0, self.height())).y() - height
+        if not self.isVisible() or top.y() >= 0 or last_row_bottom <= 0:
+            floating.hide()
+            return
+        floating.copy(self.header_labels, self.header_holder.size())
+        floating.move(top.x(), 0)
+        floating.show()
+        floating.raise_()
+
+
+class FloatingHeader(QFrame):
+    """A copy of a grid's header, kept at the top of the scrolled view."""
+
+    def __init__(self, viewport: QWidget) -> None:
+        super().__init__(viewport)
+        self.setObjectName("gridFloatingHeader")
+        self.setAutoFillBackground(True)  # rows scroll under it
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.labels: list[QLabel] = []
+        self.cells = QHBoxLayout(self)
+        self.cells.setContentsMargins(2, 0, 2, 0)
+        self.cells.setSpacing(0)
+        self.hide()
+
+    def copy(self, labels: list[QLabel], size: QSize) -> None:
+        while len(self.labels) < len(labels):
+            label = wrapped_label("gridHeader")
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+            self.cells.addWidget(label)
+            self.labels.append(label)
+        for mine, theirs in zip(self.labels, labels, strict=False):
+            if mine.text() != theirs.text():
+                mine.setText(theirs.text())
+            mine.setFixedWidth(theirs.width())
+        self.setFixedSize(size)
 
 
 def is_scale(node: Node) -> bool:

@@ -20,10 +20,12 @@ content, never by name). It never deletes, renames or rewrites anything in
 the folder (removing delivered bundles is asked for apart: `app.bundle.tidy`):
 its own memory of what it has seen lives in the user data folder, and forgets
 files that are gone.
-That memory is dropped when this database has fewer bundles than at the last
-pass (restored from an older backup), and the files it refused are tried
-again when the laptops it accepts change (a laptop synced before its card was
-registered).
+A file that brought a bundle is skipped only while this database still records
+that bundle: a database put back from an older backup reads again the files
+whose bundles it lost, even when it has imported others since. The whole
+memory is dropped when this database has fewer bundles than at the last pass,
+and the files it refused are tried again when the laptops it accepts change
+(a laptop synced before its card was registered) or when it lost bundles.
 
 The names the exporter gives (`samluat-field-…-to-coordinator-000007.samluat`)
 are trusted for one thing only: a file still being written whose name says it
@@ -306,9 +308,10 @@ def sync_folder(
     state_path = _state_path(folder, target.device_id)
     state = _load_state(state_path)
     database = _database_state(target)
-    _forget_what_no_longer_holds(state, database)
+    _forget_what_no_longer_holds(state, database, _recorded_bundles(target))
     seen: dict[str, str] = state.setdefault("seen", {})
     refused: dict[str, str] = state.setdefault("refused", {})
+    brought: dict[str, str] = state.setdefault("brought", {})  # file key → bundle sha256
     ready, busy = candidate_files(
         folder,
         settle_seconds=settle_seconds,
@@ -353,6 +356,7 @@ def sync_folder(
                     refused[key] = signature
                 else:
                     refused.pop(key, None)
+                _remember_what_it_brought(brought, key, result)
     finally:
         ahead.drop()
         if owned:
@@ -403,7 +407,7 @@ def sync_folder(
     present = {_key(path, folder) for path in [*ready, *busy]} | {
         _key(w.path, folder) for w in report.written
     }
-    for memory in (seen, refused):
+    for memory in (seen, refused, brought):
         for key in [k for k in memory if k not in present]:
             del memory[key]
     state.update(_database_state(target))
@@ -430,18 +434,74 @@ def _database_state(target: BundleTarget) -> dict[str, Any]:
     return {"applied": int(applied or 0), "registry": registry}
 
 
-def _forget_what_no_longer_holds(state: dict[str, Any], database: dict[str, Any]) -> None:
+def _recorded_bundles(target: BundleTarget) -> set[str]:
+    """The sha256 of every bundle file this database records as applied: what the
+    importer answers "already imported" for (a few hundred rows)."""
+    with target.session() as session:
+        rows = session.connection().execute(
+            select(T_IMPORTED.c.sha256).where(T_IMPORTED.c.status == "applied")
+        )
+        return {str(sha) for (sha,) in rows}
+
+
+def _remember_what_it_brought(brought: dict[str, str], key: str, result: ImportResult) -> None:
+    """Which bundle the file `key` is in this database as, so that the file is read
+    again if the database loses it (see `_forget_files_whose_bundle_is_gone`)."""
+    if result.ok and result.sha256 is not None:
+        brought[key] = result.sha256
+    else:
+        brought.pop(key, None)  # waiting or refused: it brought nothing
+
+
+def _forget_what_no_longer_holds(
+    state: dict[str, Any], database: dict[str, Any], recorded: set[str]
+) -> None:
     """A database restored from an older backup has not applied what the memory says
-    was seen: look at every file again (importing what is known costs little). A laptop
-    registered (or revoked) since: try the files that were refused again."""
+    was seen: with fewer bundles than at the last pass, look at every file again
+    (importing what is known costs little); otherwise read again the files whose
+    bundle it lost. A laptop registered (or revoked) since, or bundles lost: try the
+    files that were refused again."""
     applied = state.get("applied")
     if isinstance(applied, int) and applied > database["applied"]:
         log.info("this database has fewer bundles than at the last pass: every file again")
-        state["seen"], state["refused"] = {}, {}
+        state["seen"], state["refused"], state["brought"] = {}, {}, {}
         return
-    if state.get("registry") not in (None, database["registry"]):
-        seen, refused = state.get("seen"), state.get("refused")
-        if isinstance(seen, dict) and isinstance(refused, dict):
-            for key in refused:
-                seen.pop(key, None)
-        state["refused"] = {}
+    lost_bundles = _forget_files_whose_bundle_is_gone(state, recorded)
+    if lost_bundles or state.get("registry") not in (None, database["registry"]):
+        _retry_refused(state)
+
+
+def _forget_files_whose_bundle_is_gone(state: dict[str, Any], recorded: set[str]) -> bool:
+    """Forget the files whose bundle this database no longer records (put back from a
+    backup, then given other bundles before this pass, so it has no fewer): they are
+    read and imported again. True when there were any."""
+    seen, refused, brought = state.get("seen"), state.get("refused"), state.get("brought")
+    if not isinstance(seen, dict):
+        state["brought"] = {}
+        return False
+    if not isinstance(brought, dict):
+        # A memory written before files were remembered with their bundle: it cannot
+        # tell what a file brought, so every file it took is read once more (the
+        # headers, and a hash of what is already imported); a restore it missed would
+        # otherwise lose those interviews for good. Refused files stay as they are.
+        keep = refused if isinstance(refused, dict) else {}
+        state["seen"] = {key: value for key, value in seen.items() if key in keep}
+        state["brought"] = {}
+        return False
+    gone = [key for key, sha in brought.items() if not (isinstance(sha, str) and sha in recorded)]
+    for key in gone:
+        seen.pop(key, None)
+        del brought[key]
+    if gone:
+        log.info("this database lost %d bundle(s) still in the folder: read again", len(gone))
+    return bool(gone)
+
+
+def _retry_refused(state: dict[str, Any]) -> None:
+    """Read the refused files again: the laptops accepted changed, or the bundles a
+    refusal rested on (a number used twice, a replay) are no longer recorded."""
+    seen, refused = state.get("seen"), state.get("refused")
+    if isinstance(seen, dict) and isinstance(refused, dict):
+        for key in refused:
+            seen.pop(key, None)
+    state["refused"] = {}

@@ -23,6 +23,15 @@ class KeyFileError(BundleError):
     """A key file or card is missing, damaged, or its passphrase is wrong."""
 
 
+class WrongCardError(KeyFileError):
+    """A card of the other kind: a coordinator card where a laptop's device card was
+    expected, or the reverse. `found` is the format the card has."""
+
+    def __init__(self, message: str, found: str) -> None:
+        super().__init__(message)
+        self.found = found
+
+
 class KeysNotSetUpError(BundleError):
     """This database has no device key, or no coordinator to send to, yet."""
 

@@ -247,6 +247,24 @@ class _Checked:
     payload_sha: bytes
 
 
+def _unknown_signer(header: fmt.Header, *, receiver_role: str) -> BundleRejected:
+    """The refusal of a bundle signed by a device this database does not know, with the
+    command that fixes it here: a coordinator registers a laptop's card, while a field
+    laptop trusts only its coordinator's card (`keys register` refuses that card)."""
+    who = (
+        f"signed by an unknown device {header.source_name!r} ({header.source_device_id}, "
+        f"key {header.signer_fingerprint})"
+    )
+    if receiver_role == DeviceRole.COORDINATOR.value:
+        fix = "register its card first (samluat keys register)"
+    else:
+        fix = (
+            "if it is your coordinator, trust its coordinator card first "
+            "(samluat keys trust-coordinator coordinator.card.json)"
+        )
+    return BundleRejected(f"{who}: {fix}", Refusal.UNKNOWN_LAPTOP, laptop=header.source_name)
+
+
 def _check_outside(
     target: BundleTarget, path: Path, limits: fmt.Limits
 ) -> tuple[_Checked | None, ImportResult | None]:
@@ -287,13 +305,7 @@ def _check_read(
         local = session.get(Device, target.device_id)
         assert local is not None
         if device is None or device.public_key is None:
-            raise BundleRejected(
-                f"signed by an unknown device {header.source_name!r} ({header.source_device_id}, "
-                f"key {header.signer_fingerprint}): register its card first "
-                "(samluat keys register)",
-                Refusal.UNKNOWN_LAPTOP,
-                laptop=header.source_name,
-            )
+            raise _unknown_signer(header, receiver_role=local.role)
         if device.public_key != header.signing_key:
             raise BundleRejected(
                 f"signed with key {header.signer_fingerprint}, which is not the registered key of "

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlmodel import Session, col, select
 
 from app.bundle.canon import b64d, b64e, fingerprint, time_text
-from app.bundle.errors import BundleError, KeyFileError, KeysNotSetUpError
+from app.bundle.errors import BundleError, KeyFileError, KeysNotSetUpError, WrongCardError
 from app.bundle.target import BundleTarget
 from app.store.fileio import atomic_write_bytes
 from app.store.tables import BundleRecipient, Device, DeviceRole, DeviceSecret
@@ -128,12 +128,32 @@ def write_identity_file(path: Path, identity: AgeIdentity, passphrase: str) -> N
         path.chmod(0o600)
 
 
+def _unreadable_key_file(path: Path, error: OSError) -> KeyFileError:
+    # Typically a coordinator on a new computer after a restore that left out the key.
+    return KeyFileError(
+        f"Cannot read the key file {path}: {error.strerror or error}. If it is lost, copy "
+        "it back from a backup (samluat db backup keeps the coordinator key as "
+        f"keys/{COORDINATOR_IDENTITY_FILE} beside the backup), or open the bundles with the "
+        "escrow key instead: --identity ESCROW-KEY-FILE."
+    )
+
+
+def check_key_file(path: Path) -> None:
+    """`KeyFileError` saying how to get the key back if `path` cannot be read (checked
+    before asking for its passphrase)."""
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        raise _unreadable_key_file(path, error) from None
+
+
 def unlock_identity_file(path: Path, passphrase: str) -> AgeIdentity:
     """Read and decrypt an identity file; `KeyFileError` for a wrong passphrase or bad file."""
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise KeyFileError(f"Cannot read the key file {path}: {error.strerror or error}.") from None
+        raise _unreadable_key_file(path, error) from None
     if len(data) > MAX_CARD_BYTES:
         raise KeyFileError(f"{path} is not a Samluat key file (too large).")
     try:
@@ -285,7 +305,11 @@ def read_card(path: Path, expected_format: str) -> dict[str, Any]:
     except (ValueError, RecursionError):  # (JSON nested absurdly deep)
         raise KeyFileError(f"{path} is not a Samluat card (not JSON).") from None
     if not isinstance(card, dict) or card.get("format") != expected_format:
-        raise KeyFileError(f"{path} is not a {expected_format.split('/')[0]} file.")
+        message = f"{path} is not a {expected_format.split('/')[0]} file."
+        found = card.get("format") if isinstance(card, dict) else None
+        if found in (DEVICE_CARD_FORMAT, COORDINATOR_CARD_FORMAT):
+            raise WrongCardError(message, found)
+        raise KeyFileError(message)
     return card
 
 

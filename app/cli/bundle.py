@@ -27,6 +27,7 @@ from app.bundle.keys import (
     COORDINATOR_IDENTITY_FILE,
     ESCROW_IDENTITY_FILE,
     AgeIdentity,
+    check_key_file,
     unlock_identity_file,
     verify,
 )
@@ -115,6 +116,8 @@ def unlock_identities(args: argparse.Namespace) -> list[AgeIdentity]:
     files.append(Path(args.identity) if args.identity else keys_dir / COORDINATOR_IDENTITY_FILE)
     if getattr(args, "escrow", None):
         files.append(Path(args.escrow))
+    for file in files:  # a missing key is told before anyone types its passphrase
+        check_key_file(file)
     return [unlock_identity_file(f, read_secret(args, f"Passphrase for {f.name}: ")) for f in files]
 
 
@@ -319,7 +322,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     print(f"from: {header.source_name} ({header.source_device_id})")
     print(f"signing key fingerprint: {header.signer_fingerprint}")
     print(f"to: {header.target}")
-    print(f"sequence: {header.sequence} (re-carries everything since {header.covers_since})")
+    print(f"sequence: {sequence_text(header)}")
     print(f"created: {header.created_at} by samluat {header.app_version}")
     print(f"encrypted to: {', '.join(header.recipients)}")
     print("counts: " + ", ".join(f"{k} {v}" for k, v in header.counts.items() if v))
@@ -332,6 +335,17 @@ def run_inspect(args: argparse.Namespace) -> int:
         )
     )
     return 0 if valid else 1
+
+
+def sequence_text(header: fmt.Header) -> str:
+    """The bundle's number, and which earlier bundles it carries again: those numbered
+    covers_since … sequence-1 (docs/bundle-format.md); none when covers_since is its own
+    number, i.e. it carries only what is new since the last acknowledged bundle."""
+    first, last = header.covers_since, header.sequence - 1
+    if first > last:
+        return str(header.sequence)
+    span = f"bundle {first}" if first == last else f"bundles {first}–{last}"
+    return f"{header.sequence} (also carries again everything of {span})"
 
 
 def run_import(args: argparse.Namespace) -> int:

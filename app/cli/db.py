@@ -7,15 +7,19 @@ input with `--password-stdin` (for scripts; never put a password in argv).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
 from app.bundle.central import check_central
-from app.bundle.target import BundleTarget
+from app.bundle.keys import COORDINATOR_IDENTITY_FILE
+from app.bundle.target import BundleTarget, is_coordinator_database
 from app.cli.files import ask_secret, require_file_path, write_failed
 from app.core.errors import SamluatError
+from app.fieldwork.syncing import coordinator_key_file
 from app.store.crypto import DEFAULT_KDF
 from app.store.db import default_db_path
+from app.store.fileio import atomic_write_bytes
 from app.store.store import LocalStore, create_store, open_store
 
 
@@ -117,7 +121,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     check.set_defaults(handler=run_check)
 
-    backup = commands.add_parser("backup", help="online backup (SQLite backup API) to DEST")
+    backup = commands.add_parser(
+        "backup",
+        help="online backup (SQLite backup API) to DEST, with its key file and, on the "
+        "coordinator, the coordinator key (DEST's folder/keys/)",
+    )
     add_login_arguments(backup)
     backup.add_argument("dest", type=Path, metavar="DEST")
     backup.add_argument("--overwrite", action="store_true")
@@ -176,16 +184,73 @@ def run_backup(args: argparse.Namespace) -> int:
             f"{dest} is a folder: give the backup's file name, e.g. {dest / 'samluat-backup.db'}"
         )
     require_file_path(dest, "backup")
+    key_copy = key_backup_path(dest)
     with login(args) as store:
+        key = coordinator_key_of(store)
+        if key is not None and key.is_file():
+            refuse_to_replace_another_key(key, key_copy, overwrite=args.overwrite)
         try:
             result = store.backup(dest=dest, overwrite=args.overwrite)
         except OSError as error:
             raise write_failed(f"the backup {dest}", error) from error
+        if key is not None and key.is_file():
+            copy_key_file(key, key_copy)
     print(f"backup: {result.path} ({result.size} bytes)")
     if result.keyring is not None:
         print(f"key file: {result.keyring} (keep it with the backup)")
+    if key is not None:
+        print(key_line(key, key_copy))
     print(f"content hash: {result.content_hash}")
     return 0
+
+
+def key_backup_path(dest: Path) -> Path:
+    """Where a backup keeps the coordinator key: in keys/ beside the database copy, as in
+    the data folder, so that putting the backup folder's files back restores it too."""
+    return dest.expanduser().parent / "keys" / COORDINATOR_IDENTITY_FILE
+
+
+def coordinator_key_of(store: LocalStore) -> Path | None:
+    """The coordinator key file that belongs with a coordinator's database (None for a
+    field laptop's): without it a restored coordinator cannot open the laptops' bundles."""
+    if not is_coordinator_database(BundleTarget.from_store(store)):
+        return None
+    return coordinator_key_file()
+
+
+def refuse_to_replace_another_key(key: Path, copy: Path, *, overwrite: bool) -> None:
+    """A backup folder may already keep an older coordinator key, which the bundles
+    encrypted to it still need: it is replaced only with --overwrite."""
+    try:
+        differs = copy.exists() and copy.read_bytes() != key.read_bytes()
+    except OSError as error:
+        raise write_failed(f"the coordinator key {copy}", error) from error
+    if differs and not overwrite:
+        raise SamluatError(
+            f"{copy} already holds another coordinator key (bundles encrypted to it need it): "
+            "back up into another folder, or add --overwrite to replace it"
+        )
+
+
+def copy_key_file(key: Path, copy: Path) -> None:
+    """Copy the passphrase-protected key file atomically, readable by its owner only."""
+    try:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(copy, key.read_bytes())
+    except OSError as error:
+        raise write_failed(f"the coordinator key {copy}", error) from error
+    with contextlib.suppress(OSError):  # (no such modes on some sticks' file systems)
+        copy.chmod(0o600)
+
+
+def key_line(key: Path, copy: Path) -> str:
+    """What `db backup` says about the coordinator key."""
+    if not key.is_file():
+        return (
+            f"coordinator key: none at {key}; if you keep it elsewhere, back it up too "
+            "(without it the laptops' bundles cannot be opened)"
+        )
+    return f"coordinator key: {copy} (passphrase-protected; keep it with the backup)"
 
 
 def run_path(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.bundle.canon import fingerprint
+from app.bundle.errors import WrongCardError
 from app.bundle.keys import (
     COORDINATOR_CARD_FORMAT,
     DEVICE_CARD_FORMAT,
@@ -212,6 +213,24 @@ def run_coordinator_card(args: argparse.Namespace) -> int:
     return 0
 
 
+# What to do with a card given to the command meant for the other kind of card.
+OTHER_CARD_ADVICE = {
+    COORDINATOR_CARD_FORMAT: "this is a coordinator card: use samluat keys trust-coordinator "
+    "on a laptop",
+    DEVICE_CARD_FORMAT: "this is a laptop's device card: register it on the coordinator with "
+    "samluat keys register",
+}
+
+
+def read_card_for_command(path: Path, expected_format: str) -> dict[str, Any]:
+    """`read_card`, saying which command takes a card of the other kind (a laptop's
+    device card and the coordinator card are easily mixed up)."""
+    try:
+        return read_card(path, expected_format)
+    except WrongCardError as error:
+        raise SamluatError(f"{path}: {OTHER_CARD_ADVICE[error.found]}") from None
+
+
 def revoked_at(target: BundleTarget, device_id: str) -> str | None:
     """When the device was revoked (None if it is not)."""
     row = next((r for r in list_devices(target) if r.device_id == device_id), None)
@@ -219,7 +238,7 @@ def revoked_at(target: BundleTarget, device_id: str) -> str | None:
 
 
 def run_register(args: argparse.Namespace) -> int:
-    card = read_card(args.card, DEVICE_CARD_FORMAT)
+    card = read_card_for_command(args.card, DEVICE_CARD_FORMAT)
     with open_target(args) as target:
         keys = register_device(target, card)
         revoked = revoked_at(target, keys.device_id)
@@ -253,7 +272,7 @@ def run_rename(args: argparse.Namespace) -> int:
 
 
 def run_trust(args: argparse.Namespace) -> int:
-    card = read_card(args.card, COORDINATOR_CARD_FORMAT)
+    card = read_card_for_command(args.card, COORDINATOR_CARD_FORMAT)
     with open_target(args) as target:
         keys = trust_coordinator(target, card)
     print(f"trusting coordinator {keys.name} ({keys.device_id}), fingerprint {keys.fingerprint}")

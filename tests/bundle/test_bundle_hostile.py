@@ -17,13 +17,15 @@ import pyrage
 import pytest
 
 from app.bundle import format as fmt
-from app.bundle.export import export_field_bundle
+from app.bundle.export import export_coordinator_bundle, export_field_bundle
 from app.bundle.importer import ImportStatus, import_bundle
 from app.bundle.keys import (
     COORDINATOR_CARD_FORMAT,
     LocalKeys,
+    device_keys,
     load_local_keys,
     read_card,
+    register_device,
     revoke_device,
     sign,
 )
@@ -720,3 +722,39 @@ def test_a_pipe_or_a_folder_named_like_a_bundle_is_refused_without_waiting(
     assert outcome["sync"].imported == [] and outcome["sync"].ok
     assert _state(world) == before
     assert pipe.exists() and directory.is_dir()  # nothing of the user's is removed
+
+
+def test_a_bundle_from_an_untrusted_coordinator_names_the_laptops_command(
+    tmp_path: Path,
+) -> None:
+    """On a laptop, a coordinator's bundle signed by a coordinator it does not trust (QA:
+    its machine is called "vm") pointed to `keys register`, which refuses a coordinator
+    card; the coordinator still gets `keys register` for an unknown laptop."""
+    coordinator = make_coordinator(tmp_path)
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+    stranger = make_field(tmp_path, coordinator, "stranger", register=False)
+    vm = make_coordinator(tmp_path, name="vm")
+    try:
+        register_device(vm.target, device_keys(laptop.target).card())
+        written = export_coordinator_bundle(
+            vm.target, device_id=laptop.device_id, folder=tmp_path / "from-vm"
+        )
+        assert written is not None
+        result = import_bundle(laptop.target, written.path, quarantine_dir=tmp_path / "q")
+        assert result.status is ImportStatus.REJECTED
+        assert result.message.startswith(f"signed by an unknown device 'vm' ({vm.target.device_id}")
+        assert result.message.endswith(
+            ": if it is your coordinator, trust its coordinator card first "
+            "(samluat keys trust-coordinator coordinator.card.json)"
+        )
+        assert "keys register" not in result.message
+
+        stranger.interview(dict(synthetic_documents()[0]))
+        written = export_field_bundle(stranger.target, folder=tmp_path / "from-stranger")
+        assert written is not None
+        result = import_bundle(coordinator.target, written.path, identities=[coordinator.identity])
+        assert result.status is ImportStatus.REJECTED
+        assert result.message.endswith(": register its card first (samluat keys register)")
+    finally:
+        for each in (laptop, stranger, vm, coordinator):
+            each.close()

@@ -4,17 +4,23 @@ real bundles: what a QA walk-through found and what now holds."""
 from __future__ import annotations
 
 import io
+import shutil
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from app.bundle.keys import revoke_device
+from app.bundle.export import export_field_bundle
+from app.bundle.importer import import_bundle
+from app.bundle.keys import create_coordinator_keys, revoke_device, unlock_identity_file
+from app.bundle.target import BundleTarget
 from app.cli.main import main
 from app.core import paths
 from app.fieldwork.library import register_study_forms
 from app.store import Role
+from app.store.db import default_db_path
 from app.store.store import LocalStore, create_store
 from tests.bundle.bundletools import (
     FAST_KDF,
@@ -390,6 +396,37 @@ def test_sync_says_where_a_refused_bundle_went(
         laptop.close()
 
 
+def test_inspect_names_the_earlier_bundles_a_bundle_carries_again(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """A bundle carries again what bundles covers_since … sequence-1 held; with covers_since
+    equal to its own number it carries only what is new (it printed "6 (re-carries
+    everything since 6)")."""
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+
+    def inspected() -> str:
+        laptop.interview(dict(synthetic_documents()[len(written)]))
+        bundle = export_field_bundle(laptop.target, folder=tmp_path / "out")
+        assert bundle is not None
+        written.append(bundle.path)
+        code, out, err = run("bundle", "inspect", str(bundle.path))
+        assert (code, err) == (0, "")
+        return next(line for line in out.splitlines() if line.startswith("sequence: "))
+
+    written: list[Path] = []
+    try:
+        assert inspected() == "sequence: 1"
+        assert inspected() == "sequence: 2 (also carries again everything of bundle 1)"
+        assert inspected() == "sequence: 3 (also carries again everything of bundles 1–2)"
+        for path in written:
+            imported = import_bundle(coordinator.target, path, identities=[coordinator.identity])
+            assert imported.ok, imported.message
+        send_back(laptop, coordinator, tmp_path / "back")  # acknowledges bundles 1–3
+        assert inspected() == "sequence: 4"
+    finally:
+        laptop.close()
+
+
 def test_inspect_reports_a_broken_file_on_standard_error(run: Run, tmp_path: Path) -> None:
     broken = tmp_path / "broken.samluat"
     broken.write_bytes(b"SAMLUATB")
@@ -422,6 +459,36 @@ def test_a_card_path_that_is_a_folder_is_an_error_not_a_traceback(
     assert list(tmp_path.glob(".*.tmp")) == []
 
 
+def test_a_card_of_the_other_kind_names_the_command_that_takes_it(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """QA gave `keys register` the coordinator card (and was told only that it is not a
+    samluat-device-card file); the reverse mix-up happens on laptops."""
+    laptop = make_field(tmp_path, coordinator, "laptop-07")
+    try:
+        code, out, err = run("keys", "register", str(coordinator.card), *as_user(coordinator))
+        assert (code, out) == (1, "")
+        assert err == (
+            f"error: {coordinator.card}: this is a coordinator card: use samluat keys "
+            "trust-coordinator on a laptop\n"
+        )
+        device_card = tmp_path / "laptop-07.json"
+        field = ["--db", str(laptop.store.path), "--user", "enum-laptop-07", "--password-stdin"]
+        assert run("keys", "device-init", "--card", str(device_card), *field)[0] == 0
+        code, out, err = run("keys", "trust-coordinator", str(device_card), *field)
+        assert (code, out) == (1, "")
+        assert err == (
+            f"error: {device_card}: this is a laptop's device card: register it on the "
+            "coordinator with samluat keys register\n"
+        )
+        other = tmp_path / "other.card.json"
+        other.write_text('{"format": "something else"}', encoding="utf-8")
+        code, _, err = run("keys", "register", str(other), *as_user(coordinator))
+        assert (code, err) == (1, f"error: {other} is not a samluat-device-card file.\n")
+    finally:
+        laptop.close()
+
+
 def test_a_card_that_is_not_one_is_named_as_such(
     run: Run, coordinator: Coordinator, tmp_path: Path
 ) -> None:
@@ -437,3 +504,147 @@ def test_a_card_that_is_not_one_is_named_as_such(
         assert (code, out) == (1, ""), name
         assert err.startswith("error: ") and str(card) in err and "card" in err, err
         assert "Traceback" not in err
+
+
+# -- backups ----------------------------------------------------------------------------------
+
+ESCROW_PASSPHRASE = "escrow passphrase"
+
+
+def coordinator_at_home(root: Path) -> tuple[Coordinator, Path]:
+    """A coordinator as `db init` and `keys coordinator-new --escrow-file` leave it: the
+    encrypted database and the key in the data folder, the escrow key on a stick."""
+    store = create_store(
+        username="coord",
+        password=PASSWORD,
+        kdf=FAST_KDF,
+        path=default_db_path(),
+        device_name="coordinator",
+    )
+    target = BundleTarget.from_store(store)
+    keys = create_coordinator_keys(
+        target,
+        out_dir=paths.data_dir() / "keys",
+        passphrase=PASSPHRASE,
+        escrow_passphrase=ESCROW_PASSPHRASE,
+        escrow_file=root / "escrow-stick" / "escrow-identity.age",
+    )
+    assert keys.escrow_file is not None
+    identity = unlock_identity_file(keys.identity_file, PASSPHRASE)
+    coordinator = Coordinator(store, target, identity, keys.card_file, keys.identity_file.parent)
+    return coordinator, keys.escrow_file
+
+
+def field_bundle(laptop: Field, folder: Path, index: int) -> Path:
+    laptop.interview(dict(synthetic_documents()[index]))
+    written = export_field_bundle(laptop.target, folder=folder)
+    assert written is not None
+    return written.path
+
+
+def test_a_coordinator_backup_restored_on_a_new_computer_opens_the_laptops_bundles(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA restored a coordinator's backup on a new computer: "Cannot read the key file
+    …/keys/coordinator-identity.age", the backup had no key and nothing named the escrow
+    key. A backup now keeps the key as keys/… beside it (docs/fieldwork-guide.md §6)."""
+    coordinator, escrow = coordinator_at_home(tmp_path)
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+    login = ["--user", "coord", "--password-stdin"]
+    key = paths.data_dir() / "keys" / "coordinator-identity.age"
+    try:
+        backup = tmp_path / "backup-stick" / "backup-2026-05-11" / "samluat.db"
+        code, out, err = run("db", "backup", str(backup), *login)
+        assert (code, err) == (0, "")
+        key_copy = backup.parent / "keys" / "coordinator-identity.age"
+        assert f"key file: {backup}.keyring (keep it with the backup)\n" in out
+        assert f"coordinator key: {key_copy} (passphrase-protected; keep it with" in out
+        assert key_copy.read_bytes() == key.read_bytes()
+        assert stat.S_IMODE(key_copy.stat().st_mode) == 0o600
+        assert sorted(p.name for p in backup.parent.rglob("*")) == [
+            "coordinator-identity.age",
+            "keys",
+            "samluat.db",
+            "samluat.db.keyring",
+        ]
+        first = field_bundle(laptop, tmp_path / "stick", 0)
+    finally:
+        coordinator.close()
+
+    monkeypatch.setenv("SAMLUAT_HOME", str(tmp_path / "new-computer"))
+    data = paths.data_dir()
+    # Restored without its key: told what to do before any passphrase is asked for.
+    for name in ("samluat.db", "samluat.db.keyring"):
+        shutil.copyfile(backup.parent / name, data / name)
+    code, out, err = run("bundle", "import", str(first), *login)
+    assert (code, out) == (1, "")
+    assert f"Cannot read the key file {data / 'keys' / 'coordinator-identity.age'}:" in err
+    assert "keys/coordinator-identity.age beside the backup" in err and "--identity" in err
+    code, out, err = run(
+        "bundle",
+        "import",
+        str(first),
+        *login,
+        "--identity",
+        str(escrow),
+        stdin=f"{PASSWORD}\n{ESCROW_PASSPHRASE}\n",
+    )
+    assert (code, err) == (0, "") and ": applied: " in out
+
+    # Restored as the guide says: the backup folder's files put back into the data folder.
+    shutil.copytree(backup.parent, data, dirs_exist_ok=True)
+    second = field_bundle(laptop, tmp_path / "stick", 1)
+    laptop.close()
+    code, out, err = run(
+        "bundle", "import", str(second), *login, stdin=f"{PASSWORD}\n{PASSPHRASE}\n"
+    )
+    assert (code, err) == (0, "") and ": applied: " in out
+
+
+def test_a_backup_never_replaces_another_coordinator_key_unasked(run: Run, tmp_path: Path) -> None:
+    """Two backups in one folder share keys/: an older key there (after `coordinator-new
+    --replace`) still opens the bundles encrypted to it."""
+    coordinator, _escrow = coordinator_at_home(tmp_path)
+    coordinator.close()
+    login = ["--user", "coord", "--password-stdin"]
+    folder = tmp_path / "backups"
+    older = folder / "keys" / "coordinator-identity.age"
+    older.parent.mkdir(parents=True)
+    older.write_bytes(b"the key before --replace")
+    code, out, err = run("db", "backup", str(folder / "monday.db"), *login)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {older} already holds another coordinator key (bundles encrypted to it need "
+        "it): back up into another folder, or add --overwrite to replace it\n"
+    )
+    assert not (folder / "monday.db").exists()
+    code, out, err = run("db", "backup", str(folder / "monday.db"), *login, "--overwrite")
+    assert (code, err) == (0, "")
+    assert older.read_bytes() == (paths.data_dir() / "keys" / older.name).read_bytes()
+    # The same key again is no conflict.
+    code, out, err = run("db", "backup", str(folder / "tuesday.db"), *login)
+    assert (code, err) == (0, "") and f"coordinator key: {older}" in out
+
+
+def test_a_backup_says_when_the_coordinator_key_is_kept_elsewhere(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """This coordinator's key was written with `coordinator-new --out`, outside the data
+    folder: the backup cannot take it and says so; a field laptop has no such key."""
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+    try:
+        dest = tmp_path / "coordinator-backup" / "samluat.db"
+        code, out, err = run("db", "backup", str(dest), *as_user(coordinator))
+        assert (code, err) == (0, "")
+        assert (
+            f"coordinator key: none at {paths.data_dir() / 'keys' / 'coordinator-identity.age'}; "
+            "if you keep it elsewhere, back it up too" in out
+        )
+        assert not (dest.parent / "keys").exists()
+        field = ["--db", str(laptop.store.path), "--user", "enum-laptop-a", "--password-stdin"]
+        dest = tmp_path / "laptop-backup" / "samluat.db"
+        code, out, err = run("db", "backup", str(dest), *field)
+        assert (code, err) == (0, "") and "coordinator key" not in out
+        assert not (dest.parent / "keys").exists()
+    finally:
+        laptop.close()

@@ -29,7 +29,7 @@ from app.fieldwork.library import FormLibrary
 from app.store import EventIn, EventKind, LocalStore, repo_submissions
 from app.store.canonical import content_hash
 from app.store.repo_submissions import RevisionInfo, SaveAck
-from app.store.types import utcnow
+from app.store.types import iso, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +75,26 @@ class EditBase:
     attachments: dict[str, str]
 
 
+@dataclass(frozen=True)
+class NotStoredYet:
+    """A new form, opened but not stored: it is, at its first answer, file or bookmark."""
+
+    opened_at: datetime
+    opened_hash: str  # the document as opened (defaults, start time)
+    assignment_id: str | None
+
+
 @dataclass
 class Filling:
     """A draft being filled (new, resumed, or an edit of a finalised submission).
 
-    An edit makes its draft at its first change: opened to read the answers and
-    closed (or finalised) unchanged, the interview stays the finalised version
-    it was, and its paradata says the edit was closed unchanged.
+    A new form is stored at its first answer (file, bookmark): a form opened by
+    mistake, or to look at it, leaves no empty draft behind, only one paradata
+    event saying it was opened and closed empty (nothing typed is lost: until
+    the first answer there is nothing to lose). An edit makes its draft at its
+    first change likewise: opened to read the answers and closed (or finalised)
+    unchanged, the interview stays the finalised version it was, and its
+    paradata says the edit was closed unchanged.
     """
 
     store: LocalStore
@@ -94,6 +107,7 @@ class Filling:
     _events: list[EventIn] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _edit_base: EditBase | None = None  # an edit with no draft yet (nothing changed)
+    _not_stored: NotStoredYet | None = None  # a new form with nothing in it yet
 
     def __post_init__(self) -> None:
         self.session.listeners.append(self._answer_changed)
@@ -112,18 +126,23 @@ class Filling:
         language: str | None = None,
         assignment_id: str | None = None,
     ) -> Filling:
-        """Create a new submission and store its first draft at once."""
+        """A new submission; stored by the first save that finds something in it."""
         session = FormSession(form, language=language, properties=_properties(store))
-        filling = cls(store=store, form=form, session=session)
-        store.start_submission(
-            form_id=form.formdef.form_id,
-            form_version=form.formdef.version,
-            document=to_document(session),
-            instance_id=session.instance_id,
-            ui_state=filling._ui_state(),
-            assignment_id=assignment_id,
+        return cls(
+            store=store,
+            form=form,
+            session=session,
+            _not_stored=NotStoredYet(
+                opened_at=utcnow(),
+                opened_hash=content_hash(to_document(session)),
+                assignment_id=assignment_id,
+            ),
         )
-        return filling
+
+    @property
+    def stored(self) -> bool:
+        """Whether the form is in the store (a new form is, from its first answer on)."""
+        return self._not_stored is None
 
     @classmethod
     def resume(cls, *, store: LocalStore, library: FormLibrary, instance_id: str) -> Filling:
@@ -249,6 +268,10 @@ class Filling:
     def write(self, payload: SavePayload) -> SaveAck:
         """Store a payload durably. On failure its events go back in the queue."""
         try:
+            if self._not_stored is not None:
+                empty = self._still_empty(payload, self._not_stored)
+                if empty is not None:
+                    return empty
             if self._edit_base is not None:
                 unchanged = self._write_unchanged(payload, self._edit_base)
                 if unchanged is not None:
@@ -265,6 +288,39 @@ class Filling:
                 self._events[:0] = payload.events
             raise
 
+    def _still_empty(self, payload: SavePayload, new: NotStoredYet) -> SaveAck | None:
+        """Before a new form's first answer nothing is stored (its paradata waits in the
+        queue); the first payload with something in it creates the submission here and
+        returns None, so that the save goes on as for any draft."""
+        if self._empty(payload, new):
+            with self._lock:
+                self._events[:0] = payload.events
+            return SaveAck(payload.instance_id, "", new.opened_hash, utcnow())
+        self._store_new(payload.document, payload.ui_state, new)
+        return None
+
+    @staticmethod
+    def _empty(payload: SavePayload, new: NotStoredYet) -> bool:
+        return (
+            not payload.attachments
+            and not _bookmarked(payload.ui_state)
+            and content_hash(payload.document) == new.opened_hash
+        )
+
+    def _store_new(
+        self, document: dict[str, Any], ui_state: dict[str, Any], new: NotStoredYet
+    ) -> None:
+        self.store.start_submission(
+            form_id=self.form.formdef.form_id,
+            form_version=self.form.formdef.version,
+            document=document,
+            instance_id=self.instance_id,
+            ui_state=ui_state,
+            assignment_id=new.assignment_id,
+            opened_at=new.opened_at,
+        )
+        self._not_stored = None
+
     def _write_unchanged(self, payload: SavePayload, base: EditBase) -> SaveAck | None:
         """Before an edit's first change, only its paradata is stored (with the interview,
         no version); a change makes the edit draft here and returns None."""
@@ -279,6 +335,25 @@ class Filling:
         )
         self._edit_base = None
         return None
+
+    def close(self) -> None:
+        """Record the closing (after the last save): a new form never stored records one
+        event of its own, with no interview; its queued paradata goes with it."""
+        new = self._not_stored
+        if new is not None:
+            detail = {
+                "instance_id": self.instance_id,
+                "form_id": self.form.formdef.form_id,
+                "form_version": self.form.formdef.version,
+                "opened_at": iso(new.opened_at),
+            }
+            if new.assignment_id is not None:
+                detail["assignment_id"] = new.assignment_id
+            self.store.record_events(events=[EventIn(EventKind.FORM_CLOSED_EMPTY, detail=detail)])
+            with self._lock:
+                self._events.clear()
+            return
+        self.store.record_events(events=self.closing_events(), instance_id=self.instance_id)
 
     def closing_events(self) -> list[EventIn]:
         """What closing the form records: an edit closed unchanged says so, with its reason."""
@@ -349,8 +424,19 @@ class Filling:
         if problems:
             raise NotReadyError(problems)
         self.session.stamp_end()
+        if self._not_stored is not None:  # (a form with nothing to answer is finalised as is)
+            self._store_new(to_document(self.session), self._ui_state(), self._not_stored)
         self.save()
         return self.store.finalise(instance_id=self.instance_id, document=to_document(self.session))
+
+
+def _bookmarked(ui: dict[str, Any]) -> bool:
+    """Whether the views kept a bookmark (a place the interviewer marked) in `ui`."""
+    entry, interview = ui.get("entry"), ui.get("interview")
+    return bool(
+        (isinstance(entry, dict) and entry.get("bookmarks"))
+        or (isinstance(interview, dict) and interview.get("bookmark_times"))
+    )
 
 
 def _properties(store: LocalStore) -> dict[str, str]:

@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     FORM_FINALISED = "form_finalised"
     FORM_EDITED = "form_edited"
     EDIT_CLOSED_UNCHANGED = "edit_closed_unchanged"
+    FORM_CLOSED_EMPTY = "form_closed_empty"  # a new form closed before anything was entered
     FORM_CLOSED = "form_closed"
     LOGIN = "login"
     LOGOUT = "logout"

@@ -19,6 +19,7 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -316,8 +317,10 @@ class LocalStore:
         instance_id: str | None = None,
         ui_state: Mapping[str, Any] | None = None,
         assignment_id: str | None = None,
+        opened_at: datetime | None = None,
     ) -> DraftState:
-        """Create a submission with its first draft (logs "form opened")."""
+        """Create a submission with its first draft (logs "form opened", at `opened_at`
+        when the form was opened before its first answer made it worth storing)."""
         instance_id = instance_id or document.get("instance_id") or f"uuid:{uuid.uuid4()}"
         with self.db.session(write=True) as session:
             return repo_submissions.create_submission(
@@ -330,7 +333,8 @@ class LocalStore:
                 assignment_id=assignment_id,
                 user_id=self.user.id,
                 device_id=self.device_id,
-                events=[EventIn(EventKind.FORM_OPENED)],
+                events=[EventIn(EventKind.FORM_OPENED, at=opened_at)],
+                now=opened_at,
             )
 
     def autosave(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,70 @@ def test_an_edit_is_refused_at_once_to_whoever_may_not_edit(
             )  # fmt: skip
     finally:
         other.close()
+
+
+def test_a_new_form_is_stored_at_its_first_answer_and_closed_empty_leaves_no_draft(
+    store: LocalStore, study: Path
+) -> None:
+    """Every form opened by mistake (or to look at it) left an empty draft nobody could
+    tell apart or remove; the visit itself stays in the paradata."""
+    register_study_forms(store, study)
+    library = FormLibrary(store)
+    looked_at = Filling.start(store=store, form=library.get("org", "1"))
+    looked_at.question_entered(looked_at.session.node("staff"))
+    looked_at.save()  # an autosave of the form as opened: nothing to store
+    assert not looked_at.stored and store.list_submissions().total == 0
+    looked_at.close()
+    assert store.list_submissions().total == 0
+    visit = store.events(kind=EventKind.FORM_CLOSED_EMPTY)
+    assert len(visit) == 1 and visit[0].instance_id is None and visit[0].detail is not None
+    assert visit[0].detail["instance_id"] == looked_at.instance_id
+    assert visit[0].detail["form_id"] == "org"
+    assert datetime.fromisoformat(visit[0].detail["opened_at"]) <= datetime.now(UTC)
+
+    answered = Filling.start(store=store, form=library.get("org", "1"))
+    answered.question_entered(answered.session.node("staff"))
+    answered.session.set_value("staff", 4)
+    answered.save()
+    assert answered.stored
+    draft = store.load_draft(instance_id=answered.instance_id)
+    assert draft is not None and draft.document["data"]["staff"] == 4
+    kinds = [e.kind for e in store.events(instance_id=answered.instance_id)]
+    assert kinds[:3] == [EventKind.FORM_OPENED, EventKind.QUESTION_ENTER, EventKind.ANSWER_CHANGED]
+    answered.session.set_value("staff", None)  # emptied again: stored, and it stays
+    answered.save()
+    answered.close()
+    assert store.load_draft(instance_id=answered.instance_id) is not None
+
+    repeated = Filling.start(store=store, form=library.get("org", "1"))
+    repeated.session.add_repeat(repeated.session.root, "system")
+    repeated.save()
+    bookmarked = Filling.start(store=store, form=library.get("org", "1"))
+    bookmarked.ui["entry"] = {"bookmarks": ["staff"]}
+    bookmarked.save()
+    assert repeated.stored and bookmarked.stored
+    assert store.list_submissions().total == 3
+
+
+def test_a_form_with_nothing_to_answer_is_stored_when_finalised(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    folder = tmp_path / "consent"
+    folder.mkdir()
+    write_form(
+        folder,
+        """
+| survey |
+| | type | name | label |
+| | note | thanks | Thank you |
+| settings |
+| | form_id | version |
+| | thanks | 1 |
+""",
+        name="thanks.md",
+    )
+    register_study_forms(store, folder)
+    filling = Filling.start(store=store, form=FormLibrary(store).get("thanks", "1"))
+    revision = filling.finalise()
+    assert store.list_submissions(state=SubmissionState.FINALISED).total == 1
+    assert revision.instance_id == filling.instance_id

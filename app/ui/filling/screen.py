@@ -231,11 +231,11 @@ class FillingScreen(QWidget):
     def _closed(self, then: Callable[[], None] | None) -> None:
         self.autosaver.stop()
         filling = self.filling
-        store, settings = filling.store, self.ctx.settings
-        username = store.user.username
+        settings = self.ctx.settings
+        username = filling.store.user.username
 
         def work(_job: Job) -> None:
-            store.record_events(events=filling.closing_events(), instance_id=filling.instance_id)
+            filling.close()  # (a new form closed empty leaves no draft, one event)
             settings.forget_open_draft(username, filling.instance_id)
 
         task = run_task(work, name="close-form", on_failure=lambda e: log.warning("%s", e))

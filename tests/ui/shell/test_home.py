@@ -20,6 +20,7 @@ from tests.ui.shell.helpers import (
     log_in,
     make_submission,
     make_window,
+    start_new_form,
     type_text,
 )
 
@@ -296,3 +297,24 @@ def test_tab_leaves_the_cases_table_for_its_buttons(qtbot: QtBot, home: AppWindo
     qtbot.keyClick(table, Qt.Key.Key_Tab)
     assert not table.hasFocus()
     assert home.focusWidget() is home.home.open_button
+
+
+def test_a_form_opened_and_closed_without_an_answer_leaves_no_draft(
+    qtbot: QtBot, logged_in: AppWindow
+) -> None:
+    """Opening a form to look at it left a draft (its default date counted as an answer)
+    that could neither be told apart from the others nor removed."""
+    home = logged_in.home
+    qtbot.waitUntil(lambda: home.data is not None)
+    start_new_form(qtbot, logged_in, "dg_survey")
+    logged_in.filling_screen.close_form()
+    qtbot.waitUntil(lambda: logged_in.screen_name == "home", timeout=5000)
+    qtbot.waitUntil(lambda: home.task is None and home.data is not None)
+    assert home.drafts_model.rowCount() == 0
+    assert home.case_model.rowCount() == 0
+
+    view = start_new_form(qtbot, logged_in, "dg_survey")
+    view.answer("consent", "yes")
+    logged_in.filling_screen.close_form()
+    qtbot.waitUntil(lambda: logged_in.screen_name == "home", timeout=5000)
+    qtbot.waitUntil(lambda: home.drafts_model.rowCount() == 1)

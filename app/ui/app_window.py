@@ -38,6 +38,7 @@ from app.ui.filling.dialogs import EditReasonDialog, HistoryDialog
 from app.ui.filling.opening import OpenedFilling, edit_filling, resume_filling, start_filling
 from app.ui.filling.screen import FillingScreen, ViewFactory
 from app.ui.fonts import ui_font
+from app.ui.help_menu import HelpMenu
 from app.ui.home.screen import HomeScreen
 from app.ui.keys.dialog import KeysDialog
 from app.ui.keys.unlock import CoordinatorKeyDialog
@@ -158,6 +159,7 @@ class AppWindow(QMainWindow):
             self.app_menu.addAction(action)
         self.app_menu.addSeparator()
         self.app_menu.addAction(self.quit_action)
+        self.help_menu = HelpMenu(self, self.ctx)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Samluat"))
@@ -186,6 +188,7 @@ class AppWindow(QMainWindow):
         self.keys_action.setText(_("Keys and laptops…"))
         self.logout_action.setText(_("Log out"))
         self.quit_action.setText(_("Quit"))
+        self.help_menu.retranslate()
 
     # -- screens -------------------------------------------------------------------
     @property

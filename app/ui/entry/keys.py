@@ -62,6 +62,23 @@ def install(widget: QWidget, actions: dict[str, Callable[[], None]]) -> dict[str
     return made
 
 
+# The home screen's and the window's own keys (the Help menu lists them with the form's).
+HOME_KEYS = (
+    ("Ctrl+N", N_("Go to the forms to start")),
+    ("Ctrl+F", N_("Search the cases")),
+    ("Enter", N_("Open the chosen case or draft")),
+    ("F2", N_("Edit a finalised form")),
+    ("Ctrl+H", N_("Versions of the chosen form")),
+    ("Ctrl+Shift+S", N_("Sync now")),
+    ("Ctrl+,", N_("Settings")),
+    ("Ctrl+Q", N_("Quit")),
+)
+
+
+def home_help_rows() -> list[tuple[str, str]]:
+    return [(keys, _(text)) for keys, text in HOME_KEYS]
+
+
 def help_rows(names: list[str] | None = None) -> list[tuple[str, str]]:
     """(keys, translated description) for the help dialog."""
     rows = [(" / ".join(KEYMAP[n][0]), _(KEYMAP[n][1])) for n in (names or list(KEYMAP))]

@@ -247,6 +247,13 @@ class _Checked:
     payload_sha: bytes
 
 
+def _named(name: str, device_id: str) -> str:
+    """How messages name a device: the name this database registered it under (the
+    coordinator may have renamed it; the bundle header has the laptop's own), and the
+    start of its id, which tells apart laptops that all call themselves e.g. 'vm'."""
+    return f"{name!r} ({device_id[:8]})"
+
+
 def _unknown_signer(header: fmt.Header, *, receiver_role: str) -> BundleRejected:
     """The refusal of a bundle signed by a device this database does not know, with the
     command that fixes it here: a coordinator registers a laptop's card, while a field
@@ -286,13 +293,16 @@ def _check_read(
                 T_IMPORTED.c.sha256 == file_sha, T_IMPORTED.c.status == "applied"
             )
         ).first()
+        device = session.get(Device, header.source_device_id)
         if done is not None:
+            sender = device.name if device is not None else header.source_name
             return None, ImportResult(
                 path=path,
                 status=ImportStatus.ALREADY,
                 message=(
                     f"already imported on {time_text(done.imported_at)} (bundle "
-                    f"{header.sequence} from {header.source_name}); nothing changed"
+                    f"{header.sequence} from {_named(sender, header.source_device_id)}); "
+                    "nothing changed"
                 ),
                 bundle_id=header.bundle_id,
                 source_device_id=header.source_device_id,
@@ -301,7 +311,6 @@ def _check_read(
                 kind=header.kind,
                 sha256=file_sha,
             )
-        device = session.get(Device, header.source_device_id)
         local = session.get(Device, target.device_id)
         assert local is not None
         if device is None or device.public_key is None:
@@ -309,7 +318,7 @@ def _check_read(
         if device.public_key != header.signing_key:
             raise BundleRejected(
                 f"signed with key {header.signer_fingerprint}, which is not the registered key of "
-                f"device {device.name!r}",
+                f"device {_named(device.name, device.id)}",
                 Refusal.NOT_ITS_KEY,
                 laptop=device.name,
             )
@@ -320,15 +329,16 @@ def _check_read(
             device.public_key, envelope.signature, message
         ):
             raise BundleRejected(
-                f"the signature of device {device.name!r} does not verify: the file was "
+                f"the signature of device {_named(device.name, device.id)} does not verify: the "
+                "file was "
                 "damaged or altered after it was signed",
                 Refusal.BAD_SIGNATURE,
                 laptop=device.name,
             )
         if device.revoked_at is not None:
             raise BundleRejected(
-                f"device {device.name!r} was revoked on {time_text(device.revoked_at)}; its "
-                "bundles are refused",
+                f"device {_named(device.name, device.id)} was revoked on "
+                f"{time_text(device.revoked_at)}; its bundles are refused",
                 Refusal.REVOKED,
                 laptop=device.name,
                 when=device.revoked_at,
@@ -339,7 +349,7 @@ def _check_read(
         else:
             if device.role != DeviceRole.COORDINATOR.value:
                 raise BundleRejected(
-                    f"device {device.name!r} is not a trusted coordinator",
+                    f"device {_named(device.name, device.id)} is not a trusted coordinator",
                     Refusal.NOT_A_COORDINATOR,
                     laptop=device.name,
                 )
@@ -360,22 +370,23 @@ def _check_read(
         ).first()
         if replay is not None and replay.id == header.bundle_id:
             raise BundleRejected(
-                f"bundle {header.sequence} of device {header.source_name!r} was already imported "
-                "from a different file: this one is a replay or a forgery",
+                f"bundle {header.sequence} of device {_named(device.name, device.id)} was already "
+                "imported from a different file: this one is a replay or a forgery",
                 Refusal.REPLAYED,
-                laptop=header.source_name,
+                laptop=device.name,
                 sequence=header.sequence,
             )
         if replay is not None:
             # Signed by the device's own key, so written by that laptop (or a copy of
             # its database): most likely restored from a backup that predates bundle N.
             raise BundleRejected(
-                f"device {header.source_name!r} used bundle number {header.sequence} twice "
+                f"device {_named(device.name, device.id)} used bundle number {header.sequence} "
+                "twice "
                 f"(first for bundle {replay.id}): if the laptop was restored from a backup, "
                 "send it a coordinator bundle and have it export again (its next bundle "
                 "carries this one's work); otherwise this file is a replay or a forgery",
                 Refusal.NUMBER_REUSED,
-                laptop=header.source_name,
+                laptop=device.name,
                 sequence=header.sequence,
             )
     return _Checked(envelope, file_sha, payload_sha), None

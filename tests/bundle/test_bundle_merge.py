@@ -24,6 +24,7 @@ from app.bundle.merge import (
 )
 from app.bundle.reviews import review_feedback, review_submission
 from app.bundle.target import BundleTarget
+from app.fieldwork.keyring import rename_laptop
 from app.store.check import content_hash as store_hash
 from app.store.errors import PermissionDeniedError
 from app.store.store import open_store
@@ -477,6 +478,23 @@ def test_a_restored_laptop_skips_the_numbers_it_finds_in_its_folder(
     assert result.status is ImportStatus.APPLIED, result.message
     assert result.stats["submissions_new"] == 1
     assert coordinator.store.list_submissions().total == 4
+    field.close()
+
+
+def test_refusals_name_a_laptop_as_the_coordinator_renamed_it_with_its_id(
+    coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """Every laptop called itself 'vm': messages used the name in the bundle's header,
+    not the one the coordinator gave it, and no id to tell them apart."""
+    field, out = _restored_laptop(coordinator, tmp_path)
+    rename_laptop(coordinator.store, field.device_id, "Laptop 02, Vientiane")
+    reused = export_field_bundle(field.target, folder=tmp_path / "other-stick")
+    assert reused is not None
+    refused = _import(coordinator, reused.path)
+    assert f"'Laptop 02, Vientiane' ({field.device_id[:8]}) used bundle number" in (refused.message)
+    again = _import(coordinator, next(out.glob("*000001.samluat")))
+    assert again.status is ImportStatus.ALREADY
+    assert f"from 'Laptop 02, Vientiane' ({field.device_id[:8]})" in again.message
     field.close()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from app.bundle.merge import (
     Gap,
     conflict_queue,
     decide_duplicates,
+    document_key,
     likely_duplicates,
     resolve_conflict,
     sequence_gaps,
@@ -76,9 +77,18 @@ class ConflictView:
     differing: tuple[Difference, ...]  # up to MAX_DIFFERENCES, in form order
     more_differing: int  # how many more
     form_name: Text  # the study's name of the form (empty if not a study form)
+    # Whom the interview is about (the winner's answers), so that it can be recognised.
+    institution_code: str = ""
+    institution: Text = field(default_factory=Text)  # its name in the registry, if there
+    respondent: str = ""
 
     def form_text(self, lang: str | None) -> str:
         return self.form_name.get_text(lang) or self.form
+
+    def about_text(self, lang: str | None) -> str:
+        """ "Institution / respondent", as far as the answers say; empty when they do not."""
+        institution = self.institution.get_text(lang) or self.institution_code
+        return " / ".join(part for part in (institution, self.respondent) if part)
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,7 @@ def merge_overview(store: LocalStore, study: StudyConfig | None = None) -> Merge
         heads = sorted(item.heads, key=lambda h: h.rev_id != item.provisional_winner)
         documents = [store.revision_document(rev_id=h.rev_id) for h in heads]
         labels = _labels(library, documents[0])
+        institution, respondent = document_key(documents[0])
         differing = [
             Difference(path, labels.get(re.sub(r"\[\d+\]", "", path), Text()))
             for path in differing_answers(documents)
@@ -144,6 +155,9 @@ def merge_overview(store: LocalStore, study: StudyConfig | None = None) -> Merge
                 ),
                 differing=tuple(differing[:MAX_DIFFERENCES]),
                 more_differing=max(len(differing) - MAX_DIFFERENCES, 0),
+                institution_code=institution,
+                institution=institutions.get(institution, Text()),
+                respondent=respondent,
             )
         )
     duplicates = tuple(

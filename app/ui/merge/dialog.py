@@ -94,6 +94,17 @@ def _short(instance_id: str) -> str:
     return instance_id.removeprefix("uuid:")[:8]
 
 
+def conflict_line(conflict: ConflictView, language: str) -> str:
+    """ "Form: institution / respondent · id": the id alone told a coordinator nothing."""
+    about = conflict.about_text(language)
+    form = conflict.form_text(language)
+    return (
+        f"{form}: {about} · {_short(conflict.instance_id)}"
+        if about
+        else (f"{form} · {_short(conflict.instance_id)}")
+    )
+
+
 class MergeDialog(QDialog):
     sig_decided = Signal()  # a conflict resolved or a duplicate group judged
 
@@ -225,10 +236,7 @@ class MergeDialog(QDialog):
         self.tabs.setTabText(2, _("Missing bundles ({count})").format(count=len(overview.gaps)))
         self._fill_list(
             self.conflict_list,
-            [
-                f"{c.form_text(translator.language)} · {_short(c.instance_id)}"
-                for c in overview.conflicts
-            ],
+            [conflict_line(c, translator.language) for c in overview.conflicts],
             _("No conflicts."),
         )
         self._fill_list(

@@ -102,3 +102,28 @@ def test_coordinator_resolves_a_conflict_and_judges_duplicates(
     qtbot.waitUntil(lambda: window.screen_name == "login")
     log_in(qtbot, window, "noy")
     assert not window.merge_action.isEnabled()
+
+
+def test_a_conflict_is_named_by_whom_the_interview_is_about() -> None:
+    """The list named conflicts "SWOT statement · 5affb229": nothing a coordinator knows."""
+    from app.engine.model import Text
+    from app.fieldwork.merging import ConflictView
+    from app.ui.merge.dialog import conflict_line
+
+    conflict = ConflictView(
+        instance_id="uuid:5affb229-0000",
+        form="dg_survey",
+        versions=(),
+        differing=(),
+        more_differing=0,
+        form_name=Text({"en": "Questionnaire survey", "lo": "ແບບສອບຖາມ"}),
+        institution_code="bol",
+        institution=Text({"en": "Bank of the Lao PDR", "lo": "ທະນາຄານແຫ່ງ ສປປ ລາວ"}),
+        respondent="ທ່ານ ບຸນມີ",
+    )
+    assert conflict_line(conflict, "en") == (
+        "Questionnaire survey: Bank of the Lao PDR / ທ່ານ ບຸນມີ · 5affb229"
+    )
+    assert conflict_line(conflict, "lo").startswith("ແບບສອບຖາມ: ທະນາຄານແຫ່ງ ສປປ ລາວ / ")
+    unknown = ConflictView("uuid:5affb229", "swot", (), (), 0, Text({"en": "SWOT statement"}))
+    assert conflict_line(unknown, "en") == "SWOT statement · 5affb229"

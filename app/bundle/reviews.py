@@ -15,6 +15,8 @@ would never reach anyone, so reviewing is refused there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -36,10 +38,24 @@ def may_review(target: BundleTarget) -> bool:
     return _reviewer(target) and is_coordinator_database(target)
 
 
+@dataclass(frozen=True)
+class Review:
+    info: ReviewInfo  # the decision now on the current version
+    repeated: bool  # it was already the latest one there: nothing was stored
+
+
 def review_submission(
     target: BundleTarget, *, instance_id: str, decision: ReviewOutcome, comment: str = ""
 ) -> ReviewInfo:
     """Approve or return the current version of a finalised interview (a return needs a comment)."""
+    return review_once(target, instance_id=instance_id, decision=decision, comment=comment).info
+
+
+def review_once(
+    target: BundleTarget, *, instance_id: str, decision: ReviewOutcome, comment: str = ""
+) -> Review:
+    """`review_submission`, storing nothing when the same decision (and comment) is already
+    the latest on the current version: a second row would only repeat it to the laptops."""
     if not _reviewer(target):
         raise errors.PermissionDeniedError(
             "Only a supervisor or coordinator can review interviews."
@@ -72,6 +88,10 @@ def review_submission(
                 f"{instance_id} was made on this computer only, so no interviewer's laptop "
                 "has it to correct: correct it here, or approve it"
             )
+        decided = repo_reviews.list_review_decisions(session=session, rev_id=submission.head_rev_id)
+        latest = decided[-1] if decided else None
+        if latest and (latest.decision, latest.comment) == (decision.value, comment.strip()):
+            return Review(ReviewInfo.of(latest, instance_id), repeated=True)
         row = repo_reviews.record_review(
             session=session,
             rev_id=submission.head_rev_id,
@@ -80,7 +100,7 @@ def review_submission(
             comment=comment,
             device_id=target.device_id,
         )
-        return ReviewInfo.of(row, instance_id)
+        return Review(ReviewInfo.of(row, instance_id), repeated=False)
 
 
 def review_feedback(target: BundleTarget, *, rejected_only: bool = True) -> list[ReviewInfo]:

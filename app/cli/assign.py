@@ -4,9 +4,11 @@
 the database's forms, choice lists and users (see `app.fieldwork.assigning`)
 and stores all its cases or none (and the ``--forms`` folder's new form
 versions only with its cases); when it refuses the file it prints every
-problem, one per line, as ``file:row: column: what``. ``assign list`` shows
-the cases. Log in as with `samluat user …` (``--user``, password asked or read
-from standard input with ``--password-stdin``); on a central store
+problem, one per line, as ``file:row: column: what`` (``file:sheet:row: …`` for
+a workbook). It runs on the coordinator's database only: the cases reach the
+laptops in its bundles. ``assign list`` shows the cases. Log in as with
+`samluat user …` (``--user``, password asked or read from standard input with
+``--password-stdin``); on a central store
 (``--db postgresql://…``), ``--user`` names the account the cases are recorded
 under, without a password.
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 from app.bundle.central import acting_store
 from app.bundle.target import BundleTarget
 from app.cli.db import add_login_arguments, is_central, login
+from app.cli.keys import require_coordinator_database
 from app.core import paths
 from app.core.errors import SamluatError
 from app.fieldwork.assigning import (
@@ -93,8 +96,11 @@ def require_assigner(store: LocalStore) -> None:
 
 
 def describe(result: AssignmentImport) -> str:
-    """E.g. ``assigned 12 case(s) (3 already assigned): noy 7, bounmy 5``."""
+    """E.g. ``assigned 12 case(s) (3 already assigned) from sheet 'Cases': noy 7, bounmy 5``
+    (the sheet named when the workbook has several)."""
     text = f"assigned {result.added} case(s) ({result.already} already assigned)"
+    if result.sheet is not None:
+        text += f" from sheet '{result.sheet}'"
     if result.by_interviewer:
         text += ": " + ", ".join(f"{name} {n}" for name, n in result.by_interviewer.items())
     return text
@@ -120,6 +126,10 @@ def run_import(args: argparse.Namespace) -> int:
     study = study_of(args.forms)
     with assigning_store(args) as store:
         require_assigner(store)
+        require_coordinator_database(
+            BundleTarget.from_store(store),
+            "cases are assigned on the coordinator's computer and reach the laptops in its bundles",
+        )
         # The study's forms, stored if new as at a supervisor's login, but only with an
         # accepted file: a refused one changes nothing.
         forms_dir = args.forms or paths.default_forms_dir()

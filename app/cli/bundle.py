@@ -39,7 +39,7 @@ from app.bundle.merge import (
     resolve_conflict,
     sequence_gaps,
 )
-from app.bundle.reviews import review_feedback, review_submission
+from app.bundle.reviews import Review, review_feedback, review_once
 from app.bundle.target import BundleTarget
 from app.cli.files import ask_secret, require_existing_folder, require_folder, write_failed
 from app.core import paths
@@ -566,24 +566,38 @@ def run_review(args: argparse.Namespace) -> int:
         )
     with open_target(args, acts="reviewing") as target:
         try:
-            info = review_submission(
+            review = review_once(
                 target, instance_id=args.instance_id, decision=decision, comment=comment
             )
         except NotFoundError:
             instance = find_instance(target, args.instance_id)
             if instance == args.instance_id:
                 raise
-            info = review_submission(
-                target, instance_id=instance, decision=decision, comment=comment
-            )
-    if info.decision is ReviewOutcome.APPROVED:
-        print(f"approved {info.instance_id} (revision {info.rev_id})")
-    else:
-        print(
-            f"returned {info.instance_id} (revision {info.rev_id}) to its interviewer: "
-            f"{one_line(info.comment)}"
-        )
+            review = review_once(target, instance_id=instance, decision=decision, comment=comment)
+    print(review_line(review))
     return 0
+
+
+def review_line(review: Review) -> str:
+    """What `bundle review` did, or that the same decision was there already."""
+    info = review.info
+    if review.repeated:
+        what = (
+            "approved"
+            if info.decision is ReviewOutcome.APPROVED
+            else "returned to its interviewer with that comment"
+        )
+        when = info.decided_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return (
+            f"{info.instance_id} (revision {info.rev_id}) is already {what} ({when}): "
+            "nothing stored"
+        )
+    if info.decision is ReviewOutcome.APPROVED:
+        return f"approved {info.instance_id} (revision {info.rev_id})"
+    return (
+        f"returned {info.instance_id} (revision {info.rev_id}) to its interviewer: "
+        f"{one_line(info.comment)}"
+    )
 
 
 def reviewer_names(target: BundleTarget, infos: Sequence[ReviewInfo]) -> dict[str, str]:

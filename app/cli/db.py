@@ -15,12 +15,16 @@ from app.bundle.central import check_central
 from app.bundle.keys import COORDINATOR_IDENTITY_FILE
 from app.bundle.target import BundleTarget, is_coordinator_database
 from app.cli.files import ask_secret, require_file_path, write_failed
+from app.core import paths
 from app.core.errors import SamluatError
+from app.engine.loader import load_form
+from app.fieldwork.library import RegisteredForm, register_study_forms
 from app.fieldwork.syncing import coordinator_key_file
 from app.store.crypto import DEFAULT_KDF
 from app.store.db import default_db_path
 from app.store.fileio import atomic_write_bytes
 from app.store.store import LocalStore, create_store, open_store
+from app.study.forms import instrument_files
 
 
 def database_file(value: str) -> Path:
@@ -112,6 +116,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="store data unencrypted (not recommended on field laptops)",
     )
+    init.add_argument(
+        "--forms",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the study's forms folder, whose forms are stored as the app does at its first "
+        "run (default: the forms shipped with Samluat)",
+    )
     init.set_defaults(handler=run_init)
 
     check = commands.add_parser("check", help="integrity, counts per table, canonical content hash")
@@ -136,6 +148,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_init(args: argparse.Namespace) -> int:
+    forms_dir = args.forms or paths.default_forms_dir()
+    check_forms_folder(forms_dir)  # a typo or a broken form makes no database
     first, second = read_passwords(
         args, [f"New password for {args.user}: ", "Repeat the password: "]
     )
@@ -152,7 +166,25 @@ def run_init(args: argparse.Namespace) -> int:
     with store:
         state = "encrypted" if store.db.encrypted else "NOT encrypted"
         print(f"created {store.path} ({state}); coordinator: {store.user.username}")
+        # As the app's first run: without them the coordinator's bundles carry no forms.
+        print(forms_line(register_study_forms(store, forms_dir), forms_dir))
     return 0
+
+
+def check_forms_folder(folder: Path) -> None:
+    """Load every form of the folder (`FormError` names a broken one) before anything is made."""
+    if not folder.is_dir():
+        raise SamluatError(f"--forms {folder}: no such folder")
+    for path in instrument_files(folder):
+        load_form(path)
+
+
+def forms_line(forms: list[RegisteredForm], folder: Path) -> str:
+    """E.g. ``stored 2 form version(s) from forms: dg_survey 2026061501, dg_swot 3``."""
+    added = [f"{form.form_id} {form.version}" for form in forms if form.added]
+    return f"stored {len(added)} form version(s) from {folder}" + (
+        ": " + ", ".join(added) if added else ""
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:

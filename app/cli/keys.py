@@ -28,7 +28,8 @@ from app.bundle.keys import (
     trust_coordinator,
     write_card,
 )
-from app.bundle.target import BundleTarget
+from app.bundle.merge import require_coordinator
+from app.bundle.target import BundleTarget, is_coordinator_database
 from app.cli.bundle import add_target_arguments, find_device, open_target, read_secret
 from app.cli.files import require_file_path, write_failed
 from app.core import paths
@@ -237,9 +238,33 @@ def revoked_at(target: BundleTarget, device_id: str) -> str | None:
     return row.revoked_at if row is not None else None
 
 
+def require_coordinator_database(target: BundleTarget, only_there: str) -> None:
+    """Refuse a command whose work only the coordinator's database sends on (`only_there`
+    says so): on a field laptop it would succeed and reach nobody. The app's rule too."""
+    if is_coordinator_database(target):
+        return
+    follows = any(
+        row.role == DeviceRole.COORDINATOR.value and not row.is_local
+        for row in list_devices(target)
+    )
+    this = (
+        "this is a field laptop"
+        if follows
+        else "this database is not the coordinator's (it has no coordinator key: "
+        "samluat keys coordinator-new makes it on the coordinator's computer)"
+    )
+    raise SamluatError(f"{this}: {only_there}")
+
+
 def run_register(args: argparse.Namespace) -> int:
     card = read_card_for_command(args.card, DEVICE_CARD_FORMAT)
     with open_target(args) as target:
+        require_coordinator_database(
+            target,
+            "laptops are registered on the coordinator's computer; a laptop trusts its "
+            "coordinator with samluat keys trust-coordinator CARD",
+        )
+        require_coordinator(target, "register laptops")
         keys = register_device(target, card)
         revoked = revoked_at(target, keys.device_id)
     if revoked is not None:

@@ -20,6 +20,7 @@ compiled (`app.engine.compiled`).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import hashlib
 import io
@@ -46,6 +47,7 @@ from pyxform.xls2json_backends import (
 
 from app.core.errors import FormError, FormErrors, Location
 from app.engine.ingest_build import BuildContext, JsonBuilder
+from app.engine.ingest_limits import check_csv_size, check_md_size, check_xlsx_size
 from app.engine.ingest_sheet import (
     ErrorList,
     RefChecker,
@@ -59,6 +61,7 @@ from app.engine.ingest_sheet import (
     settings_headers,
     survey_headers,
 )
+from app.engine.ingest_types import shorten
 from app.engine.model import DEFAULT_LANG, Expr, FormDef
 
 logger = logging.getLogger(__name__)
@@ -68,6 +71,10 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+# For a file too large all the same (the sheet limits in `ingest_limits` catch most).
+OUT_OF_MEMORY = "not enough memory to read this form: it is too large to load on this computer"
+# A bug in Samluat or pyxform: the author cannot fix it; the log names the exception.
+INTERNAL_ERROR = "internal error while loading the form: please report it (the log has details)"
 
 
 class _XlrdLog:
@@ -108,8 +115,8 @@ def read_xlsform(path: str | Path) -> FormDef:
     try:
         data = Path(path).read_bytes()
     except OSError as err:
-        reason = err.strerror or type(err).__name__
-        raise FormError(f"cannot read the form file: {reason}", Location(name)) from err
+        reason = f": {err.strerror}" if err.strerror else ""
+        raise FormError(f"cannot read the form file{reason}", Location(name)) from err
     return read_xlsform_bytes(data, name)
 
 
@@ -120,12 +127,11 @@ def read_xlsform_bytes(data: bytes, filename: str) -> FormDef:
         return _load(workbook, filename, hashlib.sha256(data).hexdigest())
     except (FormError, FormErrors):
         raise
+    except MemoryError:  # logging the traceback could need memory too
+        raise FormError(OUT_OF_MEMORY, Location(filename)) from None
     except Exception as err:  # a bug here or in pyxform: still only FormError may escape
         logger.exception("internal error while loading %s", filename)
-        raise FormError(
-            f"internal error while loading the form ({type(err).__name__}: {err})",
-            Location(filename),
-        ) from err
+        raise FormError(INTERNAL_ERROR, Location(filename)) from err
 
 
 def read_xlsform_dict(workbook: Mapping[str, Any], filename: str = "form.md") -> FormDef:
@@ -140,18 +146,26 @@ def read_xlsform_dict(workbook: Mapping[str, Any], filename: str = "form.md") ->
         try:
             definition = get_xlsform(sheets)
         except (TypeError, ValueError) as err:
-            raise FormError(f"not an XLSForm workbook: {err}", Location(filename)) from err
+            raise FormError(_not_a_workbook(sheets), Location(filename)) from err
         if definition.fallback_form_name is None:
             definition.fallback_form_name = Path(filename).stem
         return _load(definition, filename, digest)
     except (FormError, FormErrors):
         raise
+    except MemoryError:
+        raise FormError(OUT_OF_MEMORY, Location(filename)) from None
     except Exception as err:
         logger.exception("internal error while loading %s", filename)
-        raise FormError(
-            f"internal error while loading the form ({type(err).__name__}: {err})",
-            Location(filename),
-        ) from err
+        raise FormError(INTERNAL_ERROR, Location(filename)) from err
+
+
+def _not_a_workbook(sheets: Mapping[str, Any]) -> str:
+    """Why pyxform refused a workbook dict: usually keys that are no sheet it knows."""
+    known = {field.name for field in dataclasses.fields(DefinitionData)}
+    unknown = [repr(shorten(str(key))) for key in sheets if key not in known]
+    if unknown:
+        return f"not an XLSForm workbook: unknown sheet {', '.join(unknown)}"
+    return "not an XLSForm workbook"
 
 
 # The model's docstring and older callers know the loader by this name.
@@ -296,7 +310,8 @@ def check_zip(data: bytes, location: Location) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
     except Exception as err:  # zipfile raises several types for damaged archives
-        raise FormError(f"not a valid .xlsx file ({type(err).__name__}: {err})", location) from err
+        detail = shorten(one_line(str(err)), 200) or "the zip archive is damaged"
+        raise FormError(f"not a valid .xlsx file ({detail})", location) from err
     if total > MAX_UNZIPPED_BYTES or total > MAX_ZIP_RATIO * max(len(data), 1):
         raise FormError("the .xlsx file expands to an implausible size; refusing it", location)
 
@@ -304,22 +319,7 @@ def check_zip(data: bytes, location: Location) -> None:
 def _read_workbook(data: bytes, filename: str) -> DefinitionData:
     location = Location(filename)
     suffix = Path(filename).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise FormError(
-            f"unsupported: file type {suffix or '(none)'!r} (use .xlsx, .xls, .csv or .md)",
-            location,
-        )
-    if suffix in (".csv", ".md"):
-        # Excel's "CSV UTF-8" and Notepad start text with a BOM, which pyxform would
-        # read as part of the first sheet or column name.
-        data = data.removeprefix(codecs.BOM_UTF8)
-    if not data.strip():
-        raise FormError("the form file is empty", location)
-    if len(data) > MAX_FILE_BYTES:
-        raise FormError("the form file is too large for an XLSForm", location)
-    if suffix in (".xlsx", ".xlsm"):
-        check_zip(data, location)
-        data = _without_dimensions(data)
+    data = _checked_bytes(data, suffix, location)
     definition = Definition(
         data=io.BytesIO(data),
         file_type=SupportedFileTypes(suffix),
@@ -339,17 +339,98 @@ def _read_workbook(data: bytes, filename: str) -> DefinitionData:
         raise _translate(err, filename) from err
     except RecursionError as err:
         raise FormError("the file is too deeply nested to read", location) from err
+    except MemoryError:
+        raise FormError(OUT_OF_MEMORY, location) from None
     except Exception as err:  # hostile bytes make xlrd/openpyxl/csv raise anything
         ragged = _ragged_markdown_row(data) if suffix == ".md" else None
         if ragged is not None:
             sheet, row, message = ragged
             raise FormError(message, Location(filename, sheet, row)) from err
-        raise FormError(
-            f"cannot read the file as {suffix} ({type(err).__name__}: {err})", location
-        ) from err
+        raise FormError(_why_unreadable(err, suffix), location) from err
     if not isinstance(workbook, DefinitionData):
         raise FormError("not an XLSForm workbook", location)
     return workbook
+
+
+def _checked_bytes(data: bytes, suffix: str, location: Location) -> bytes:
+    """The file's bytes as pyxform should get them, once they pass the checks that keep a
+    hostile or foreign file from reaching pyxform (the type, size and encoding)."""
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise FormError(
+            f"unsupported: file type {suffix or '(none)'!r} (use .xlsx, .xls, .csv or .md)",
+            location,
+        )
+    if suffix in (".csv", ".md"):
+        # Excel's "CSV UTF-8" and Notepad start text with a BOM, which pyxform would
+        # read as part of the first sheet or column name.
+        data = data.removeprefix(codecs.BOM_UTF8)
+    if not data.strip():
+        raise FormError("the form file is empty", location)
+    if len(data) > MAX_FILE_BYTES:
+        raise FormError("the form file is too large for an XLSForm", location)
+    if suffix in (".xlsx", ".xlsm"):
+        check_zip(data, location)
+        check_xlsx_size(data, location.file)
+        return _without_dimensions(data)
+    if suffix == ".csv":
+        _check_csv(data, _utf8_text(data, suffix, location), location)
+    elif suffix == ".md":
+        check_md_size(_utf8_text(data, suffix, location), location.file)
+    return data
+
+
+def _utf8_text(data: bytes, suffix: str, location: Location) -> str:
+    """The text of a .csv or .md file; refused, naming the line, unless it is UTF-8 (pyxform
+    reads nothing else, and would say so with a Python exception)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        how = 'save it as "CSV UTF-8"' if suffix == ".csv" else "save it as UTF-8 text"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise FormError(f"the file is UTF-16 text, not UTF-8: {how}", location) from None
+        line = data.count(b"\n", 0, err.start) + 1
+        raise FormError(
+            f"the file is not UTF-8 text (first non-UTF-8 byte on line {line}): {how}",
+            location,
+        ) from None
+
+
+def _check_csv(data: bytes, text: str, location: Location) -> None:
+    """Sheet sizes of a CSV form, and the sheet names in its first column."""
+    foreign = check_csv_size(text, location.file)
+    if foreign is None:
+        return
+    if not foreign.after_survey:  # a plain table, not a form
+        raise FormError(_not_recognised(data, ".csv"), location)
+    raise FormError(
+        f"line {foreign.line}: {shorten(foreign.name)!r} in the first column is not an XLSForm "
+        "sheet; the first column names the sheet (survey, choices, settings) and is otherwise "
+        "empty",
+        location,
+    )
+
+
+def _why_unreadable(err: Exception, suffix: str) -> str:
+    """What a reader's exception says about the file, in one line without Python's names."""
+    if any(type(cause).__module__.startswith("defusedxml") for cause in _causes(err)):
+        return f"the {suffix} file's XML declares entities (as XML bombs do); refusing it"
+    detail = one_line(str(err))
+    return f"cannot read the file as {suffix}" + (f" ({shorten(detail, 200)})" if detail else "")
+
+
+def _causes(err: BaseException) -> Iterator[BaseException]:
+    """`err` and the exceptions it was raised from (openpyxl wraps the XML parser's)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def one_line(text: str) -> str:
+    """A library's message as one line (openpyxl's and some of pyxform's have several)."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 # pyxform messages we restate in Samluat's words: pattern → (message template, survey column).
@@ -364,7 +445,7 @@ _RESTATED = (
 
 def _translate(err: PyXFormError, filename: str, survey: SheetHeaders | None = None) -> FormError:
     """A pyxform error as a `FormError`, with the sheet/row/column pyxform knew."""
-    message = str(err).strip() or type(err).__name__
+    message = one_line(str(err)) or "pyxform refused the form without saying why"
     context = getattr(err, "context", None) or {}
     row: int | None = None
     sheet: str | None = context.get("sheet")
@@ -440,10 +521,13 @@ def _load(workbook: DefinitionData, filename: str, source_hash: str) -> FormDef:
     except RecursionError as err:
         errors.add("the form is too deeply nested", Location(filename, "survey"))
         logger.debug("recursion in pyxform: %s", err)
+    except MemoryError:
+        raise
     except Exception as err:  # pyxform is not hardened against every malformed workbook
         logger.debug("pyxform failed on %s", filename, exc_info=True)
+        detail = shorten(one_line(str(err)), 200)
         errors.add(
-            f"pyxform cannot read this form ({type(err).__name__}: {err})",
+            "pyxform cannot read this form" + (f" ({detail})" if detail else ""),
             Location(filename, "survey"),
         )
 
@@ -520,7 +604,8 @@ def _build(
         for key, value in form_json.items()
         if key not in _SETTINGS_KEYS_USED and not isinstance(value, Mapping | list)
     }
-    form_warnings = list(pyxform_warnings)
+    # One line each, like errors: pyxform lists missing translations on several lines.
+    form_warnings = [one_line(warning) for warning in pyxform_warnings]
     if ctx.entity_lists:
         settings["entities"] = ", ".join(ctx.entity_lists)
         form_warnings.append(

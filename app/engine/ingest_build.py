@@ -633,7 +633,7 @@ class JsonBuilder:
             parsed = RE_SELECT.search(clean_type(raw_row.get(self.ctx.column("type"))))
             result.or_other = bool(parsed and parsed.group("specify_other"))
         if not isinstance(itemset, str) or not itemset:
-            self.ctx.errors.add("a select question needs a choice list", type_location)
+            self.ctx.errors.add(types.NEEDS_CHOICE_LIST, type_location)
             return result
         result.choice_list = itemset
         if "${" in itemset:

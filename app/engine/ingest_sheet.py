@@ -30,7 +30,7 @@ from pyxform.utils import default_is_dynamic
 from pyxform.xls2json import RE_BEGIN_CONTROL, RE_END_CONTROL
 
 from app.core.errors import FormError, Location, XPathSyntaxError
-from app.engine.ingest_types import raw_type_problem, shorten
+from app.engine.ingest_types import NEEDS_CHOICE_LIST, lacks_choice_list, raw_type_problem, shorten
 from app.engine.model import CLASSIFICATIONS
 from app.engine.xpath import ast
 from app.engine.xpath.parser import parse
@@ -371,11 +371,7 @@ def lint_survey(
     plan = _column_plan(headers)
     for row_number, row in index.raw_rows.items():
         row_type = clean_type(row.get(type_header))
-        problem = raw_type_problem(row_type) if row_type else None
-        if problem is not None:
-            refs.errors.add(
-                f"unsupported: {problem}", Location(file, "survey", row_number, type_header)
-            )
+        check_type(row_type, Location(file, "survey", row_number, type_header), refs.errors)
         for header, value in row.items():
             action = plan.get(header, _TEXT) if isinstance(header, str) else _SKIP
             if action == _SKIP:
@@ -398,6 +394,18 @@ def lint_survey(
             )
             if is_expression:
                 refs.check_expression(text, location)
+
+
+def check_type(row_type: str, location: Location, errors: ErrorList) -> None:
+    """Report a type Samluat cannot load, or a select without its choice list."""
+    if not row_type:
+        return
+    if lacks_choice_list(row_type):
+        errors.add(NEEDS_CHOICE_LIST, location)
+        return
+    problem = raw_type_problem(row_type)
+    if problem is not None:
+        errors.add(f"unsupported: {problem}", location)
 
 
 def check_classification(value: str, location: Location, errors: ErrorList) -> str | None:

@@ -30,6 +30,9 @@ RANK = "rank"
 SELECT_ONE_EXTERNAL = "select one external"
 SELECT_TYPES = frozenset({SELECT_ONE, SELECT_MULTIPLE, RANK, SELECT_ONE_EXTERNAL})
 
+# The error for a select type written without the name of its choice list.
+NEEDS_CHOICE_LIST = "a select question needs a choice list"
+
 # File extensions that make `select_one_from_file <file>` read choices from a form attachment.
 EXTERNAL_CHOICE_FILE_EXTENSIONS = (".csv", ".xml", ".geojson")
 
@@ -106,6 +109,12 @@ class UnsupportedType(Exception):
     """Raised by `classify` with the text that follows ``unsupported:``."""
 
 
+def lacks_choice_list(row_type: str) -> bool:
+    """Whether a type is a select command alone (``select_one``, ``rank`` …): pyxform lets it
+    through as a type of its own, which it is not; its list name is missing."""
+    return row_type in aliases.select
+
+
 def _select_info(json_type: str) -> TypeInfo:
     if json_type == SELECT_MULTIPLE:
         return TypeInfo(Kind.SELECT_MULTIPLE, DataType.SELECT)
@@ -123,6 +132,8 @@ def classify(json_type: str, bind_type: str | None = None) -> TypeInfo:
     """
     if json_type in SELECT_TYPES:
         return _select_info(json_type)
+    if lacks_choice_list(json_type):  # the builder reports the missing list
+        return _select_info(aliases.select[json_type])
     if json_type in UNSUPPORTED_TYPES:
         raise UnsupportedType(UNSUPPORTED_TYPES[json_type])
     spec: Any = QUESTION_TYPE_DICT.get(json_type)
@@ -197,6 +208,7 @@ def raw_type_problem(row_type: str) -> str | None:
         or RE_END_CONTROL.search(row_type)
         or RE_OSM.search(row_type)
         or row_type in aliases.settings_header
+        or lacks_choice_list(row_type)  # reported as NEEDS_CHOICE_LIST
     ):
         return None
     json_type = aliases._type_alias_map.get(row_type, row_type)

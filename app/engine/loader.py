@@ -92,15 +92,39 @@ def _write_cache(key: str, formdef: FormDef) -> None:
                 temporary.unlink(missing_ok=True)
 
 
+# Short of memory, the C parts of the readers (lxml, zlib) fail with MemoryError, or with
+# "SystemError: error return without exception set" when the failure left no exception
+# behind; Python then raises it where the reader's result is returned, so above the
+# reader's own handlers. Either means the form is too large for this computer, whether
+# it struck while reading or while compiling.
+_OUT_OF_MEMORY = (MemoryError, SystemError)
+
+
+def _too_large(filename: str) -> FormError:
+    from app.engine.ingest import OUT_OF_MEMORY
+
+    return FormError(OUT_OF_MEMORY, Location(filename))
+
+
 def parse_form_bytes(data: bytes, filename: str) -> FormDef:
     """Parse (without compiling) through the ingest adapter."""
     from app.engine.ingest import read_xlsform_bytes
 
-    return read_xlsform_bytes(data, filename)
+    try:
+        return read_xlsform_bytes(data, filename)
+    except _OUT_OF_MEMORY:
+        raise _too_large(filename) from None
 
 
 def load_form_bytes(data: bytes, filename: str, *, use_cache: bool = True) -> CompiledForm:
     """Load a form from its file bytes; raises `FormError`/`FormErrors` naming the problem."""
+    try:
+        return _load_form_bytes(data, filename, use_cache=use_cache)
+    except _OUT_OF_MEMORY:  # also when raised as parse_form_bytes returned
+        raise _too_large(filename) from None
+
+
+def _load_form_bytes(data: bytes, filename: str, *, use_cache: bool) -> CompiledForm:
     key = _cache_key(data) if use_cache else ""
     formdef = _read_cache(key) if use_cache else None
     if formdef is not None and Path(formdef.source.file).name == Path(filename).name:

@@ -17,7 +17,8 @@ names in any case and order):
 
 Every row is checked before anything is stored: one bad row stores nothing,
 and each problem is reported as ``file:row: column: what is wrong`` (rows
-numbered as the spreadsheet numbers them, the header being row 1). A case
+numbered as the spreadsheet numbers them, the header being row 1; in a
+workbook ``file:sheet:row: …``). A file with no case row is refused too. A case
 already assigned (same form, institution, respondent and interviewer) is
 skipped, so importing the same file again adds nothing. The cases reach each
 interviewer's laptop in the next coordinator bundle. Given a study folder,
@@ -27,28 +28,37 @@ versions only with an accepted file: a refused file changes nothing.
 No cell is dropped in silence: a row with non-empty cells past the header's
 last column (in a CSV, usually a comma inside an unquoted cell), or under a
 column without a name, is refused; empty ones, as Excel leaves after a row, are
-harmless.
+harmless. Nor is a row: a CSV row running over several lines (a quote not
+closed, which takes in the rows after it) is refused at the row where it
+starts. A workbook's cases are read from the sheet whose first row names the
+columns (else the first sheet); two such sheets are refused. A date cell is
+read as an ISO date (2026-01-02), and a formula without a saved value (a file
+no spreadsheet program has saved) is refused rather than read as empty.
 
 Reading uses the standard `csv` module and openpyxl (read-only) for .xlsx;
 the checks are ours because they are the study's: its forms, lists and users.
 A workbook passes the form loader's zip-bomb check first, and its sheet is
 streamed once to refuse rows of more than `MAX_COLUMNS` cells, which openpyxl
-would hold whole in memory; openpyxl then reads every row, whatever the
-sheet's ``<dimension>`` claims (some applications write it wrong).
+would hold whole in memory (and to find formulas without a value); openpyxl
+then reads every row, whatever the sheet's ``<dimension>`` claims (some
+applications write it wrong).
 Problems are worded in the UI language (the column names stay as the
 spreadsheet's header writes them).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import errno
 import io
 import os
 import stat
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
@@ -113,25 +123,36 @@ class AssignmentImport:
     added: int = 0
     already: int = 0  # rows for cases assigned before (skipped)
     by_interviewer: dict[str, int] = field(default_factory=dict)  # username → cases added
+    sheet: str | None = None  # the sheet read, when the workbook has several
 
 
 # -- reading ------------------------------------------------------------------------------
 
 
-def read_rows(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, {column: text}) for each non-empty row after the header.
+@dataclass
+class CaseTable:
+    """A spreadsheet's rows as text, and what reading them found wrong."""
 
-    A row with cells past the header's columns is not yielded: it is added to `problems`.
-    """
+    label: str  # how problems name it: "cases.csv", or "cases.xlsx:Cases" (the sheet)
+    rows: Iterator[list[str]]
+    sheet: str | None = None  # the sheet read, when the workbook has several
+    # Filled while the rows are read, each before its row is yielded:
+    row_problems: dict[int, str] = field(default_factory=dict)  # row → what
+    # row → [(column index, what)], known before any row is read:
+    cell_problems: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    is_csv: bool = False  # (a comma inside an unquoted cell splits it)
+    close: Callable[[], None] = lambda: None
+
+
+def open_table(path: Path) -> CaseTable:
+    """The CSV (UTF-8) or .xlsx file at `path`, refused whole if it cannot be read."""
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         size = info.st_size
     except OSError as error:
-        raise AssignmentFileError(
-            [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
-        ) from None
+        raise _cannot_read(path, error) from None
     if size > MAX_FILE_BYTES:
         raise AssignmentFileError(
             [
@@ -140,52 +161,80 @@ def read_rows(path: Path, problems: list[str]) -> Iterator[tuple[int, dict[str, 
                 )
             ]
         )
-    is_csv = path.suffix.lower() != ".xlsx"
-    table = _csv_rows(path) if is_csv else _xlsx_rows(path)
+    return _csv_table(path) if path.suffix.lower() != ".xlsx" else _xlsx_table(path)
+
+
+def read_rows(table: CaseTable, problems: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {column: text}) for each non-empty row after the header.
+
+    A row with cells past the header's columns, or one the reader found wrong, is not
+    yielded: it is added to `problems`. A file without any case row is refused.
+    """
     header: list[str] | None = None
-    columns = 0  # up to the header's last name
-    for number, cells in enumerate(table, start=1):
+    any_case = False
+    for number, cells in enumerate(table.rows, start=1):
         if header is None:
+            if 1 in table.row_problems:  # (a quote never closed in it)
+                raise AssignmentFileError([f"{table.label}:1: {table.row_problems[1]}"])
             header = [_clean(c).casefold() for c in cells]
-            _check_header(path, header)
-            columns = _width(header)
+            _check_header(table.label, header)
             continue
         if number > MAX_ROWS + 1:
             raise AssignmentFileError(
-                [_("{file}: more than {count} rows").format(file=path, count=MAX_ROWS)]
+                [_("{file}: more than {count} rows").format(file=table.label, count=MAX_ROWS)]
             )
-        # Cells past the header would be lost; trailing empty ones (Excel's) are harmless.
-        width = _width(cells)
-        if width > columns:
-            text = _("{cells} cells but the header has {columns} columns").format(
-                cells=width, columns=columns
-            )
-            if is_csv:
-                text += " " + _("(a comma inside a cell needs quotes)")
-            problems.append(f"{path.name}:{number}: {text}")
-            continue
-        nameless = next(
-            (i for i, name in enumerate(header[:width]) if not name and _clean(cells[i])), None
-        )
-        if nameless is not None:  # it would be dropped: no column to keep it under
-            problems.append(
-                f"{path.name}:{number}: "
-                + _("a value in column {column}, which has no name in the header row").format(
-                    column=nameless + 1
-                )
-            )
+        wrong = _row_problems(table, header, number, cells)
+        if wrong:
+            problems += wrong
             continue
         values = {name: _clean(cells[i]) if i < len(cells) else "" for i, name in enumerate(header)}
         if any(values.values()):
+            any_case = True
             yield number, values
     if header is None:
         raise AssignmentFileError(
             [
                 _("{file}: empty (expected a header row: {columns})").format(
-                    file=path, columns=", ".join(REQUIRED)
+                    file=table.label, columns=", ".join(REQUIRED)
                 )
             ]
         )
+    if not any_case and not problems:  # "assigned 0 cases" would hide a wrong or cut file
+        raise AssignmentFileError(
+            [_("{file}: no case rows under the header row").format(file=table.label)]
+        )
+
+
+def _row_problems(table: CaseTable, header: list[str], number: int, cells: list[str]) -> list[str]:
+    """What is wrong with a row as read, before its values are checked."""
+    where = f"{table.label}:{number}"
+    if number in table.row_problems:
+        return [f"{where}: {table.row_problems[number]}"]
+    if number in table.cell_problems:
+        return [
+            f"{where}: {_column_name(header, index)}: {text}"
+            for index, text in table.cell_problems[number]
+        ]
+    # Cells past the header would be lost; trailing empty ones (Excel's) are harmless.
+    width, columns = _width(cells), _width(header)
+    if width > columns:
+        text = _("{cells} cells but the header has {columns} columns").format(
+            cells=width, columns=columns
+        )
+        if table.is_csv:
+            text += " " + _("(a comma inside a cell needs quotes)")
+        return [f"{where}: {text}"]
+    nameless = next(
+        (i for i, name in enumerate(header[:width]) if not name and _clean(cells[i])), None
+    )
+    if nameless is not None:  # it would be dropped: no column to keep it under
+        return [
+            f"{where}: "
+            + _("a value in column {column}, which has no name in the header row").format(
+                column=nameless + 1
+            )
+        ]
+    return []
 
 
 def _width(cells: Sequence[str]) -> int:
@@ -193,38 +242,117 @@ def _width(cells: Sequence[str]) -> int:
     return next((i + 1 for i in range(len(cells) - 1, -1, -1) if _clean(cells[i])), 0)
 
 
-def _csv_rows(path: Path) -> Iterator[list[str]]:
+def _column_name(header: Sequence[str], index: int) -> str:
+    """The header's name of a column, else its spreadsheet letter (E)."""
+    if index < len(header) and header[index]:
+        return header[index]
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes()
     except OSError as error:
-        raise AssignmentFileError(
-            [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
-        ) from None
+        raise _cannot_read(path, error) from None
+
+
+def _cannot_read(path: Path, error: OSError) -> AssignmentFileError:
+    return AssignmentFileError(
+        [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
+    )
+
+
+# -- CSV
+
+
+def _csv_table(path: Path) -> CaseTable:
+    data = _read_bytes(path)
+    body = data.removeprefix(codecs.BOM_UTF8)  # Excel's "CSV UTF-8" starts with one
+    try:
+        text = body.decode("utf-8")
     except UnicodeDecodeError as error:
+        offset = len(data) - len(body) + error.start
+        raise AssignmentFileError([_not_utf8(path, body, offset)]) from None
+    problems: dict[int, str] = {}
+    return CaseTable(
+        path.name, _csv_records(path.name, text, problems), row_problems=problems, is_csv=True
+    )
+
+
+def _not_utf8(path: Path, body: bytes, offset: int) -> str:
+    """The first byte that is not UTF-8, by row and column (a "CSV" saved in the
+    computer's own code page, as Excel does by default)."""
+    where = str(path)
+    text = body.decode("utf-8", errors="surrogateescape")  # such bytes become U+DC80…U+DCFF
+    try:
+        records = csv.reader(io.StringIO(text, newline=""))
+        header: list[str] = []
+        for number, cells in enumerate(records, start=1):
+            index = next((i for i, cell in enumerate(cells) if _undecodable(cell)), None)
+            if index is None:
+                header = header or cells
+                continue
+            column = _clean(header[index]) if index < len(header) else ""
+            where = f"{path.name}:{number}" + (f": {column}" if column else "")
+            break
+    except csv.Error:  # no row to name then: the file and the byte's offset still say where
+        pass
+    return _("{file}: byte {offset} is not UTF-8 text (save the sheet as 'CSV UTF-8')").format(
+        file=where, offset=offset
+    )
+
+
+def _undecodable(text: str) -> bool:
+    return any("\udc80" <= c <= "\udcff" for c in text)
+
+
+# Read after the text, it is a row of its own unless a quote is still open at the end:
+# then it ends the last cell. A Unicode noncharacter, in no one's text.
+END_PROBE = "\uffff"
+
+
+def _csv_records(label: str, text: str, problems: dict[int, str]) -> Iterator[list[str]]:
+    """The CSV's records (rows). One that runs over several lines is noted in `problems`
+    at its row; so is a quote never closed, which takes in every later row."""
+    newline = "" if not text or text.endswith(("\n", "\r")) else "\n"
+    lines = list(io.StringIO(text + newline + END_PROBE, newline=""))
+    records = csv.reader(lines)
+    number = 0
+    first_line = 1
+    try:
+        for number, cells in enumerate(records, start=1):
+            if cells == [END_PROBE]:
+                return
+            if cells and cells[-1].endswith(END_PROBE):
+                problems[number] = _(
+                    'a quote (") opened in this row is never closed: every later row is in it'
+                )
+            elif records.line_num > first_line:
+                problems[number] = _(
+                    "a cell runs over lines {first}–{last}: a line break inside a cell, or a "
+                    'quote (") not closed where it should be'
+                ).format(first=first_line, last=records.line_num)
+            first_line = records.line_num + 1
+            yield cells
+    except csv.Error as error:  # e.g. a cell past the csv module's size limit
         raise AssignmentFileError(
             [
-                _("{file}: byte {offset} is not UTF-8 text (save the sheet as 'CSV UTF-8')").format(
-                    file=path, offset=error.start
+                _("{file}: not a readable CSV file ({reason})").format(
+                    file=f"{label}:{number + 1}", reason=error
                 )
             ]
         ) from None
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""))
-    except csv.Error as error:
-        raise AssignmentFileError(
-            [_("{file}: not a readable CSV file ({reason})").format(file=path, reason=error)]
-        ) from None
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+# -- Excel
+
+
+def _xlsx_table(path: Path) -> CaseTable:
     from openpyxl import load_workbook
 
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise AssignmentFileError(
-            [_("{file}: cannot be read ({reason})").format(file=path, reason=error.strerror)]
-        ) from None
+    data = _read_bytes(path)
     try:
         check_zip(data, Location(path.name))  # the form loader's zip-bomb guard
     except FormError as error:
@@ -234,51 +362,160 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     except Exception as error:  # openpyxl raises many kinds on damaged files
         raise _unreadable(path, error) from None
     try:
-        sheet = book.worksheets[0]
-        # `_get_source` (openpyxl's own stream of this sheet's XML) is not public API, but
-        # it is how read-only sheets read themselves; tests cover it on upgrades.
-        _check_row_lengths(path, sheet._get_source())
-        # Read-only mode stops where the sheet's <dimension> says, which may be wrong.
-        sheet.reset_dimensions()
-        try:
-            for cells in sheet.iter_rows(values_only=True):
-                yield ["" if c is None else str(c) for c in cells]
-        except Exception as error:  # a damaged sheet: openpyxl and lxml raise many kinds
-            raise _unreadable(path, error) from None
-    finally:
+        sheet = _case_sheet(path, book.worksheets)
+        label = f"{path.name}:{sheet.title}"
+        unsaved = _scan_sheet(path, label, sheet, last_row=MAX_ROWS + 1)
+    except BaseException:
         book.close()
+        raise
+    return CaseTable(
+        label,
+        _sheet_rows(path, sheet),
+        sheet=sheet.title if len(book.worksheets) > 1 else None,
+        cell_problems=unsaved,
+        close=book.close,
+    )
 
 
-def _check_row_lengths(path: Path, source: IO[bytes]) -> None:
-    """Refuse a row of more than MAX_COLUMNS cells before openpyxl builds it whole in
-    memory (a small zip can hold a row of millions). expat streams, keeping nothing."""
-    row = cells = 0
+def _case_sheet(path: Path, sheets: Sequence[Any]) -> Any:
+    """The sheet whose first row names the required columns (a workbook often has a
+    sheet of notes or lists too); else the first one, whose header problems name it."""
+    if not sheets:
+        raise _unreadable(path, "no sheet")
+    if len(sheets) == 1:
+        return sheets[0]
+    with_header = [sheet for sheet in sheets if set(REQUIRED) <= set(_first_row(path, sheet))]
+    if len(with_header) > 1:  # reading one would leave the others' cases out in silence
+        names = ", ".join(f"'{sheet.title}'" for sheet in with_header)
+        raise AssignmentFileError(
+            [
+                _(
+                    "{file}: the sheets {names} each have a header row of cases: keep the "
+                    "cases on one sheet"
+                ).format(file=path.name, names=names)
+            ]
+        )
+    return with_header[0] if with_header else sheets[0]
 
-    def start(name: str, attributes: dict[str, str]) -> None:
-        nonlocal row, cells
-        tag = name.rpartition(":")[2]
-        if tag == "row":
-            number = attributes.get("r", "")
-            row, cells = (int(number) if number.isdigit() else row + 1), 0
-        elif tag == "c":
-            cells += 1
-            if cells > MAX_COLUMNS:
-                raise AssignmentFileError(
-                    [
-                        f"{path.name}:{row}: "
-                        + _("more than {count} cells in one row").format(count=MAX_COLUMNS)
-                    ]
-                )
 
+def _first_row(path: Path, sheet: Any) -> list[str]:
+    """The names in a sheet's first row, as the header check reads them."""
+    _scan_sheet(path, f"{path.name}:{sheet.title}", sheet, last_row=1)
+    sheet.reset_dimensions()
+    try:
+        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+    except Exception as error:  # a damaged sheet: openpyxl and lxml raise many kinds
+        raise _unreadable(path, error) from None
+    return [_clean(_cell_text(value)).casefold() for value in first]
+
+
+def _sheet_rows(path: Path, sheet: Any) -> Iterator[list[str]]:
+    # Read-only mode stops where the sheet's <dimension> says, which may be wrong.
+    sheet.reset_dimensions()
+    try:
+        for cells in sheet.iter_rows(values_only=True):
+            yield [_cell_text(value) for value in cells]
+    except Exception as error:  # a damaged sheet: openpyxl and lxml raise many kinds
+        raise _unreadable(path, error) from None
+
+
+def _cell_text(value: object) -> str:
+    """A cell's text. A date is written as an ISO date (2026-01-02): Excel makes one of
+    what was typed as "2026-01-02" or "2/1", unasked, and the ISO form is what the person
+    meant and reads the same everywhere; a code column refuses it as it would the text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _scan_sheet(
+    path: Path, label: str, sheet: Any, *, last_row: int
+) -> dict[int, list[tuple[int, str]]]:
+    """Stream the sheet's XML up to `last_row` (expat keeps nothing), before openpyxl
+    reads it: a row of more than MAX_COLUMNS cells is refused, as openpyxl would build
+    it whole in memory (a small zip can hold a row of millions); and the formulas with no
+    saved value are returned, row → [(column index, what)], as openpyxl reads them as
+    empty cells (a file written by a program, never opened in a spreadsheet)."""
+    scan = _SheetScan(label, last_row)
     parser = expat.ParserCreate()
-    parser.StartElementHandler = start
+    parser.StartElementHandler = scan.start
+    parser.CharacterDataHandler = scan.text
+    parser.EndElementHandler = scan.end
+    # `_get_source` (openpyxl's own stream of this sheet's XML) is not public API, but it
+    # is how read-only sheets read themselves; tests cover it on upgrades.
+    source: IO[bytes] = sheet._get_source()
     with source:
         try:
-            # Past MAX_ROWS rows read_rows refuses the file anyway.
-            while row <= MAX_ROWS + 1 and (chunk := source.read(1 << 20)):
+            while scan.row <= last_row and (chunk := source.read(1 << 20)):
                 parser.Parse(chunk)
         except expat.ExpatError as error:
             raise _unreadable(path, error) from None
+    return scan.unsaved
+
+
+class _SheetScan:
+    """expat's handlers for `_scan_sheet`: cells counted row by row, formulas noted."""
+
+    def __init__(self, label: str, last_row: int) -> None:
+        self.label, self.last_row = label, last_row
+        self.row = self.cells = self.column = 0
+        self.kind = ""  # the cell's type: "str" for a formula's text result
+        self.formula = self.saved = self.in_value = False
+        self.unsaved: dict[int, list[tuple[int, str]]] = {}
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "row":
+            number = attributes.get("r", "")
+            self.row = int(number) if number.isdigit() else self.row + 1
+            self.cells, self.column = 0, -1
+        elif self.row > self.last_row:
+            return
+        elif tag == "c":
+            self.cells += 1
+            if self.cells > MAX_COLUMNS:
+                raise AssignmentFileError(
+                    [
+                        f"{self.label}:{self.row}: "
+                        + _("more than {count} cells in one row").format(count=MAX_COLUMNS)
+                    ]
+                )
+            self.column = _column_index(attributes.get("r", ""), self.column + 1)
+            self.kind, self.formula, self.saved = attributes.get("t", ""), False, False
+        elif tag == "f":
+            self.formula = True
+        elif tag == "v":
+            self.in_value = True
+            self.saved = self.saved or self.kind == "str"  # an empty text result is <v/>
+
+    def text(self, data: str) -> None:
+        self.saved = self.saved or (self.in_value and bool(data))
+
+    def end(self, name: str) -> None:
+        tag = name.rpartition(":")[2]
+        self.in_value = self.in_value and tag != "v"
+        if tag == "c" and self.formula and not self.saved and self.row <= self.last_row:
+            what = _(
+                "a formula with no saved value: open and save the file in a spreadsheet program"
+            )
+            self.unsaved.setdefault(self.row, []).append((self.column, what))
+
+
+def _column_index(reference: str, default: int) -> int:
+    """0 for A1, 4 for E6; `default` for a cell without a usable reference."""
+    from openpyxl.utils import column_index_from_string
+
+    letters = reference.rstrip("0123456789")
+    try:
+        return int(column_index_from_string(letters)) - 1
+    except ValueError:
+        return default
 
 
 def _unreadable(path: Path, reason: object) -> AssignmentFileError:
@@ -291,24 +528,23 @@ def _clean(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def _check_header(label: str, header: list[str]) -> None:
     known = set(REQUIRED) | set(OPTIONAL)
     expected = ", ".join(REQUIRED + OPTIONAL)
     problems = [
-        f"{path.name}:1: "
+        f"{label}:1: "
         + _("column '{name}' is not known (expected {columns})").format(name=name, columns=expected)
         for name in header
         if name and name not in known
     ]
     problems += [
-        f"{path.name}:1: " + _("column '{name}' is missing").format(name=name)
+        f"{label}:1: " + _("column '{name}' is missing").format(name=name)
         for name in REQUIRED
         if name not in header
     ]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     problems += [
-        f"{path.name}:1: " + _("column '{name}' appears twice").format(name=name)
-        for name in repeated
+        f"{label}:1: " + _("column '{name}' appears twice").format(name=name) for name in repeated
     ]
     if problems:
         raise AssignmentFileError(problems)
@@ -347,7 +583,7 @@ def plan_cases(
     store: LocalStore,
     library: FormLibrary,
     study: StudyConfig | None,
-    path: Path,
+    table: CaseTable,
     forms_dir: Path | None = None,
 ) -> list[PlannedCase]:
     """Every row checked against this database's forms (as they will be once `forms_dir`'s
@@ -358,8 +594,8 @@ def plan_cases(
     problems: list[str] = []
     planned: list[PlannedCase] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for number, values in read_rows(path, problems):
-        where = f"{path.name}:{number}"
+    for number, values in read_rows(table, problems):
+        where = f"{table.label}:{number}"
         before = len(problems)
 
         def problem(column: str, text: str, where: str = where) -> None:
@@ -538,7 +774,8 @@ def import_assignments(
 ) -> AssignmentImport:
     """Check the whole file; then store `forms_dir`'s new form versions (as a supervisor's
     login does) and the file's new cases, these in one transaction."""
-    planned = plan_cases(store, library, study, path, forms_dir)
+    with closing(open_table(path)) as table:
+        planned = plan_cases(store, library, study, table, forms_dir)
     if forms_dir is not None:
         # Only now that every row passed: a refused file must leave the database as it was.
         # (The store API has no transaction spanning both; this is the next best.)
@@ -548,7 +785,7 @@ def import_assignments(
         for a in store.list_assignments(limit=None)
     }
     new = [case for case in planned if case.key not in existing]
-    result = AssignmentImport(added=len(new), already=len(planned) - len(new))
+    result = AssignmentImport(added=len(new), already=len(planned) - len(new), sheet=table.sheet)
     for case in new:
         result.by_interviewer[case.interviewer] = result.by_interviewer.get(case.interviewer, 0) + 1
     store.create_assignments(

@@ -8,13 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
+from app.bundle.keys import create_coordinator_keys
+from app.bundle.target import BundleTarget
 from app.cli.main import main
 from app.core import paths
 from app.fieldwork.library import register_study_forms
 from app.store import Role
 from app.store.store import create_store, open_store
-from tests.bundle.bundletools import FAST_KDF
+from tests.bundle.bundletools import FAST_KDF, PASSPHRASE
 
 PASSWORD = "correct horse battery"
 HEADER = "form,institution,respondent,interviewer,province,cluster,notes\n"
@@ -27,10 +30,12 @@ Run = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    """A coordinator's database (keo) as `samluat db init` makes it (no forms yet: the
+    """A coordinator's database (keo) with its coordinator key, but no forms yet (the
     import stores the study's), an enumerator and an interviewer."""
     path = tmp_path / "coordinator.db"
     with create_store(username="keo", password=PASSWORD, kdf=FAST_KDF, path=path) as store:
+        target = BundleTarget.from_store(store)
+        create_coordinator_keys(target, out_dir=tmp_path / "keys", passphrase=PASSPHRASE)
         store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
         store.add_user(username="bounmy", password=PASSWORD, role=Role.INTERVIEWER)
     return path
@@ -115,25 +120,57 @@ def _fake_workbook(tmp_path: Path) -> Path:
     return path
 
 
+def _header_only(tmp_path: Path) -> Path:
+    return write(tmp_path, HEADER)
+
+
 @pytest.mark.parametrize(
-    ("make", "expected"),
+    ("make", "where", "expected"),
     [
-        (lambda tmp: tmp / "missing.csv", "cannot be read (No such file or directory)"),
-        (_not_utf8, "is not UTF-8 text (save the sheet as 'CSV UTF-8')"),
-        (_fake_workbook, "not a readable Excel workbook"),
+        (lambda tmp: tmp / "missing.csv", None, "cannot be read (No such file or directory)"),
+        (_fake_workbook, None, "not a readable Excel workbook"),
+        # The row and column of the first byte that is not UTF-8 (QA: "byte 69" alone).
+        (_not_utf8, "latin.csv:2: respondent", "byte 83 is not UTF-8 text (save the sheet as"),
+        # QA: "assigned 0 case(s)", rc 0, for a sheet cut after its header.
+        (_header_only, "cases.csv", "no case rows under the header row"),
     ],
-    ids=["missing", "not-utf8", "not-a-workbook"],
+    ids=["missing", "not-a-workbook", "not-utf8", "header-only"],
 )
 def test_files_that_are_not_lists_of_cases_are_refused(
-    run: Run, db: Path, tmp_path: Path, make: Callable[[Path], Path], expected: str
+    run: Run,
+    db: Path,
+    tmp_path: Path,
+    make: Callable[[Path], Path],
+    where: str | None,
+    expected: str,
 ) -> None:
     path = make(tmp_path)
     code, out, err = run("assign", "import", str(path))
     assert code == 1 and out == ""
     first, problem = err.splitlines()
     assert first == f"no case was assigned: 1 problem(s) in {path}"
-    assert problem.startswith(f"{path}: ") and expected in problem
+    assert problem.startswith(f"{where or path}: ") and expected in problem
     assert stored_cases(db) == 0
+
+
+def test_the_sheet_read_from_a_workbook_of_several_is_named(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """QA: a workbook whose first sheet is notes was read from that sheet only."""
+    book = Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "Read me"
+    notes.append(["Cases for the Vientiane visits"])
+    cases = book.create_sheet("Cases")
+    for line in (HEADER + GOOD_ROWS).splitlines():
+        cases.append(line.split(","))
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    code, out, err = run("assign", "import", str(path))
+    assert (code, err) == (0, "")
+    assert out == ("assigned 2 case(s) (0 already assigned) from sheet 'Cases': noy 1, bounmy 1\n")
+    assert stored_cases(db) == 2
 
 
 def test_an_enumerator_may_not_assign(run: Run, db: Path, tmp_path: Path) -> None:

@@ -14,7 +14,13 @@ import pytest
 
 from app.bundle.export import export_field_bundle
 from app.bundle.importer import import_bundle
-from app.bundle.keys import create_coordinator_keys, revoke_device, unlock_identity_file
+from app.bundle.keys import (
+    create_coordinator_keys,
+    init_device_keys,
+    revoke_device,
+    unlock_identity_file,
+    write_card,
+)
 from app.bundle.target import BundleTarget
 from app.cli.main import main
 from app.core import paths
@@ -163,6 +169,123 @@ def test_a_disabled_local_account_still_gets_no_case(
     coordinator.store.set_user_active(username="noy", active=False)
     code, _, err = run("assign", "import", str(cases_file(tmp_path)), *as_user(coordinator))
     assert code == 1 and "'noy' cannot be given cases (account disabled)" in err
+
+
+# -- commands that belong on the coordinator's computer -----------------------------------
+
+ON_A_LAPTOP = "error: this is a field laptop: "
+NO_KEY_YET = (
+    "error: this database is not the coordinator's (it has no coordinator key: samluat keys "
+    "coordinator-new makes it on the coordinator's computer): "
+)
+ASSIGNED_THERE = (
+    "cases are assigned on the coordinator's computer and reach the laptops in its bundles\n"
+)
+REGISTERED_THERE = (
+    "laptops are registered on the coordinator's computer; a laptop trusts its coordinator "
+    "with samluat keys trust-coordinator CARD\n"
+)
+
+
+def another_laptops_card(root: Path) -> Path:
+    with create_store(
+        username="enum", password=PASSWORD, path=root / "other.db", encrypted=False, kdf=FAST_KDF
+    ) as other:
+        card = init_device_keys(BundleTarget.from_store(other)).card()
+    path = root / "other.card.json"
+    write_card(path, card)
+    return path
+
+
+def test_a_field_laptop_neither_assigns_cases_nor_registers_laptops(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """QA: on a laptop both said "assigned 1 case(s)" and "registered …", and nothing ever
+    came of it: laptops send neither cases nor registrations on."""
+    laptop = make_field(tmp_path, coordinator, "laptop-07")
+    try:
+        laptop.store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
+        field = ["--db", str(laptop.store.path), "--user", "enum-laptop-07", "--password-stdin"]
+        code, out, err = run("assign", "import", str(cases_file(tmp_path)), *field)
+        assert (code, out, err) == (1, "", ON_A_LAPTOP + ASSIGNED_THERE)
+        assert laptop.store.list_assignments(limit=None) == []
+        card = another_laptops_card(tmp_path)
+        code, out, err = run("keys", "register", str(card), *field)
+        assert (code, out, err) == (1, "", ON_A_LAPTOP + REGISTERED_THERE)
+        code, out, _ = run("keys", "list", *field)
+        assert code == 0 and "other" not in out
+    finally:
+        laptop.close()
+
+
+def test_a_database_without_the_coordinator_key_says_to_make_it_first(
+    run: Run, tmp_path: Path
+) -> None:
+    create_store(
+        username="keo", password=PASSWORD, path=tmp_path / "new.db", encrypted=False, kdf=FAST_KDF
+    ).close()
+    login = ["--db", str(tmp_path / "new.db"), "--user", "keo", "--password-stdin"]
+    code, out, err = run("assign", "import", str(cases_file(tmp_path)), *login)
+    assert (code, out, err) == (1, "", NO_KEY_YET + ASSIGNED_THERE)
+    code, out, err = run("keys", "register", str(another_laptops_card(tmp_path)), *login)
+    assert (code, out, err) == (1, "", NO_KEY_YET + REGISTERED_THERE)
+
+
+def test_only_a_coordinator_registers_laptops_as_in_the_app(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    coordinator.store.add_user(username="sup", password=PASSWORD, role=Role.SUPERVISOR)
+    card = another_laptops_card(tmp_path)
+    code, out, err = run("keys", "register", str(card), *as_user(coordinator, "sup"))
+    assert (code, out, err) == (1, "", "error: Only a coordinator can register laptops.\n")
+    code, out, err = run("keys", "register", str(card), *as_user(coordinator))
+    assert (code, err) == (0, "") and out.startswith("registered ")
+
+
+# -- reviews ----------------------------------------------------------------------------------
+
+
+def test_the_same_review_decision_twice_is_stored_once(
+    run: Run, coordinator: Coordinator, tmp_path: Path
+) -> None:
+    """QA: `--approve` twice printed "approved" twice and stored two identical decisions."""
+    laptop = make_field(tmp_path, coordinator, "laptop-a")
+    try:
+        instance = laptop.interview(dict(synthetic_documents()[0]))
+        deliver(laptop, coordinator, tmp_path / "out")
+        login = as_user(coordinator)
+
+        def review(*verdict: str) -> str:
+            code, out, err = run("bundle", "review", instance, *verdict, *login)
+            assert (code, err) == (0, "")
+            return out
+
+        def decisions() -> list[tuple[str, str]]:
+            reviews = coordinator.store.reviews(instance_id=instance)
+            return [(r.decision.value, r.comment) for r in reviews]
+
+        first = review("--approve")
+        assert first.startswith(f"approved {instance} (revision ")
+        revision = first.split("(revision ")[1].rstrip(")\n")
+        again = review("--approve")
+        assert again.startswith(f"{instance} (revision {revision}) is already approved (20")
+        assert again.endswith(" UTC): nothing stored\n")
+        assert decisions() == [("approved", "")]
+
+        # A different decision is a new one; the same return twice is stored once.
+        assert review("--return", "ask for the staff count").startswith("returned ")
+        again = review("--return", " ask for the staff count ")
+        assert "is already returned to its interviewer with that comment" in again
+        assert review("--return", "and the budget").startswith("returned ")
+        assert review("--approve").startswith("approved ")
+        assert decisions() == [
+            ("approved", ""),
+            ("rejected", "ask for the staff count"),
+            ("rejected", "and the budget"),
+            ("approved", ""),
+        ]
+    finally:
+        laptop.close()
 
 
 # -- folders and files given where the other is expected --------------------------------

@@ -6,10 +6,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.cli.main import main
+from app.core import paths
+from app.study.forms import instrument_files
 from tests.engine.formtools import write_form
 
 GOOD = """
@@ -230,3 +233,102 @@ def test_check_reads_forms_saved_with_a_bom_and_names_deep_nesting(
         f"ok {md} 4",
         f"{deep}:survey: the form is too deeply nested",
     ]
+
+
+# -- fill takes a response, as `samluat demo` writes it ---------------------------------
+
+INSTRUMENTS = instrument_files(paths.default_forms_dir())
+# What the app fills in itself, differently at each filling (the instanceID is kept).
+APP_METADATA = frozenset({"start", "end", "today", "deviceid", "username"})
+
+
+def without_app_metadata(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in APP_METADATA}
+
+
+@pytest.mark.parametrize("form", INSTRUMENTS, ids=lambda p: p.name)
+def test_a_demo_response_fills_back_as_it_is(
+    form: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fill refused demo output: "meta/instanceID: this field is read-only", "…: this field
+    is calculated by the form", and a repeat given (sorted keys) before its count."""
+    code, out, _err = run(capsys, "demo", "--form", str(form), "--count", "3", "--seed", "13")
+    assert code == 0
+    for number, line in enumerate(out.splitlines(), start=1):
+        answers = tmp_path / f"response{number}.json"
+        answers.write_text(line, encoding="utf-8")
+        code, filled, err = run(capsys, "form", "fill", str(form), "--answers", str(answers))
+        assert (code, err) == (0, "")
+        report = json.loads(filled)
+        assert report["valid"] is True, report["errors"]
+        response = json.loads(line)
+        document = report["document"]
+        assert document["instance_id"] == response["instance_id"]
+        assert without_app_metadata(document["data"]) == without_app_metadata(response["data"])
+
+
+COUNTED = """
+| survey |
+| | type | name | label | repeat_count | calculation | read_only |
+| | integer | n | How many? | | | |
+| | begin repeat | a_items | Item | ${n} | | |
+| | text | x | X | | | |
+| | end repeat | | | | | |
+| | calculate | total | | | ${n} * 10 | |
+| | text | code | Code | | | yes |
+"""
+
+
+def fill(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answers: dict[str, Any]
+) -> tuple[int, str, str]:
+    path = write_form(tmp_path, COUNTED)
+    answers_file = tmp_path / "answers.json"
+    answers_file.write_text(json.dumps(answers), encoding="utf-8")
+    return run(capsys, "form", "fill", str(path), "--answers", str(answers_file))
+
+
+def test_fill_applies_answers_in_the_form_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In the file's key order, the repeat came before the count that makes its instances."""
+    code, out, err = fill(tmp_path, capsys, {"a_items": [{"x": "A"}, {"x": "B"}], "n": 2})
+    assert (code, err) == (0, "")
+    assert json.loads(out)["document"]["data"]["a_items"] == [{"x": "A"}, {"x": "B"}]
+
+
+def test_fill_compares_values_the_form_computes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agreeing = {"n": 1, "a_items": [{"x": "A"}], "total": 10, "code": None}
+    code, out, err = fill(tmp_path, capsys, {**agreeing, "meta": {"instanceID": "uuid:kept"}})
+    assert (code, err) == (0, "")
+    assert json.loads(out)["document"]["instance_id"] == "uuid:kept"
+    answers = tmp_path / "answers.json"
+    code, out, err = fill(tmp_path, capsys, {**agreeing, "total": 12})
+    assert (code, out) == (1, "")
+    assert err == (
+        f'error: {answers}: total: this field is calculated by the form, which gives it "10"; '
+        "the answers give 12\n"
+    )
+    code, out, err = fill(tmp_path, capsys, {**agreeing, "code": "X1"})
+    assert err == (
+        f"error: {answers}: code: this field is read-only, which gives it null; "
+        'the answers give "X1"\n'
+    )
+    code, out, err = fill(tmp_path, capsys, {**agreeing, "nothere": 1})
+    assert err == f"error: {answers}: nothere: no such field in this form\n"
+
+
+def test_fill_refuses_a_response_to_another_form_or_several_responses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response = {"format": "samluat.submission/1", "form_id": "other", "data": {"n": 0}}
+    code, _out, err = fill(tmp_path, capsys, response)
+    assert err == f"error: {tmp_path / 'answers.json'}: a response to form 'other', not to 'form'\n"
+    path = write_form(tmp_path, COUNTED)
+    answers = tmp_path / "two.jsonl"
+    answers.write_text('{"n": 1}\n{"n": 2}\n', encoding="utf-8")
+    code, _out, err = run(capsys, "form", "fill", str(path), "--answers", str(answers))
+    assert code == 1
+    assert err.startswith(f"error: {answers}:2:1: not valid JSON: Extra data (one response a")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,42 @@ def test_a_header_written_twice_names_its_sheet_and_columns() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">',  # billion laughs
+        '<!ENTITY b SYSTEM "file:///etc/hostname">',  # an external entity
+    ],
+    ids=["billion-laughs", "xxe"],
+)
+def test_xml_entities_are_refused_in_one_line(declaration: str) -> None:
+    """Refused safely, but with openpyxl's three lines ending "Please see the exception"."""
+    import io
+    import zipfile
+
+    sheet = (
+        f'<?xml version="1.0"?><!DOCTYPE worksheet [{declaration}]><worksheet '
+        'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>type</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>name</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>&b;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(_xlsx([["type", "name"]]))) as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for info in source.infolist():
+            body = source.read(info)
+            target.writestr(info, sheet if info.filename == "xl/worksheets/sheet1.xml" else body)
+    with pytest.raises(FormError) as caught:
+        read_xlsform_bytes(out.getvalue(), "laughs.xlsx")
+    assert str(caught.value) == (
+        "laughs.xlsx: the .xlsx file's XML declares entities (as XML bombs do); refusing it"
+    )
+
+
 def test_a_damaged_workbook_is_still_a_form_error() -> None:
     data = bytearray(_xlsx([["type", "name", "label"], ["text", "q1", "Q1"]]))
     middle = len(data) // 2
@@ -189,3 +226,201 @@ def test_files_that_are_no_xlsform_say_what_to_do() -> None:
     with pytest.raises(FormError) as caught:
         read_xlsform_bytes(cases["ragged.md"][0], "ragged.md")
     assert str(caught.value).startswith("ragged.md:survey:2: ")
+
+
+# -- sheet sizes and memory ------------------------------------------------------------
+
+
+def _raw_xlsx(sheets: dict[str, list[list[str]]]) -> bytes:
+    """A workbook written as XML directly, fast enough for 100,000 rows; `sheets` maps a
+    sheet name to its rows (header first)."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                for n in range(1, len(sheets) + 1)
+            )
+            + "</Types>"
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            + "".join(
+                f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
+                for n, name in enumerate(sheets, start=1)
+            )
+            + "</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{package}">'
+            + "".join(
+                f'<Relationship Id="rId{n}" Type="{rel}/worksheet" '
+                f'Target="worksheets/sheet{n}.xml"/>'
+                for n in range(1, len(sheets) + 1)
+            )
+            + "</Relationships>"
+        ),
+    }
+    for n, rows in enumerate(sheets.values(), start=1):
+        body = "".join(
+            f'<row r="{r}">'
+            + "".join(
+                f'<c r="{"ABCDEFGH"[c]}{r}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
+                for c, value in enumerate(row)
+                if value
+            )
+            + "</row>"
+            for r, row in enumerate(rows, start=1)
+        )
+        parts[f"xl/worksheets/sheet{n}.xml"] = (
+            f'<worksheet xmlns="{main}"><sheetData>{body}</sheetData></worksheet>'
+        )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+SELECT_FORM = [["type", "name", "label"], ["select_one village", "v", "Village"]]
+
+
+def _villages(count: int) -> list[list[str]]:
+    return [["list_name", "name", "label"]] + [
+        ["village", f"v{n}", f"Village {n}"] for n in range(count)
+    ]
+
+
+def _as_text(sheets: dict[str, list[list[str]]], suffix: str) -> bytes:
+    """The same sheets as a .csv or .md form."""
+    lines = []
+    for name, rows in sheets.items():
+        if suffix == ".md":
+            lines.append(f"| {name} |")
+            lines += ["| | " + " | ".join(row) + " |" for row in rows]
+        else:
+            lines.append(f"{name},,,")
+            lines += ["," + ",".join(row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _form_file(sheets: dict[str, list[list[str]]], suffix: str) -> bytes:
+    return _raw_xlsx(sheets) if suffix == ".xlsx" else _as_text(sheets, suffix)
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Limits low enough for small test files; pyxform must not be reached past them."""
+    from app.engine import ingest_limits
+
+    monkeypatch.setattr(ingest_limits, "MAX_SHEET_ROWS", 50)
+    monkeypatch.setattr(ingest_limits, "MAX_SHEET_CELLS", 200)
+    monkeypatch.setattr(ingest_limits, "MAX_MD_TABLES", 5)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".md"])
+def test_a_sheet_past_the_row_limit_is_refused_before_pyxform_reads_it(
+    suffix: str, small_limits: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million-row .xlsx took 5 minutes and 3.8 GB, or died with a traceback."""
+    from app.engine import ingest
+
+    fits = _form_file({"survey": SELECT_FORM, "choices": _villages(30)}, suffix)
+    assert read_xlsform_bytes(fits, f"form{suffix}").choice_lists["village"].choices
+
+    def pyxform_must_not_read(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the sheet was read in full")
+
+    monkeypatch.setattr(ingest, "get_xlsform", pyxform_must_not_read)
+    too_long = _form_file({"survey": SELECT_FORM, "choices": _villages(60)}, suffix)
+    with pytest.raises(FormError) as caught:
+        read_xlsform_bytes(too_long, f"form{suffix}")
+    assert str(caught.value) == (
+        f"form{suffix}: sheet 'choices' has more than 50 rows: not a form Samluat loads"
+    )
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".md"])
+def test_a_sheet_past_the_cell_limit_is_refused(suffix: str, small_limits: None) -> None:
+    wide = [[*row, "x", "y", "z", "w"] for row in _villages(40)]  # 7 cells a row
+    with pytest.raises(FormError) as caught:
+        read_xlsform_bytes(
+            _form_file({"survey": SELECT_FORM, "choices": wide}, suffix), f"f{suffix}"
+        )
+    assert str(caught.value) == (
+        f"f{suffix}: sheet 'choices' has more than 200 filled cells: not a form Samluat loads"
+    )
+
+
+def test_sheets_pyxform_does_not_read_are_not_counted(small_limits: None) -> None:
+    """A workbook may keep its source data (all villages) on a sheet of its own."""
+    data = _raw_xlsx(
+        {"survey": SELECT_FORM, "choices": _villages(3), "all villages": _villages(500)}
+    )
+    assert read_xlsform_bytes(data, "form.xlsx").count_questions() == 1
+
+
+def test_a_markdown_file_of_endless_tables_is_refused(small_limits: None) -> None:
+    tables = "".join(f"| t{n} |\n| | a |\n" for n in range(10))
+    with pytest.raises(FormError) as caught:
+        read_xlsform_bytes(tables.encode(), "f.md")
+    assert str(caught.value) == "f.md: the file has more than 5 tables: not a form Samluat loads"
+
+
+def test_the_row_limit_refuses_a_sheet_just_past_it_in_seconds() -> None:
+    import time
+
+    rows = [["type", "name", "label"]] + [["integer", f"q{n}", "Q"] for n in range(100_000)]
+    data = _raw_xlsx({"survey": rows})  # 100,001 rows with the header
+    started = time.monotonic()
+    with pytest.raises(FormError) as caught:
+        read_xlsform_bytes(data, "bomb.xlsx")
+    assert str(caught.value) == (
+        "bomb.xlsx: sheet 'survey' has more than 100,000 rows: not a form Samluat loads"
+    )
+    assert time.monotonic() - started < 10  # loading it took ~40 s and ~½ GB
+
+
+@pytest.mark.parametrize("where", ["reading", "returning", "compiling"])
+def test_running_out_of_memory_is_a_form_error(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short of memory, the loader ended in `SystemError: error return without exception
+    set`, raised where the reader returned; or in a MemoryError while compiling."""
+    from app.engine import ingest
+    from app.engine.compiled import CompiledForm
+    from app.engine.loader import load_form_bytes
+
+    def out_of_memory(error: type[Exception]) -> Callable[..., None]:
+        def fail(*_args: object, **_kwargs: object) -> None:
+            raise error()
+
+        return fail
+
+    target, name, error = {
+        "reading": (ingest, "get_xlsform", MemoryError),
+        "returning": (ingest, "read_xlsform_bytes", SystemError),
+        "compiling": (CompiledForm, "build", MemoryError),
+    }[where]
+    monkeypatch.setattr(target, name, out_of_memory(error))
+    form = _raw_xlsx({"survey": SELECT_FORM, "choices": _villages(2)})
+    with pytest.raises(FormError) as caught:
+        load_form_bytes(form, "big.xlsx", use_cache=False)
+    assert str(caught.value) == (
+        "big.xlsx: not enough memory to read this form: it is too large to load on this computer"
+    )

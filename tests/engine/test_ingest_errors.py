@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from app.core.errors import FormError, FormErrors
-from app.engine.ingest import read_xlsform, read_xlsform_bytes
+from app.engine.ingest import read_xlsform, read_xlsform_bytes, read_xlsform_dict
 
 
 def sheet(name: str, header: list[str], *rows: list[str]) -> str:
@@ -37,6 +38,16 @@ def one_error(data: bytes | str, name: str = "f.md") -> str:
     found = errors_of(data, name)
     assert len(found) == 1, found
     return found[0]
+
+
+# A Python exception's name (UnicodeDecodeError, TypeError …) in a message for form authors.
+PYTHON_NAME = re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b")
+
+
+def assert_for_authors(message: str) -> None:
+    """One line, and no Python exception names in it."""
+    assert "\n" not in message, message
+    assert not PYTHON_NAME.search(message), message
 
 
 Q = ["type", "name", "label"]
@@ -135,6 +146,18 @@ def test_ambiguous_ref() -> None:
     assert one_error(text) == (
         "f.md:survey:8:relevant: ambiguous reference ${a}: several fields have this name"
     )
+
+
+@pytest.mark.parametrize(
+    "select",
+    ["select_one", "select_multiple", "rank", "select_one_external", "select_one_from_file"],
+)
+def test_select_without_list_needs_a_choice_list(select: str) -> None:
+    """`select_one` alone was reported as "unknown question type 'select_one'"."""
+    text = sheet("survey", Q, ["text", "a", "A"], [select, "c", "Colour"]) + sheet(
+        "choices", ["list_name", "name", "label"], ["yn", "yes", "Yes"]
+    )
+    assert one_error(text) == "f.md:survey:3:type: a select question needs a choice list"
 
 
 def test_missing_choice_list() -> None:
@@ -255,6 +278,7 @@ def test_random_bytes(name: str) -> None:
     message = one_error(noise, name)
     assert message.startswith(f"{name}: ")
     assert "internal error" not in message
+    assert_for_authors(message)
 
 
 def test_zip_that_is_not_a_workbook() -> None:
@@ -275,7 +299,36 @@ def test_zip_bomb_is_refused_before_inflating() -> None:
 
 def test_invalid_utf8_markdown() -> None:
     data = sheet("survey", Q, ["text", "a", "A"]).encode() + b"| | text | b | \xff\xfe |\n"
-    assert one_error(data, "bad.md").startswith("bad.md: ")
+    assert one_error(data, "bad.md") == (
+        "bad.md: the file is not UTF-8 text (first non-UTF-8 byte on line 4): save it as UTF-8 text"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "latin1.csv",
+            "survey,type,name,label\n,text,cafe,Café\n".encode("latin-1"),
+            'the file is not UTF-8 text (first non-UTF-8 byte on line 2): save it as "CSV UTF-8"',
+        ),
+        (
+            "excel.csv",
+            "survey,type,name,label\n,text,a,A\n,text,b,“B”\n".encode("cp1252"),
+            'the file is not UTF-8 text (first non-UTF-8 byte on line 3): save it as "CSV UTF-8"',
+        ),
+        (
+            "utf16.csv",
+            "survey,type,name,label\n,text,a,A\n".encode("utf-16"),
+            'the file is UTF-16 text, not UTF-8: save it as "CSV UTF-8"',
+        ),
+    ],
+)
+def test_text_that_is_not_utf8_names_the_line_and_the_fix(
+    name: str, data: bytes, message: str
+) -> None:
+    """It said "cannot read the file as .csv (UnicodeDecodeError: … position 36 …)"."""
+    assert one_error(data, name) == f"{name}: {message}"
 
 
 def test_md_without_survey_sheet() -> None:
@@ -331,9 +384,43 @@ def test_deeply_nested_expression_is_a_form_error() -> None:
 
 
 def test_csv_with_foreign_sheet_names() -> None:
-    # From pyxform's corpus: a plain CSV table (no survey sheet) that pyxform cannot read.
-    data = b"name_key,name\nmango,Mango\norange,Orange\n"
-    assert one_error(data, "fruits.csv").startswith("fruits.csv: ")
+    """From pyxform's corpus: a plain CSV table (a choices file). It said "cannot read the
+    file as .csv (TypeError: DefinitionData.__init__() got an unexpected keyword …)"."""
+    data = b"name_key,name\nmango,Mango\norange,Orange\nbanana,Banana\npapaya,Papaya\n"
+    assert one_error(data, "fruits.csv") == (
+        "fruits.csv: no survey sheet found: an XLSForm CSV names its sheet (survey) in the "
+        "first column"
+    )
+
+
+def test_csv_naming_a_sheet_that_is_no_xlsform_sheet_names_its_line() -> None:
+    data = b"survey,type,name,label\n,text,a,A\nnotes,,,\n,ask the chief first,,\n"
+    assert one_error(data, "f.csv") == (
+        "f.csv: line 3: 'notes' in the first column is not an XLSForm sheet; the first column "
+        "names the sheet (survey, choices, settings) and is otherwise empty"
+    )
+
+
+def test_workbook_dict_with_an_unknown_sheet_names_it() -> None:
+    workbook = {"survey": [{"type": "text", "name": "a", "label": "A"}], "villages": []}
+    with pytest.raises(FormError) as caught:
+        read_xlsform_dict(workbook, "gen.md")
+    assert str(caught.value) == "gen.md: not an XLSForm workbook: unknown sheet 'villages'"
+
+
+def test_an_internal_error_is_one_line_without_python_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.engine import ingest
+
+    def broken(*_args: object) -> None:
+        raise KeyError("children")
+
+    monkeypatch.setattr(ingest, "_load", broken)
+    message = one_error(sheet("survey", Q, ["text", "a", "A"]))
+    assert message == (
+        "f.md: internal error while loading the form: please report it (the log has details)"
+    )
 
 
 def test_nothing_but_form_errors_for_the_whole_corpus_under_byte_flips() -> None:
@@ -347,9 +434,14 @@ def test_nothing_but_form_errors_for_the_whole_corpus_under_byte_flips() -> None
                 flipped[rng.randrange(len(flipped))] = rng.randrange(256)
             try:
                 read_xlsform_bytes(bytes(flipped), path.name)
-            except (FormError, FormErrors) as error:
+            except FormErrors as errors:
+                for error in errors.errors:
+                    assert path.name in str(error)
+                    assert_for_authors(str(error))
+            except FormError as error:
                 assert path.name in str(error)
                 assert "internal error" not in str(error)
+                assert_for_authors(str(error))
 
 
 def test_read_only_file_is_fine(tmp_path: Path) -> None:
@@ -367,3 +459,15 @@ def test_malformed_references_are_reported_once_per_problem() -> None:
         "f.md:survey:3:hint: invalid reference ${1x}",
         "f.md:survey:3:hint: unterminated reference '${a'",
     ]
+
+
+def test_pyxform_warnings_are_one_line_each() -> None:
+    """`form check` printed pyxform's missing-translation warning over several lines."""
+    text = sheet("survey", ["type", "name", "label::English (en)", "hint::Lao (lo)"]) + (
+        "| | text | a | A | ຄຳແນະນຳ |\n"
+    )
+    (warning,) = read_xlsform_bytes(text.encode(), "f.md").warnings
+    assert warning == (
+        "Language 'English (en)' is missing the survey hint column. "
+        "Language 'Lao (lo)' is missing the survey label column."
+    )

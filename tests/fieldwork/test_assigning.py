@@ -8,11 +8,14 @@ import shutil
 import sys
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
+from app.bundle.keys import create_coordinator_keys
+from app.bundle.target import BundleTarget
 from app.cli.main import main
 from app.core import paths
 from app.core.i18n import translator
@@ -21,7 +24,7 @@ from app.fieldwork.library import FormLibrary, register_study_forms
 from app.store import LocalStore, Role
 from app.store.store import create_store
 from app.study.config import StudyConfig, load_study
-from tests.bundle.bundletools import FAST_KDF
+from tests.bundle.bundletools import FAST_KDF, PASSPHRASE
 
 PASSWORD = "correct horse battery"
 HEADER = "form,institution,respondent,interviewer,province,cluster,notes\n"
@@ -32,6 +35,8 @@ def coordinator_db(tmp_path: Path) -> Iterator[LocalStore]:
     store = create_store(
         username="keo", password=PASSWORD, kdf=FAST_KDF, path=tmp_path / "coordinator.db"
     )
+    keys = tmp_path / "keys"
+    create_coordinator_keys(BundleTarget.from_store(store), out_dir=keys, passphrase=PASSPHRASE)
     register_study_forms(store, paths.default_forms_dir())
     store.add_user(username="noy", password=PASSWORD, role=Role.ENUMERATOR)
     store.add_user(username="bounmy", password=PASSWORD, role=Role.INTERVIEWER)
@@ -132,7 +137,7 @@ HOSTILE = [
         HEADER + "dg_survey,mtc,Ms A,noy,,,\ndg_survey,mtc,ms a,noy,,,\n",
         "cases.csv:4: repeats row 3",
     ),
-    (HEADER + 'dg_survey,"mtc,noy\n', "cases.csv:"),  # an unclosed quote eats the rest
+    (HEADER + 'dg_survey,"mtc,noy\n', 'cases.csv:3: a quote (") opened in this row is never'),
 ]
 
 
@@ -311,7 +316,7 @@ def test_excel_cells_past_the_header_refuse_the_file(
     )
     with pytest.raises(AssignmentFileError) as refused:
         _import(coordinator_db, study, path)
-    assert refused.value.problems == ["cases.xlsx:3: 6 cells but the header has 4 columns"]
+    assert refused.value.problems == ["cases.xlsx:Sheet:3: 6 cells but the header has 4 columns"]
     assert coordinator_db.list_assignments() == []
 
 
@@ -379,5 +384,160 @@ def test_an_excel_row_of_too_many_cells_is_refused(
     path = _xlsx(tmp_path, [CASES_HEADER, ["dg_survey", "mtc", "noy", "Ms A"], wide])
     with pytest.raises(AssignmentFileError) as refused:
         _import(coordinator_db, study, path)
-    assert refused.value.problems == ["cases.xlsx:3: more than 200 cells in one row"]
+    assert refused.value.problems == ["cases.xlsx:Sheet:3: more than 200 cells in one row"]
     assert coordinator_db.list_assignments() == []
+
+
+# -- what the command-line QA found in real spreadsheets -------------------------------------
+
+QUOTE_NEVER_CLOSED = 'a quote (") opened in this row is never closed: every later row is in it'
+NO_SAVED_VALUE = "a formula with no saved value: open and save the file in a spreadsheet program"
+
+
+def _refused(store: LocalStore, study: StudyConfig, path: Path) -> list[str]:
+    with pytest.raises(AssignmentFileError) as refused:
+        _import(store, study, path)
+    assert store.list_assignments() == []
+    return refused.value.problems
+
+
+def test_a_csv_that_is_not_utf8_is_named_by_row_and_column(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    """QA: "byte 69 is not UTF-8 text", and no row to look at."""
+    path = tmp_path / "latin.csv"
+    data = (
+        b"\xef\xbb\xbf"  # Excel's BOM: counted in the offset, as a hex editor shows it
+        + b"form,institution,interviewer,notes\ndg_survey,moh,noy,fine\n"
+        + "dg_survey,mtc,noy,Directeur général\n".encode("latin-1")
+    )
+    path.write_bytes(data)
+    offset = data.index("é".encode("latin-1"))
+    assert _refused(coordinator_db, study, path) == [
+        f"latin.csv:3: notes: byte {offset} is not UTF-8 text (save the sheet as 'CSV UTF-8')"
+    ]
+
+
+def test_a_quote_never_closed_is_named_at_the_row_where_it_opens(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    """QA (k_quote.csv): row 3 vanished into row 2's respondent, which was then refused
+    for "control characters"."""
+    header = "form,institution,interviewer,respondent\n"
+    path = _write(tmp_path, header + 'dg_survey,lncci,noy,"unterminated\ndg_survey,mof,noy,R2\n')
+    assert _refused(coordinator_db, study, path) == [f"cases.csv:2: {QUOTE_NEVER_CLOSED}"]
+    # In the header itself: nothing else can be read.
+    path = _write(tmp_path, 'form,institution,"interviewer\ndg_survey,mof,noy\n')
+    assert _refused(coordinator_db, study, path) == [f"cases.csv:1: {QUOTE_NEVER_CLOSED}"]
+
+
+def test_a_quote_closed_rows_later_names_the_lines_it_joined(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    header = "form,institution,interviewer,respondent\n"
+    rows = 'dg_survey,mof,noy,"Ms A\ndg_survey,moh,noy,Mr B"\ndg_survey,nowhere,noy,Mr C\n'
+    path = _write(tmp_path, header + rows)
+    # The spreadsheet's row numbers, as Excel shows the file: the joined lines are row 2.
+    assert _refused(coordinator_db, study, path) == [
+        'cases.csv:2: a cell runs over lines 2–3: a line break inside a cell, or a quote (") '
+        "not closed where it should be",
+        "cases.csv:3: institution: 'nowhere' is not in the form's institution list",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "rows"),
+    [("cases.csv", [CASES_HEADER]), ("cases.xlsx", [CASES_HEADER, [None, None], []])],
+    ids=["csv", "xlsx-with-blank-rows"],
+)
+def test_a_file_without_case_rows_is_refused(
+    coordinator_db: LocalStore,
+    study: StudyConfig,
+    tmp_path: Path,
+    name: str,
+    rows: list[list[object]],
+) -> None:
+    """QA (g_header.csv): "assigned 0 case(s)", exit code 0, for a sheet cut after its header."""
+    if name.endswith(".csv"):
+        path = _write(tmp_path, ",".join(CASES_HEADER) + "\n", name)
+        label = "cases.csv"
+    else:
+        path = _xlsx(tmp_path, rows)
+        label = "cases.xlsx:Sheet"
+    assert _refused(coordinator_db, study, path) == [f"{label}: no case rows under the header row"]
+
+
+def _two_sheets(tmp_path: Path, first: str, second: str, *, header_on_both: bool) -> Path:
+    book = Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = first
+    notes.append(CASES_HEADER if header_on_both else ["read me"])
+    notes.append(["dg_survey", "mof", "noy", "From the first sheet"] if header_on_both else [])
+    cases = book.create_sheet(second)
+    cases.append(CASES_HEADER)
+    cases.append(["dg_survey", "MPII", "noy", "R7"])
+    cases.append(["dg_survey", "mpi", "noy", "R8"])
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    return path
+
+
+def test_the_sheet_with_the_header_is_read_and_named(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    """QA (m_twosheets.xlsx): only the first sheet (notes) was read, and the problems
+    did not say which sheet they were about."""
+    path = _two_sheets(tmp_path, "Notes", "Cases", header_on_both=False)
+    assert _refused(coordinator_db, study, path) == [
+        "plan.xlsx:Cases:2: institution: 'MPII' is not in the form's institution list"
+    ]
+    book = load_workbook(path)
+    book["Cases"]["B2"] = "mpi"
+    book.save(path)
+    result = _import(coordinator_db, study, path)
+    assert (result.added, result.sheet) == (2, "Cases")  # type: ignore[attr-defined]
+    assert sorted(a.respondent for a in coordinator_db.list_assignments()) == ["R7", "R8"]
+
+
+def test_cases_on_two_sheets_are_refused_rather_than_half_read(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    path = _two_sheets(tmp_path, "Vientiane", "Pakse", header_on_both=True)
+    assert _refused(coordinator_db, study, path) == [
+        "plan.xlsx: the sheets 'Vientiane', 'Pakse' each have a header row of cases: keep "
+        "the cases on one sheet"
+    ]
+
+
+def test_excel_dates_are_iso_dates_and_formulas_need_a_saved_value(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    """QA (n_types.xlsx): a date became respondent "2026-01-02 00:00:00", and a formula
+    without a saved value (a file no spreadsheet program saved) an empty cell."""
+    path = _xlsx(
+        tmp_path,
+        [
+            [*CASES_HEADER, "notes"],
+            ["dg_survey", "mpi", "noy", datetime(2026, 1, 2)],
+            ["dg_survey", "mof", "noy", datetime(2026, 1, 2, 9, 30)],
+            ["dg_survey", "moh", "noy", "R9", "=1+1"],
+        ],
+    )
+    assert _refused(coordinator_db, study, path) == [f"cases.xlsx:Sheet:4: notes: {NO_SAVED_VALUE}"]
+
+    # Saved by a spreadsheet program: the formula's value is read (here 2).
+    _rewrite_sheet(path, lambda xml: xml.replace(b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>"))
+    _import(coordinator_db, study, path)
+    cases = {a.respondent: a.notes for a in coordinator_db.list_assignments()}
+    assert cases == {"2026-01-02": "", "2026-01-02 09:30:00": "", "R9": "2"}
+
+
+def test_a_formula_whose_saved_value_is_empty_text_is_read_as_empty(
+    coordinator_db: LocalStore, study: StudyConfig, tmp_path: Path
+) -> None:
+    """=IF(…;"";…) is saved as <c t="str"><f>…</f><v></v></c>: a value, the empty text."""
+    path = _xlsx(tmp_path, [[*CASES_HEADER, "notes"], ["dg_survey", "moh", "noy", "R9", '=""']])
+    _rewrite_sheet(path, lambda xml: xml.replace(b'<c r="E2">', b'<c r="E2" t="str">'))
+    assert _import(coordinator_db, study, path).added == 1  # type: ignore[attr-defined]
+    assert [a.notes for a in coordinator_db.list_assignments()] == [""]

@@ -65,7 +65,15 @@ def test_accounts_check_and_reviews_on_a_central_store(
         assert code == 0
         assert f"{second}  returned" in out and "by Khamla S.: ask the respondent's post" in out
 
-        # The central store's check gives the hash a store file with the same interviews gives.
+        # The return reaches the interviewer with the coordinator's next bundle.
+        back = export_coordinator_bundle(
+            central.target, device_id=laptop.device_id, folder=tmp_path / "back"
+        )
+        assert back is not None and import_bundle(laptop.target, back.path).ok
+        assert [(f.instance_id, f.comment) for f in review_feedback(laptop.target)] == [
+            (second, "ask the respondent's post")
+        ]
+        # Once the decisions reached it, the laptop's file gives the central store's hash.
         code, central_check = run(["db", "check", "--db", url])
         assert code == 0, central_check
         assert "integrity: kept by the PostgreSQL server" in central_check
@@ -77,14 +85,6 @@ def test_accounts_check_and_reviews_on_a_central_store(
         assert code == 0, laptop_check
         assert _hash_line(central_check) == _hash_line(laptop_check)
 
-        # The return reaches the interviewer with the coordinator's next bundle.
-        back = export_coordinator_bundle(
-            central.target, device_id=laptop.device_id, folder=tmp_path / "back"
-        )
-        assert back is not None and import_bundle(laptop.target, back.path).ok
-        assert [(f.instance_id, f.comment) for f in review_feedback(laptop.target)] == [
-            (second, "ask the respondent's post")
-        ]
     finally:
         laptop.close()
         close_central(central)

@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.i18n import _
 from app.engine.instance import Node
 from app.engine.session import FormSession
 from app.ui.entry.qt_models import COLOURS, NODE_ROLE, IndexModel, Status, status_text
+
+MIDDLE_CUT_BEYOND = 1.5  # a label this many times wider than its row is cut in the middle
+
+
+class _CutLabels(QStyledItemDelegate):
+    """A long statement is cut in the middle, so that a series of them sharing their
+    opening can be told apart by their ends; a label only a little too wide is cut at
+    its end as usual ("ແຂວງທີ່ສຳພ…" reads better than "ແຂວ…ພາດ")."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        room = max(option.rect.width() - option.decorationSize.width() - 8, 1)
+        long = option.fontMetrics.horizontalAdvance(option.text) > room * MIDDLE_CUT_BEYOND
+        option.textElideMode = Qt.TextElideMode.ElideMiddle if long else Qt.TextElideMode.ElideRight
 
 
 class IndexTree(QTreeView):
@@ -45,8 +69,7 @@ class IndexPanel(QWidget):
         self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)
-        # Cut in the middle: statements in a series share their opening, not their end.
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setItemDelegate(_CutLabels(self.tree))
         self.tree.activated.connect(self._activated)
         self.tree.doubleClicked.connect(self._activated)
         self.tree.sig_escape_pressed.connect(self.sig_closed.emit)

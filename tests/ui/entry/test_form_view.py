@@ -327,15 +327,32 @@ def test_a_series_of_statements_can_be_told_apart_in_a_narrow_index(
 ) -> None:
     """Statements sharing their opening all read "Staff in my organization und…" in the
     index: it cuts them in the middle, so that their different ends show."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
     view = open_view(qtbot, make_filling(SERIES))
     tree = view.index_panel.tree
-    tree.setFixedWidth(250)
     model = view.index_panel.model
-    shown = []
-    for name in ("s1", "s2", "s3"):
-        index = model.index_of(view.session.node(name))
-        room = tree.visualRect(index).width() - tree.iconSize().width() - 8
-        text = index.data()
-        assert tree.fontMetrics().horizontalAdvance(text) > room  # it is cut
-        shown.append(tree.fontMetrics().elidedText(text, tree.textElideMode(), room))
-    assert len(set(shown)) == 3, shown
+
+    def shown(width: int) -> list[str]:
+        """The statements as the index draws them in a `width`-pixel tree."""
+        tree.setFixedWidth(width)
+        texts = []
+        for name in ("s1", "s2", "s3"):
+            index = model.index_of(view.session.node(name))
+            option = QStyleOptionViewItem()
+            option.rect = tree.visualRect(index)
+            tree.itemDelegate().initStyleOption(option, index)
+            room = option.rect.width() - tree.iconSize().width() - 8
+            text = index.data()
+            assert tree.fontMetrics().horizontalAdvance(text) > room  # it is cut
+            texts.append(tree.fontMetrics().elidedText(text, option.textElideMode, room))
+        return texts
+
+    assert len(set(shown(200))) == 3
+    # A label only a little too wide keeps its opening (cut at the end).
+    index = model.index_of(view.session.node("s1"))
+    tree.setFixedWidth(tree.fontMetrics().horizontalAdvance(index.data()) * 3 // 4)
+    option = QStyleOptionViewItem()
+    option.rect = tree.visualRect(index)
+    tree.itemDelegate().initStyleOption(option, index)
+    assert option.textElideMode == Qt.TextElideMode.ElideRight

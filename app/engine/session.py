@@ -520,22 +520,23 @@ class FormSession:
     def _bring_back(self, definition: FieldDef, container: Node, instance: Node) -> None:
         """Put a set-aside instance back at the end, its answers kept and its
         calculations and relevance worked out again."""
-        siblings = container.by_name.get(definition.name)
-        if siblings:
-            container.insert_after(instance, siblings[-1])
-        else:
-            container.append(instance)
-            self._reorder_container(container)
-        instance.relevant = container.relevant
-        for vertex in definition.inner_vertices:
-            if vertex.prop == g.VALUE and _has_trigger(vertex.field):
-                continue
-            self._evaluate(vertex, instance)
+        self._place_instance(definition, container, instance)
+        self._evaluate_inside(definition, instance)
 
     def _create_instance(
         self, definition: FieldDef, container: Node, after: Node | None = None
     ) -> Node:
         node = Node(definition.name, definition=definition)
+        self._place_instance(definition, container, node, after)
+        self._build_children(node, definition)
+        self._apply_creation_values(node)
+        self._evaluate_inside(definition, node)
+        return node
+
+    def _place_instance(
+        self, definition: FieldDef, container: Node, node: Node, after: Node | None = None
+    ) -> None:
+        """Link an instance into `container`: after `after`, else after the last one."""
         siblings = container.by_name.get(definition.name)
         if after is not None:
             container.insert_after(node, after)
@@ -546,13 +547,13 @@ class FormSession:
             container.append(node)
             self._reorder_container(container)
         node.relevant = container.relevant
-        self._build_children(node, definition)
-        self._apply_creation_values(node)
+
+    def _evaluate_inside(self, definition: FieldDef, node: Node) -> None:
+        """Work out an instance's own relevance and calculations (triggered ones wait)."""
         for vertex in definition.inner_vertices:
             if vertex.prop == g.VALUE and _has_trigger(vertex.field):
                 continue
             self._evaluate(vertex, node)
-        return node
 
     def _reorder_container(self, container: Node) -> None:
         definition: FieldDef = container.definition

@@ -3,11 +3,8 @@ real bundles: what a QA walk-through found and what now holds."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import stat
-import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,9 +19,7 @@ from app.bundle.keys import (
     write_card,
 )
 from app.bundle.target import BundleTarget
-from app.cli.main import main
 from app.core import paths
-from app.fieldwork.library import register_study_forms
 from app.store import Role
 from app.store.db import default_db_path
 from app.store.store import LocalStore, create_store
@@ -36,38 +31,15 @@ from tests.bundle.bundletools import (
     Field,
     as_user,
     deliver,
-    make_coordinator,
     make_field,
     send_back,
     synthetic_documents,
     with_text,
 )
+from tests.cli.conftest import Run
 
 HEADER = "form,institution,respondent,interviewer,province\n"
 ROW = "dg_survey,mtc,Director of IT,noy,vt\n"
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """`samluat ARGV…` in this process, `stdin` lines on standard input: (code, out, err)."""
-
-    def run(*argv: str, stdin: str = PASSWORD + "\n") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-@pytest.fixture
-def coordinator(tmp_path: Path) -> Iterator[Coordinator]:
-    c = make_coordinator(tmp_path)
-    register_study_forms(c.store, paths.default_forms_dir())
-    yield c
-    c.close()
 
 
 def laptop_with_noy(root: Path, coordinator: Coordinator, name: str) -> Field:

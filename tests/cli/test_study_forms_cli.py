@@ -3,52 +3,23 @@ app's first run does, and `form add` stores a new version later."""
 
 from __future__ import annotations
 
-import io
-import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
-from app.cli.main import main
 from app.core import paths
-from app.fieldwork.library import register_study_forms
 from app.store import Role
 from app.store.store import open_store
 from tests.bundle.bundletools import (
     PASSWORD,
     Coordinator,
     as_user,
-    make_coordinator,
     make_field,
     send_back,
 )
+from tests.cli.conftest import Run
 
-Run = Callable[..., tuple[int, str, str]]
 SWOT = paths.default_forms_dir() / "swot_statement.md"
 BROKEN = "| survey |\n| | type | name |\n| | nonsense | x |\n"
 NONSENSE = "unsupported: unknown question type 'nonsense'"
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """`samluat ARGV…` in this process, `stdin` lines on standard input: (code, out, err)."""
-
-    def run(*argv: str, stdin: str = PASSWORD + "\n") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-@pytest.fixture
-def coordinator(tmp_path: Path) -> Iterator[Coordinator]:
-    c = make_coordinator(tmp_path)
-    register_study_forms(c.store, paths.default_forms_dir())
-    yield c
-    c.close()
 
 
 def versions(database: Path, user: str = "keo") -> list[tuple[str, str]]:

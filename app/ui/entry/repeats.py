@@ -78,36 +78,35 @@ def holds_answers(instance: Node) -> bool:
 
 def confirm_count_drop(parent: QWidget, label: str, first: int, last: int) -> bool:
     """Ask before a lower count removes entries `first`…`last` that hold answers."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(_("Remove entries"))
     entries = (
         _("entry {first} of {name}").format(first=first, name=label)
         if first == last
         else _("entries {first} to {last} of {name}").format(first=first, last=last, name=label)
     )
-    box.setText(
-        _("This number removes {entries}, with the answers in them. Remove them?").format(
-            entries=entries
-        )
+    question = _("This number removes {entries}, with the answers in them. Remove them?")
+    return _ask_to_remove(
+        parent,
+        _("Remove entries"),
+        question.format(entries=entries),
+        keep=_("Keep the number as it was"),
     )
-    remove = box.addButton(_("Remove"), QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton(_("Keep the number as it was"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)  # Enter must never delete by accident
-    box.setEscapeButton(keep)
-    box.exec()
-    return box.clickedButton() is remove
 
 
 def confirm_remove(parent: QWidget, label: str) -> bool:
+    question = _("Remove {name} and all its answers?").format(name=label)
+    return _ask_to_remove(parent, _("Remove entry"), question, keep=_("Keep"))
+
+
+def _ask_to_remove(parent: QWidget, title: str, question: str, *, keep: str) -> bool:
+    """Remove or keep, Keep the default: Enter must never delete by accident."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(_("Remove entry"))
-    box.setText(_("Remove {name} and all its answers?").format(name=label))
+    box.setWindowTitle(title)
+    box.setText(question)
     remove = box.addButton(_("Remove"), QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton(_("Keep"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)  # Enter must never delete by accident
-    box.setEscapeButton(keep)
+    kept = box.addButton(keep, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(kept)
+    box.setEscapeButton(kept)
     box.exec()
     return box.clickedButton() is remove
 
